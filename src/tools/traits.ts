@@ -1,0 +1,29 @@
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { z } from "zod";
+
+/**
+ * What plangraph knows about a tool beyond what LangChain records: the shape of its output (so
+ * references into it are checked before a run), and whether calling it changes the world.
+ */
+export interface ToolTraits {
+  /** zod schema of the tool's output; references into it are checked at compile time. */
+  outputSchema?: z.ZodType;
+  /** The tool changes something outside plangraph (writes, tickets, restarts). */
+  sideEffects?: boolean;
+  /** Calling it twice with the same input is harmless; only then is a side-effecting tool retried. */
+  idempotent?: boolean;
+}
+
+// A WeakMap, not tool.metadata: metadata is sent to tracers and a zod schema does not serialise.
+const traitsByTool = new WeakMap<object, ToolTraits>();
+
+/** Attach plangraph traits (output schema, side effects) to any LangChain tool. Returns the tool. */
+export function declareToolTraits<T extends StructuredToolInterface>(tool: T, traits: ToolTraits): T {
+  traitsByTool.set(tool, { ...traitsByTool.get(tool), ...traits });
+  return tool;
+}
+
+/** The traits declared for a tool, or none. */
+export function toolTraits(tool: StructuredToolInterface): ToolTraits {
+  return traitsByTool.get(tool) ?? {};
+}
