@@ -1,0 +1,213 @@
+import { randomUUID } from "node:crypto";
+import { Annotation, END, START, StateGraph, interrupt, isCommand, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { IterableReadableStream } from "@langchain/core/utils/stream";
+import type { PreparedPlan } from "../analysis/prepare.js";
+import { PlangraphError } from "../errors.js";
+import type { Clock } from "../runtime/clock.js";
+import { systemClock } from "../runtime/clock.js";
+import type { CompletionStore } from "../runtime/completion-store.js";
+import type { DecisionOutcome, StepRecord } from "../runtime/records.js";
+import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "../runtime/scheduler.js";
+import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
+import { planWiring } from "./wiring.js";
+import { parseApprovalAnswer } from "./approval.js";
+
+export interface GraphRuntimeOptions {
+  evaluateDecision: DecisionEvaluator;
+  clock?: Clock;
+  strict?: boolean;
+  maxConcurrency?: number;
+  store?: CompletionStore;
+  checkpointer?: BaseCheckpointSaver | false;
+  /** Called for every scheduler event of every run of this graph. */
+  onEvent?: (event: RunEvent, runId: string) => void;
+  name?: string;
+}
+
+/** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
+export class RunContext {
+  private scheduler: PlanScheduler | undefined;
+  constructor(
+    readonly prepared: PreparedPlan,
+    readonly options: GraphRuntimeOptions,
+    readonly signal: AbortSignal | undefined,
+  ) {}
+
+  /** The run's scheduler, created on first use from what state (and the completion store) already hold. */
+  async obtain(state: Record<string, unknown>): Promise<PlanScheduler> {
+    if (this.scheduler) return this.scheduler;
+    const runId = typeof state[RUN_ID_CHANNEL] === "string" ? (state[RUN_ID_CHANNEL] as string) : "anonymous";
+    const seed = { steps: {} as Record<string, StepRecord>, decisions: {} as Record<string, DecisionOutcome> };
+    const stored = this.options.store ? await this.options.store.load(runId) : undefined;
+    // Two nodes of the first superstep may both get here; the first to finish loading wins.
+    if (this.scheduler) return this.scheduler;
+    Object.assign(seed.steps, stored?.steps);
+    Object.assign(seed.decisions, stored?.decisions);
+    for (const id of this.prepared.steps.keys()) {
+      const record = state[stepChannel(id)] as StepRecord | null | undefined;
+      if (record) seed.steps[id] = record;
+    }
+    for (const id of this.prepared.decisions.keys()) {
+      const outcome = state[decisionChannel(id)] as DecisionOutcome | null | undefined;
+      if (outcome) seed.decisions[id] = outcome;
+    }
+    const onEvent = this.options.onEvent;
+    this.scheduler = new PlanScheduler({
+      prepared: this.prepared,
+      runId,
+      clock: this.options.clock ?? systemClock,
+      evaluateDecision: this.options.evaluateDecision,
+      ...(this.options.strict ? { strict: true } : {}),
+      ...(this.options.maxConcurrency ? { maxConcurrency: this.options.maxConcurrency } : {}),
+      ...(this.signal ? { signal: this.signal } : {}),
+      ...(this.options.store ? { store: this.options.store } : {}),
+      seed,
+      ...(onEvent ? { onEvent: (event: RunEvent) => onEvent(event, runId) } : {}),
+    });
+    this.scheduler.start();
+    return this.scheduler;
+  }
+
+  /** The scheduler if the run got far enough to create one. */
+  get current(): PlanScheduler | undefined {
+    return this.scheduler;
+  }
+}
+
+function contextOf(config: LangGraphRunnableConfig): RunContext {
+  const context = config.configurable?.[RUN_CONTEXT_KEY];
+  if (!(context instanceof RunContext)) {
+    throw new PlangraphError("INTERNAL", "a plan node ran outside its graph's stream(); invoke the compiled plan graph itself");
+  }
+  return context;
+}
+
+/** The compiled LangGraph graph of a plan, with the prepared plan attached for callers. */
+export type PlanGraph = ReturnType<typeof buildStateGraph>["compiled"] & {
+  prepared: PreparedPlan;
+  /** The context of the most recent run started through this object in this process (for result assembly). */
+  lastRun?: RunContext;
+};
+
+function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
+  const spec: Record<string, ReturnType<typeof Annotation<unknown>>> = {
+    [RUN_ID_CHANNEL]: Annotation<unknown>(),
+    [STARTED_AT_CHANNEL]: Annotation<unknown>(),
+  };
+  for (const id of prepared.steps.keys()) spec[stepChannel(id)] = Annotation<unknown>();
+  for (const id of prepared.decisions.keys()) spec[decisionChannel(id)] = Annotation<unknown>();
+  const State = Annotation.Root(spec);
+  // The graph's node names are the plan's ids: not known to the type system, hence the casts below.
+  const builder = new StateGraph(State) as unknown as StateGraph<typeof State.spec, Record<string, unknown>, Record<string, unknown>, string>;
+
+  for (const step of prepared.steps.values()) {
+    builder.addNode(step.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
+      const run = await contextOf(config).obtain(state);
+      if (step.spec.requires_approval && !run.isResolved(step.id)) {
+        const request = await run.approvalRequest(step.id);
+        if (!("skipped" in request)) {
+          // Let the rest of the plan go as far as it can before pausing the run.
+          await run.whenIdle();
+          const answer: unknown = interrupt({ step: step.id, tool: step.spec.tool, params: request.input, pending: run.pendingApprovals() });
+          run.answerApproval(step.id, parseApprovalAnswer(answer, step.id));
+        }
+      }
+      await run.whenSettled(step.id);
+      return { [stepChannel(step.id)]: run.stepRecord(step.id) };
+    });
+  }
+  for (const decision of prepared.decisions.values()) {
+    builder.addNode(decision.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
+      const run = await contextOf(config).obtain(state);
+      await run.whenSettled(decision.id);
+      return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id) };
+    });
+  }
+
+  const wiring = planWiring(prepared);
+  for (const [id, sources] of wiring.sources) {
+    if (wiring.branchTargets.has(id)) continue;
+    if (sources.length === 0) builder.addEdge(START, id);
+    else if (sources.length === 1) builder.addEdge(sources[0]!, id);
+    else builder.addEdge(sources, id);
+  }
+  for (const [id, branches] of wiring.branches) {
+    const targets = [...new Set([...branches.then, ...branches.else])];
+    const needsEnd = branches.then.length === 0 || branches.else.length === 0;
+    const pathMap = [...targets, ...(needsEnd ? [END] : [])];
+    builder.addConditionalEdges(
+      id,
+      (state: Record<string, unknown>) => {
+        const outcome = state[decisionChannel(id)] as DecisionOutcome | undefined;
+        if (!outcome || outcome.status !== "decided") return END;
+        const chosen = branches[outcome.branch ?? "then"];
+        return chosen.length ? chosen : END;
+      },
+      pathMap,
+    );
+  }
+  for (const sink of wiring.sinks) builder.addEdge(sink, END);
+
+  const compiled = builder.compile({
+    ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
+    ...(options.name ? { name: options.name } : {}),
+  });
+  return { compiled };
+}
+
+/**
+ * Compiles a prepared plan into a LangGraph graph: one node per step and decision, one waiting
+ * edge per node, conditional edges for decisions, a state channel per step. Runs of the graph
+ * get their own eager scheduler through `stream` (which `invoke` and `streamEvents` use too).
+ */
+export function buildPlanGraph(prepared: PreparedPlan, options: GraphRuntimeOptions): PlanGraph {
+  const { compiled } = buildStateGraph(prepared, options);
+  const graph = compiled as PlanGraph;
+  graph.prepared = prepared;
+  const originalStream = compiled.stream.bind(compiled) as (input: unknown, options?: Record<string, unknown>) => Promise<AsyncIterable<unknown>>;
+  (graph as unknown as { stream: unknown }).stream = async (input: unknown, callOptions: Record<string, unknown> = {}) => {
+    const signal = callOptions.signal as AbortSignal | undefined;
+    const context = new RunContext(prepared, options, signal);
+    graph.lastRun = context;
+    const configurable = { ...(callOptions.configurable as Record<string, unknown> | undefined), [RUN_CONTEXT_KEY]: context };
+    const stream = await originalStream(freshRunInput(input, prepared, options.clock ?? systemClock), { ...callOptions, configurable });
+    return IterableReadableStream.fromAsyncGenerator(
+      (async function* () {
+        let finished = false;
+        try {
+          for await (const chunk of stream) yield chunk;
+          finished = true;
+        } finally {
+          const scheduler = context.current;
+          if (scheduler) {
+            const done = finished && scheduler.pendingApprovals().length === 0;
+            // Tools launched ahead of nodes that will not run now (error, cancel) must stop too.
+            if (!finished) scheduler.abort();
+            if (done && options.store) await options.store.discard(scheduler.runId).catch(() => undefined);
+          }
+        }
+      })(),
+    );
+  };
+  return graph;
+}
+
+/**
+ * A new run (any input but a resume) gets a fresh run id and start time, and clears the records of
+ * an earlier run on the same thread so they are not mistaken for this run's.
+ */
+function freshRunInput(input: unknown, prepared: PreparedPlan, clock: Clock): unknown {
+  if (input === null || input === undefined || isCommand(input)) return input;
+  const given = typeof input === "object" && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
+  const reset: Record<string, unknown> = {};
+  for (const id of prepared.steps.keys()) reset[stepChannel(id)] = null;
+  for (const id of prepared.decisions.keys()) reset[decisionChannel(id)] = null;
+  return {
+    ...reset,
+    [RUN_ID_CHANNEL]: typeof given[RUN_ID_CHANNEL] === "string" ? given[RUN_ID_CHANNEL] : randomUUID(),
+    [STARTED_AT_CHANNEL]: clock.now(),
+  };
+}
+
+export type { ApprovalAnswer };

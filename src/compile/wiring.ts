@@ -1,0 +1,110 @@
+import type { PreparedPlan } from "../analysis/prepare.js";
+import { PlangraphError, PlanValidationError } from "../errors.js";
+import { upstreamOf } from "../analysis/graph.js";
+
+/**
+ * How a prepared plan becomes LangGraph edges. Pure: computed once per compile.
+ *
+ * Rules that keep LangGraph's trigger semantics exact (each node fires at most once per pass):
+ * - a node with several sources gets ONE waiting edge (`addEdge([a, b], n)`), never separate
+ *   edges (separate edges fire the node once per source: langgraphjs #1535);
+ * - a decision's branch targets are triggered by its conditional edge only; any other input of a
+ *   target is wired into the decision, so the decision fires after it;
+ * - a node that waits on a step that may be skipped by a branch never fires when the branch is
+ *   not taken (langgraphjs #2666). For a required dependency that is the rule (the step is
+ *   skipped); an optional dependency is instead wired to the nearest nodes that always run, and
+ *   the step's node awaits the optional step's outcome from the scheduler.
+ */
+export interface Wiring {
+  /** Sources of each node's single incoming (waiting) edge; empty → from START. */
+  sources: Map<string, string[]>;
+  /** Nodes triggered only by a decision's conditional edge. */
+  branchTargets: Map<string, string>;
+  /** Per decision, the nodes each branch routes to (empty branch → END). */
+  branches: Map<string, { then: string[]; else: string[] }>;
+  /** Nodes with no outgoing edge: wired to END so the picture ends where the plan does. */
+  sinks: string[];
+}
+
+export function planWiring(prepared: PreparedPlan): Wiring {
+  const issues: PlangraphError[] = [];
+  const branchTargets = new Map<string, string>();
+  const branches = new Map<string, { then: string[]; else: string[] }>();
+  for (const decision of prepared.decisions.values()) {
+    const forward = (branch: "then" | "else") => decision.spec[branch].filter((t) => !decision.loopTargets[branch].includes(t));
+    branches.set(decision.id, { then: forward("then"), else: forward("else") });
+    for (const target of [...forward("then"), ...forward("else")]) {
+      const other = branchTargets.get(target);
+      if (other !== undefined && other !== decision.id) {
+        issues.push(
+          new PlangraphError("BAD_DECISION", `step '${target}' is a branch of both '${other}' and '${decision.id}'; let one decision route to it and make the other a dependency`, {
+            path: `$.decisions[${decision.index}]`,
+            step: decision.id,
+          }),
+        );
+      }
+      branchTargets.set(target, decision.id);
+    }
+  }
+  if (issues.length) throw new PlanValidationError(issues);
+
+  // A node "always runs" unless it sits behind a branch: failed and skipped steps still run
+  // their node (it records the outcome), so only untaken branches leave nodes unfired.
+  const alwaysRuns = new Map<string, boolean>();
+  for (const id of prepared.order) {
+    const deps = prepared.graph.deps.get(id) ?? [];
+    alwaysRuns.set(id, !branchTargets.has(id) && deps.every((d) => alwaysRuns.get(d)));
+  }
+
+  const sources = new Map<string, string[]>(prepared.order.map((id) => [id, [] as string[]]));
+  const anchorCache = new Map<string, string[]>();
+  const anchors = (id: string): string[] => {
+    const cached = anchorCache.get(id);
+    if (cached) return cached;
+    let result: string[];
+    if (alwaysRuns.get(id)) result = [id];
+    else if (branchTargets.has(id)) result = anchors(branchTargets.get(id)!);
+    else result = unique((prepared.graph.deps.get(id) ?? []).flatMap(anchors));
+    anchorCache.set(id, result);
+    return result;
+  };
+
+  for (const id of prepared.order) {
+    const step = prepared.steps.get(id);
+    const deps = prepared.graph.deps.get(id) ?? [];
+    const decision = branchTargets.get(id);
+    if (decision !== undefined) {
+      // Inputs of a branch target that the decision does not already wait for feed the decision.
+      const upstream = upstreamOf(prepared.graph, decision);
+      for (const dep of deps) {
+        if (dep === decision || upstream.has(dep)) continue;
+        if (upstreamOf(prepared.graph, dep).has(decision)) {
+          throw new PlanValidationError([
+            new PlangraphError(
+              "BAD_DECISION",
+              `step '${id}' is a branch of '${decision}' but also needs '${dep}', which itself runs after '${decision}'; make '${dep}' the branch target instead`,
+              { step: id },
+            ),
+          ]);
+        }
+        const sourceList = sources.get(decision)!;
+        for (const anchor of step?.optionalDeps.has(dep) ? anchors(dep) : [dep]) if (!sourceList.includes(anchor)) sourceList.push(anchor);
+      }
+      continue;
+    }
+    const list = sources.get(id)!;
+    for (const dep of deps) {
+      for (const source of step?.optionalDeps.has(dep) ? anchors(dep) : [dep]) if (!list.includes(source)) list.push(source);
+    }
+  }
+
+  const hasOutgoing = new Set<string>();
+  for (const [id, list] of sources) if (!branchTargets.has(id)) for (const source of list) hasOutgoing.add(source);
+  for (const id of branches.keys()) hasOutgoing.add(id);
+  const sinks = prepared.order.filter((id) => !hasOutgoing.has(id));
+  return { sources, branchTargets, branches, sinks };
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}

@@ -1,0 +1,31 @@
+import { z } from "zod";
+
+/**
+ * Limits on what a plan may ask for. Plans come from a model: every limit is checked before
+ * anything runs, and each has its own typed error. Override any of them per run or per assistant.
+ */
+export const PlanLimitsSchema = z.object({
+  maxPlanBytes: z.number().int().positive().default(1_000_000),
+  maxSteps: z.number().int().positive().default(2_000),
+  maxDecisions: z.number().int().nonnegative().default(200),
+  maxFanIn: z.number().int().positive().default(500),
+  maxFanOut: z.number().int().positive().default(2_000),
+  maxReferenceLength: z.number().int().positive().default(512),
+  maxPathDepth: z.number().int().positive().default(32),
+  maxLoopIterations: z.number().int().positive().default(100),
+  /** Whole-run wall-clock budget in ms; 0 means none. */
+  maxRunMs: z.number().int().nonnegative().default(0),
+  /** Largest JSON size of one step's output, in bytes. */
+  maxOutputBytes: z.number().int().positive().default(5_000_000),
+  /** When set, only these tools may be named by the plan. */
+  allowedTools: z.array(z.string()).optional(),
+});
+
+export type PlanLimits = z.output<typeof PlanLimitsSchema>;
+export type PlanLimitsInput = z.input<typeof PlanLimitsSchema>;
+
+export const DEFAULT_LIMITS: PlanLimits = PlanLimitsSchema.parse({});
+
+export function resolveLimits(overrides?: PlanLimitsInput): PlanLimits {
+  return PlanLimitsSchema.parse(overrides ?? {});
+}

@@ -1,0 +1,240 @@
+import type { z } from "zod";
+import { PlangraphError, PlanValidationError } from "../errors.js";
+import { didYouMean } from "../suggest.js";
+import { STEP_ID_PATTERN } from "../refs/grammar.js";
+import { DEFAULT_LIMITS, type PlanLimits } from "./limits.js";
+import {
+  SECTION_NAMES,
+  STRUCTURAL_DEPENDENCIES,
+  SectionedPlanSchema,
+  StepListPlanSchema,
+  StepSchema,
+  type Plan,
+  type PlanStep,
+  type SectionName,
+} from "./schema.js";
+
+/**
+ * Parses a plan in either wire form (a JSON string or a value) and returns the one internal model.
+ * Shape errors come back together, each with its JSON path; identity rules (id syntax, unique ids,
+ * known targets of `depends_on` / `after` / `then` / `else`) are checked here too.
+ */
+export function normalizePlan(input: unknown, limits: PlanLimits = DEFAULT_LIMITS): Plan {
+  const value = typeof input === "string" ? parseJsonText(input, limits) : input;
+  if (typeof input !== "string") checkSize(value, limits);
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw fail("PLAN_INVALID", "a plan must be a JSON object with 'steps' or sections (primary, secondary, aggregate, graph, metric)", "$");
+  }
+  const record = value as Record<string, unknown>;
+  const isStepList = "steps" in record;
+  const isSectioned = SECTION_NAMES.some((name) => name in record);
+  if (isStepList && isSectioned) {
+    throw fail("PLAN_INVALID", "a plan has either 'steps' or sections (primary, secondary, …), not both", "$");
+  }
+  if (!isStepList && !isSectioned) {
+    const keys = Object.keys(record);
+    const hint = keys.length ? `; it has ${keys.map((k) => `'${k}'${didYouMean(k, ["steps", ...SECTION_NAMES])}`).join(", ")}` : "";
+    throw fail("PLAN_INVALID", `a plan needs 'steps' or at least one of the sections ${SECTION_NAMES.join(", ")}${hint}`, "$");
+  }
+  const plan = isStepList ? fromStepList(record) : fromSectioned(record);
+  checkIdentity(plan, limits);
+  normalized.add(plan);
+  return plan;
+}
+
+// Plans this module produced; anything else, however plan-shaped, goes through normalisation.
+const normalized = new WeakSet<Plan>();
+
+/** True for a value returned by `normalizePlan` (and not since replaced by a look-alike). */
+export function isNormalizedPlan(value: unknown): value is Plan {
+  return typeof value === "object" && value !== null && normalized.has(value as Plan);
+}
+
+function parseJsonText(text: string, limits: PlanLimits): unknown {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes > limits.maxPlanBytes) {
+    throw fail("PLAN_TOO_LARGE", `the plan is ${bytes} bytes; the limit is ${limits.maxPlanBytes}`, "$");
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw fail("PLAN_INVALID", `the plan is not valid JSON: ${(error as Error).message}`, "$");
+  }
+}
+
+function checkSize(value: unknown, limits: PlanLimits): void {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(value);
+  } catch {
+    throw fail("PLAN_INVALID", "the plan is not JSON data (it has cycles or values JSON cannot hold)", "$");
+  }
+  const bytes = text === undefined ? 0 : Buffer.byteLength(text, "utf8");
+  if (bytes > limits.maxPlanBytes) {
+    throw fail("PLAN_TOO_LARGE", `the plan is ${bytes} bytes; the limit is ${limits.maxPlanBytes}`, "$");
+  }
+}
+
+function fromStepList(record: Record<string, unknown>): Plan {
+  const parsed = StepListPlanSchema.safeParse(record);
+  if (!parsed.success) throw zodFailure(parsed.error, record);
+  const { goal, answer, steps, decisions } = parsed.data;
+  return { form: "steps", ...(goal === undefined ? {} : { goal }), ...(answer === undefined ? {} : { answer }), steps, decisions };
+}
+
+function fromSectioned(record: Record<string, unknown>): Plan {
+  const parsed = SectionedPlanSchema.safeParse(record);
+  if (!parsed.success) throw zodFailure(parsed.error, record);
+  const data = parsed.data;
+  const present = SECTION_NAMES.filter((name) => data[name] != null);
+  const issues: PlangraphError[] = [];
+  for (const key of Object.keys(data.tool_dependencies)) {
+    if (!(SECTION_NAMES as readonly string[]).includes(key)) {
+      issues.push(
+        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names '${key}', which is not a section${didYouMean(key, SECTION_NAMES)}`, {
+          path: `$.tool_dependencies.${key}`,
+        }),
+      );
+    } else if (!present.includes(key as SectionName)) {
+      issues.push(
+        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names section '${key}', which the plan does not have`, {
+          path: `$.tool_dependencies.${key}`,
+        }),
+      );
+    }
+  }
+  if (issues.length) throw new PlanValidationError(issues);
+  const steps: PlanStep[] = present.map((name) => {
+    const section = data[name]!;
+    const explicit = data.tool_dependencies[name];
+    const structural = STRUCTURAL_DEPENDENCIES[name].filter((dep) => present.includes(dep));
+    const depends_on = unique([...(explicit ?? structural), ...(section.depends_on ?? [])]);
+    return StepSchema.parse({ ...section, id: name, depends_on });
+  });
+  return {
+    form: "sectioned",
+    ...(data.goal === undefined ? {} : { goal: data.goal }),
+    ...(data.answer === undefined ? {} : { answer: data.answer }),
+    steps,
+    decisions: data.decisions,
+    ...(data.execution_strategy === undefined ? {} : { strategyHint: data.execution_strategy }),
+  };
+}
+
+/** Id syntax, uniqueness across steps and decisions, and that every named target exists. */
+function checkIdentity(plan: Plan, limits: PlanLimits): void {
+  const issues: PlangraphError[] = [];
+  if (plan.steps.length > limits.maxSteps) {
+    throw fail("LIMIT_EXCEEDED", `the plan has ${plan.steps.length} steps; the limit is ${limits.maxSteps}`, "$.steps");
+  }
+  if (plan.decisions.length > limits.maxDecisions) {
+    throw fail("LIMIT_EXCEEDED", `the plan has ${plan.decisions.length} decisions; the limit is ${limits.maxDecisions}`, "$.decisions");
+  }
+  const stepPath = (index: number) => (plan.form === "sectioned" ? `$.${plan.steps[index]?.id}` : `$.steps[${index}]`);
+  const seen = new Map<string, string>();
+  const checkId = (id: string, path: string) => {
+    if (!STEP_ID_PATTERN.test(id)) {
+      issues.push(new PlangraphError("BAD_ID", `id '${id}' is not allowed: ids match [A-Za-z_][A-Za-z0-9_-]{0,63}`, { path: `${path}.id`, step: id }));
+    } else if (id.startsWith("__")) {
+      issues.push(new PlangraphError("BAD_ID", `id '${id}' may not start with '__' (LangGraph reserves such names)`, { path: `${path}.id`, step: id }));
+    }
+    const earlier = seen.get(id);
+    if (earlier !== undefined) {
+      issues.push(new PlangraphError("DUPLICATE_ID", `id '${id}' is used twice (${earlier} and ${path})`, { path: `${path}.id`, step: id }));
+    } else seen.set(id, path);
+  };
+  plan.steps.forEach((step, index) => checkId(step.id, stepPath(index)));
+  plan.decisions.forEach((decision, index) => checkId(decision.id, `$.decisions[${index}]`));
+
+  const stepIds = new Set(plan.steps.map((s) => s.id));
+  const decisionIds = new Set(plan.decisions.map((d) => d.id));
+  const checkTargets = (ids: readonly string[], path: string, owner: string, what: string) => {
+    ids.forEach((id, i) => {
+      if (stepIds.has(id)) return;
+      const message = decisionIds.has(id)
+        ? `${owner} ${what} '${id}', which is a decision, not a step`
+        : `${owner} ${what} unknown step '${id}'${didYouMean(id, stepIds)}`;
+      issues.push(new PlangraphError("UNKNOWN_STEP", message, { path: `${path}[${i}]`, step: owner.replace(/^\w+ '(.*)'$/, "$1") }));
+    });
+  };
+  plan.steps.forEach((step, index) => {
+    checkTargets(step.depends_on, `${stepPath(index)}.depends_on`, `step '${step.id}'`, "depends on");
+    checkTargets(step.optional_depends_on, `${stepPath(index)}.optional_depends_on`, `step '${step.id}'`, "optionally depends on");
+    if (step.depends_on.includes(step.id) || step.optional_depends_on.includes(step.id)) {
+      issues.push(new PlangraphError("PLAN_CYCLE", `step '${step.id}' depends on itself`, { path: `${stepPath(index)}.depends_on`, step: step.id }));
+    }
+  });
+  plan.decisions.forEach((decision, index) => {
+    const path = `$.decisions[${index}]`;
+    checkTargets(decision.after, `${path}.after`, `decision '${decision.id}'`, "runs after");
+    checkTargets(decision.then, `${path}.then`, `decision '${decision.id}'`, "branches to");
+    checkTargets(decision.else, `${path}.else`, `decision '${decision.id}'`, "branches to");
+    if ((decision.condition === undefined) === (decision.question === undefined)) {
+      issues.push(
+        new PlangraphError("BAD_DECISION", `decision '${decision.id}' needs exactly one of 'condition' (a rule) or 'question' (for the chat model)`, {
+          path,
+          step: decision.id,
+        }),
+      );
+    }
+    if (decision.then.length === 0 && decision.else.length === 0) {
+      issues.push(new PlangraphError("BAD_DECISION", `decision '${decision.id}' has neither 'then' nor 'else' steps`, { path, step: decision.id }));
+    }
+    const both = decision.then.filter((id) => decision.else.includes(id));
+    if (both.length) {
+      issues.push(
+        new PlangraphError("BAD_DECISION", `decision '${decision.id}' lists ${both.map((b) => `'${b}'`).join(", ")} in both 'then' and 'else'`, {
+          path,
+          step: decision.id,
+        }),
+      );
+    }
+  });
+  if (issues.length) throw new PlanValidationError(issues);
+}
+
+/** Turns zod issues into PlangraphErrors with JSON paths and the step id when there is one. */
+function zodFailure(error: z.ZodError, data: Record<string, unknown>): PlanValidationError {
+  const issues = error.issues.slice(0, 50).map((issue) => {
+    const path = "$" + issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
+    const step = stepIdAt(data, issue.path);
+    const owner = step ? `step '${step}': ` : "";
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      const known = knownKeysAt(issue.path);
+      message = issue.keys.map((k) => `unknown field '${k}'${didYouMean(k, known)}`).join("; ");
+    }
+    const field = issue.path.length ? ` at ${path}` : "";
+    return new PlangraphError("PLAN_INVALID", `${owner}${message}${field}`, { path, ...(step ? { step } : {}) });
+  });
+  return new PlanValidationError(issues);
+}
+
+function stepIdAt(data: Record<string, unknown>, path: readonly PropertyKey[]): string | undefined {
+  const [head, index] = path;
+  if (head === "steps" && typeof index === "number") {
+    const step = (data.steps as unknown[] | undefined)?.[index] as { id?: unknown } | undefined;
+    return typeof step?.id === "string" ? step.id : undefined;
+  }
+  if (head === "decisions" && typeof index === "number") {
+    const decision = (data.decisions as unknown[] | undefined)?.[index] as { id?: unknown } | undefined;
+    return typeof decision?.id === "string" ? decision.id : undefined;
+  }
+  if (typeof head === "string" && (SECTION_NAMES as readonly string[]).includes(head)) return head;
+  return undefined;
+}
+
+function knownKeysAt(path: readonly PropertyKey[]): string[] {
+  const step = Object.keys(StepSchema.shape);
+  if (path.length === 0) return ["goal", "answer", "steps", "decisions", ...SECTION_NAMES, "tool_dependencies", "execution_strategy"];
+  if (path[0] === "decisions") return ["id", "after", "condition", "question", "then", "else", "default", "max_iterations"];
+  return step;
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+function fail(code: PlangraphError["code"], message: string, path: string): PlanValidationError {
+  return new PlanValidationError([new PlangraphError(code, message, { path })]);
+}

@@ -1,0 +1,44 @@
+import type { DecisionOutcome, StepRecord } from "./records.js";
+
+/**
+ * Where eager completions are kept until their node writes them to the graph's state.
+ *
+ * A tool may finish supersteps before its node runs; if the process dies in between, state does
+ * not have the result. A durable store lets a resumed run reuse it instead of calling the tool
+ * again. Keyed by the run's id (`run_id` in state), so separate runs on one thread never mix.
+ */
+export interface CompletionStore {
+  load(runId: string): Promise<{ steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }>;
+  saveStep(runId: string, step: string, record: StepRecord): Promise<void>;
+  saveDecision(runId: string, decision: string, outcome: DecisionOutcome): Promise<void>;
+  /** Called when the run has finished and state holds everything. */
+  discard(runId: string): Promise<void>;
+}
+
+/** In-process store: enough for the memory checkpointer, where a crash loses everything anyway. */
+export class MemoryCompletionStore implements CompletionStore {
+  private readonly runs = new Map<string, { steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }>();
+
+  async load(runId: string) {
+    const run = this.runs.get(runId);
+    return { steps: { ...run?.steps }, decisions: { ...run?.decisions } };
+  }
+
+  async saveStep(runId: string, step: string, record: StepRecord) {
+    this.entry(runId).steps[step] = record;
+  }
+
+  async saveDecision(runId: string, decision: string, outcome: DecisionOutcome) {
+    this.entry(runId).decisions[decision] = outcome;
+  }
+
+  async discard(runId: string) {
+    this.runs.delete(runId);
+  }
+
+  private entry(runId: string) {
+    let run = this.runs.get(runId);
+    if (!run) this.runs.set(runId, (run = { steps: {}, decisions: {} }));
+    return run;
+  }
+}

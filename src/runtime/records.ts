@@ -1,0 +1,35 @@
+import { z } from "zod";
+
+/** What a step's node writes to its state channel: the output plus how it came to be. */
+export const StepRecordSchema = z.object({
+  status: z.enum(["done", "failed", "skipped", "rejected"]),
+  output: z.unknown().optional(),
+  error: z.object({ code: z.string(), message: z.string() }).optional(),
+  /** Why a step was skipped or rejected. */
+  reason: z.string().optional(),
+  /** Epoch milliseconds (the run's clock) when the tool was called and when it settled. */
+  started_at: z.number().optional(),
+  ended_at: z.number().optional(),
+  attempts: z.number().int().nonnegative().default(0),
+  cached: z.boolean().optional(),
+  /** Loop iteration (1-based) that produced this record. */
+  iteration: z.number().int().positive().optional(),
+  warnings: z.array(z.string()).optional(),
+});
+export type StepRecord = z.output<typeof StepRecordSchema>;
+
+/** What a decision's node writes: the branch taken and why. */
+export const DecisionOutcomeSchema = z.object({
+  status: z.enum(["decided", "skipped"]),
+  branch: z.enum(["then", "else"]).optional(),
+  source: z.enum(["rule", "llm", "fallback"]).optional(),
+  reason: z.string(),
+  cause: z.string().optional(),
+  latency_ms: z.number().optional(),
+  /** Epoch milliseconds when the decision was made. */
+  decided_at: z.number().optional(),
+  iteration: z.number().int().positive().optional(),
+});
+export type DecisionOutcome = z.output<typeof DecisionOutcomeSchema>;
+
+export const isDone = (record: StepRecord | undefined): boolean => record?.status === "done";

@@ -1,0 +1,121 @@
+import type { PreparedPlan } from "../analysis/prepare.js";
+import { criticalPath, type Strategy } from "../analysis/graph.js";
+import { renderTemplate } from "../refs/resolve.js";
+import type { DecisionOutcome, StepRecord } from "./records.js";
+
+/** A step paused for human approval, with its resolved input. */
+export interface PendingApproval {
+  step: string;
+  tool: string;
+  params: unknown;
+}
+
+/** The contract's `run --json` object, plus additive extensions (marked). */
+export interface RunResult {
+  status: "completed" | "failed" | "interrupted";
+  strategy: Strategy;
+  order: string[][];
+  results: Record<string, unknown>;
+  errors: Record<string, string>;
+  skipped: string[];
+  decisions: Record<string, { branch: "then" | "else"; source: "rule" | "llm" | "fallback"; reason: string; cause?: string; latency_ms?: number; at_ms?: number }>;
+  warnings: string[];
+  timings: Record<string, { start_ms: number; end_ms: number }>;
+  makespan_ms: number;
+  critical_path_ms: number;
+  pending: PendingApproval[];
+  /** Extension: the steps (and decisions) along the critical path, in order. */
+  critical_path: string[];
+  /** Extension: tool calls made per step (retries included). */
+  attempts: Record<string, number>;
+  /** Extension: why each skipped step was skipped. */
+  skip_reasons: Record<string, string>;
+  /** Extension: error codes per failed step. */
+  error_codes: Record<string, string>;
+  /** Extension: the plan's `answer` template, rendered. */
+  answer?: string;
+}
+
+export interface AssembleInput {
+  prepared: PreparedPlan;
+  steps: ReadonlyMap<string, StepRecord>;
+  decisions: ReadonlyMap<string, DecisionOutcome>;
+  /** Epoch ms the run started (the origin of all timings). */
+  origin: number;
+  pending?: PendingApproval[];
+  warnings?: string[];
+}
+
+const round = (ms: number) => Math.round(ms * 1000) / 1000;
+
+/** Builds the contract's result from the records of a run. Pure. */
+export function assembleResult(input: AssembleInput): RunResult {
+  const { prepared, steps, decisions, origin } = input;
+  const pending = input.pending ?? [];
+  const result: RunResult = {
+    status: "completed",
+    strategy: prepared.strategy,
+    order: prepared.levels,
+    results: {},
+    errors: {},
+    skipped: [],
+    decisions: {},
+    warnings: [...(input.warnings ?? [])],
+    timings: {},
+    makespan_ms: 0,
+    critical_path_ms: 0,
+    pending,
+    critical_path: [],
+    attempts: {},
+    skip_reasons: {},
+    error_codes: {},
+  };
+  const pendingIds = new Set(pending.map((p) => p.step));
+  let failed = false;
+  for (const id of prepared.steps.keys()) {
+    const record = steps.get(id);
+    if (record?.warnings) result.warnings.push(...record.warnings);
+    if (record?.started_at !== undefined && record.ended_at !== undefined) {
+      result.timings[id] = { start_ms: round(record.started_at - origin), end_ms: round(record.ended_at - origin) };
+      result.makespan_ms = Math.max(result.makespan_ms, round(record.ended_at - origin));
+    }
+    if (record && record.attempts > 0) result.attempts[id] = record.attempts;
+    if (record?.status === "done") result.results[id] = record.output;
+    else if (record?.status === "failed") {
+      failed = true;
+      result.errors[id] = record.error?.message ?? "failed";
+      result.error_codes[id] = record.error?.code ?? "TOOL_FAILED";
+    } else if (record?.status === "rejected") {
+      result.errors[id] = record.error?.message ?? `step '${id}' was rejected`;
+      result.error_codes[id] = "STEP_REJECTED";
+    } else if (!pendingIds.has(id)) {
+      result.skipped.push(id);
+      result.skip_reasons[id] = record?.reason ?? "not run";
+    }
+  }
+  for (const [id, outcome] of decisions) {
+    if (outcome.status !== "decided" || !outcome.branch || !outcome.source) continue;
+    result.decisions[id] = {
+      branch: outcome.branch,
+      source: outcome.source,
+      reason: outcome.reason,
+      ...(outcome.cause ? { cause: outcome.cause } : {}),
+      ...(outcome.latency_ms !== undefined ? { latency_ms: round(outcome.latency_ms) } : {}),
+      ...(outcome.decided_at !== undefined ? { at_ms: round(outcome.decided_at - origin) } : {}),
+    };
+  }
+  const duration = (id: string) => {
+    const t = result.timings[id];
+    if (t) return t.end_ms - t.start_ms;
+    return result.decisions[id]?.latency_ms ?? 0;
+  };
+  const path = criticalPath(prepared.graph, duration, [...prepared.order]);
+  result.critical_path_ms = round(path.ms);
+  result.critical_path = path.path.filter((id) => duration(id) > 0 || prepared.steps.has(id));
+  if (prepared.answer) {
+    const lookup = (id: string) => (steps.get(id)?.status === "done" ? { ok: true as const, value: steps.get(id)!.output } : { ok: false as const });
+    result.answer = String(renderTemplate(prepared.answer, lookup, () => undefined) ?? "");
+  }
+  result.status = pending.length ? "interrupted" : failed ? "failed" : "completed";
+  return result;
+}

@@ -1,0 +1,347 @@
+import { setMaxListeners } from "node:events";
+import type { PreparedDecision, PreparedPlan, PreparedStep } from "../analysis/prepare.js";
+import { PlangraphError } from "../errors.js";
+import { renderTemplate, type OutputLookup } from "../refs/resolve.js";
+import type { Clock } from "./clock.js";
+import type { CompletionStore } from "./completion-store.js";
+import { deferred, type Deferred } from "./deferred.js";
+import type { DecisionOutcome, StepRecord } from "./records.js";
+import { callTool } from "./tool-call.js";
+
+/** Evaluates one decision once its inputs are known (rules, the chat model, or a fallback). */
+export type DecisionEvaluator = (decision: PreparedDecision, outputs: OutputLookup, signal: AbortSignal) => Promise<DecisionOutcome>;
+
+/** Progress events, for live displays, streaming and tracing. */
+export type RunEvent =
+  | { type: "step_start"; step: string; tool: string; at: number; attempt: number }
+  | { type: "step_end"; step: string; record: StepRecord }
+  | { type: "decision"; decision: string; outcome: DecisionOutcome }
+  | { type: "approval_needed"; step: string; tool: string; params: unknown };
+
+/** A human's answer to an approval request. */
+export type ApprovalAnswer = { action: "approve"; params?: Record<string, unknown> } | { action: "reject"; reason?: string };
+
+export interface SchedulerOptions {
+  prepared: PreparedPlan;
+  runId: string;
+  clock: Clock;
+  evaluateDecision: DecisionEvaluator;
+  /** A missing reference fails the step instead of becoming null with a warning. */
+  strict?: boolean;
+  /** At most this many tool calls at once; 1 runs one step at a time in plan order. */
+  maxConcurrency?: number;
+  /** Cancels everything the run started. */
+  signal?: AbortSignal;
+  store?: CompletionStore;
+  /** Records already known (from state or the completion store): never executed again. */
+  seed?: { steps?: Record<string, StepRecord>; decisions?: Record<string, DecisionOutcome> };
+  onEvent?: (event: RunEvent) => void;
+}
+
+/**
+ * The per-run eager dataflow scheduler.
+ *
+ * LangGraph runs nodes in supersteps; this decides when *tools* start: each step's tool is called
+ * the moment its own dependencies have resolved, and its node later just awaits the outcome. One
+ * instance per run (never per graph), dropped when the run ends; every call it starts gets the
+ * run's abort signal.
+ */
+export class PlanScheduler {
+  readonly runId: string;
+  private readonly prepared: PreparedPlan;
+  private readonly options: SchedulerOptions;
+  private readonly steps = new Map<string, StepRecord>();
+  private readonly decisions = new Map<string, DecisionOutcome>();
+  private readonly settled = new Map<string, Deferred<void>>();
+  private readonly waitingFor = new Map<string, number>();
+  private readonly controller = new AbortController();
+  private readonly queue: Array<{ step: PreparedStep; override: Record<string, unknown> | undefined }> = [];
+  private readonly approvalInputs = new Map<string, Deferred<{ input: unknown } | { skipped: true }>>();
+  private readonly awaitingApproval = new Set<string>();
+  private readonly pendingInputs = new Map<string, unknown>();
+  private readonly idleWaiters: Array<() => void> = [];
+  private running = 0;
+  private evaluating = 0;
+  private started = false;
+
+  constructor(options: SchedulerOptions) {
+    this.options = options;
+    this.prepared = options.prepared;
+    this.runId = options.runId;
+    // Every in-flight tool and backoff listens on this one signal: lift Node's default cap of 10.
+    setMaxListeners(0, this.controller.signal);
+    if (options.signal) {
+      if (options.signal.aborted) this.controller.abort(options.signal.reason);
+      else options.signal.addEventListener("abort", () => this.abort(options.signal!.reason), { once: true });
+    }
+    for (const id of this.prepared.order) this.settled.set(id, deferred());
+    for (const [id, record] of Object.entries(options.seed?.steps ?? {})) if (this.prepared.steps.has(id)) this.steps.set(id, record);
+    for (const [id, outcome] of Object.entries(options.seed?.decisions ?? {})) if (this.prepared.decisions.has(id)) this.decisions.set(id, outcome);
+  }
+
+  /** Launches every step whose dependencies are already resolved. Idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    for (const id of this.prepared.order) {
+      if (this.isResolved(id)) this.settled.get(id)!.resolve();
+      const deps = this.prepared.graph.deps.get(id) ?? [];
+      this.waitingFor.set(id, deps.filter((dep) => !this.isResolved(dep)).length);
+    }
+    for (const id of this.prepared.order) {
+      if (!this.isResolved(id) && this.waitingFor.get(id) === 0) this.becomeReady(id);
+    }
+  }
+
+  /** Resolves when the step or decision has an outcome. */
+  async whenSettled(id: string): Promise<void> {
+    this.start();
+    await this.settled.get(id)?.promise;
+  }
+
+  stepRecord(id: string): StepRecord | undefined {
+    return this.steps.get(id);
+  }
+
+  decisionOutcome(id: string): DecisionOutcome | undefined {
+    return this.decisions.get(id);
+  }
+
+  isResolved(id: string): boolean {
+    return this.steps.has(id) || this.decisions.has(id);
+  }
+
+  /** The outputs of done steps, as references see them. */
+  readonly outputs: OutputLookup = (step) => {
+    const record = this.steps.get(step);
+    return record?.status === "done" ? { ok: true, value: record.output } : { ok: false };
+  };
+
+  /**
+   * For a step that needs approval: resolves with its input once its dependencies are done (or
+   * tells that it was skipped). The tool does not run until `answerApproval`.
+   */
+  async approvalRequest(id: string): Promise<{ input: unknown } | { skipped: true }> {
+    this.start();
+    return this.approvalDeferred(id).promise;
+  }
+
+  /** Approve (optionally with replacement params) or reject a step waiting for approval. */
+  answerApproval(id: string, answer: ApprovalAnswer): void {
+    if (this.isResolved(id) || !this.awaitingApproval.has(id)) return;
+    this.awaitingApproval.delete(id);
+    const step = this.prepared.steps.get(id)!;
+    if (answer.action === "reject") {
+      const reason = answer.reason ? `rejected: ${answer.reason}` : "rejected by a reviewer";
+      this.resolveStep(id, { status: "rejected", attempts: 0, reason, error: { code: "STEP_REJECTED", message: `step '${id}' was ${reason}` } }, true);
+      return;
+    }
+    this.enqueue(step, answer.params);
+  }
+
+  /** Resolves when nothing is running or queued: everything not blocked by an approval is done. */
+  whenIdle(): Promise<void> {
+    this.start();
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** The resolved input of a step waiting for approval. */
+  pendingInput(id: string): unknown {
+    return this.pendingInputs.get(id);
+  }
+
+  /** Steps waiting for a human. */
+  pendingApprovals(): string[] {
+    return [...this.awaitingApproval];
+  }
+
+  /** Cancels every tool call the run started (and any backoff). */
+  abort(reason?: unknown): void {
+    if (!this.controller.signal.aborted) {
+      this.controller.abort(reason ?? new PlangraphError("RUN_ABORTED", "the run was cancelled"));
+    }
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  private approvalDeferred(id: string) {
+    let d = this.approvalInputs.get(id);
+    if (!d) this.approvalInputs.set(id, (d = deferred()));
+    return d;
+  }
+
+  private becomeReady(id: string): void {
+    const step = this.prepared.steps.get(id);
+    if (step) return this.readyStep(step);
+    const decision = this.prepared.decisions.get(id);
+    if (decision) this.readyDecision(decision);
+  }
+
+  private readyStep(step: PreparedStep): void {
+    const blocked = this.blockingReason(step);
+    if (blocked !== undefined) {
+      if (step.spec.requires_approval) this.approvalDeferred(step.id).resolve({ skipped: true });
+      this.resolveStep(step.id, { status: "skipped", attempts: 0, reason: blocked }, false);
+      return;
+    }
+    if (step.spec.requires_approval) {
+      const rendered = this.renderInput(step);
+      if ("error" in rendered) {
+        this.approvalDeferred(step.id).resolve({ skipped: true });
+        this.resolveStep(step.id, { status: "failed", attempts: 0, error: rendered.error, ...warn(rendered.warnings) }, true);
+        return;
+      }
+      this.awaitingApproval.add(step.id);
+      this.pendingInputs.set(step.id, rendered.input);
+      this.options.onEvent?.({ type: "approval_needed", step: step.id, tool: step.spec.tool, params: rendered.input });
+      this.approvalDeferred(step.id).resolve({ input: rendered.input });
+      this.checkIdle();
+      return;
+    }
+    this.enqueue(step);
+  }
+
+  /** Why a step cannot run given its dependencies' outcomes, or undefined when it can. */
+  private blockingReason(step: PreparedStep): string | undefined {
+    for (const dep of this.prepared.graph.deps.get(step.id) ?? []) {
+      const decision = this.prepared.decisions.get(dep);
+      if (decision) {
+        const outcome = this.decisions.get(dep)!;
+        if (outcome.status === "skipped") return `decision '${dep}' was not evaluated (${outcome.reason})`;
+        const branch = outcome.branch ?? "then";
+        if (!decision.spec[branch].includes(step.id)) return `decision '${dep}' took '${branch}'`;
+        continue;
+      }
+      const record = this.steps.get(dep)!;
+      if (record.status === "done" || step.optionalDeps.has(dep)) continue;
+      return `'${dep}' ${record.status === "failed" ? "failed" : record.status === "rejected" ? "was rejected" : "was skipped"}`;
+    }
+    return undefined;
+  }
+
+  private enqueue(step: PreparedStep, override?: Record<string, unknown>): void {
+    const limit = this.options.maxConcurrency ?? Infinity;
+    if (this.running >= limit) {
+      // Plan order among ready steps: the legacy sequential mode's contract.
+      const at = this.queue.findIndex((queued) => queued.step.index > step.index);
+      this.queue.splice(at < 0 ? this.queue.length : at, 0, { step, override });
+      return;
+    }
+    void this.launch(step, override);
+  }
+
+  private renderInput(step: PreparedStep): { input: unknown; warnings: string[] } | { error: { code: string; message: string }; warnings: string[] } {
+    const warnings: string[] = [];
+    const input = renderTemplate(step.input, this.outputs, (missing) => warnings.push(`step '${step.id}': ${missing.message}`));
+    if (warnings.length && this.options.strict) {
+      return { error: { code: "MISSING_REFERENCE", message: `${warnings.join("; ")} (strict mode)` }, warnings: [] };
+    }
+    return { input, warnings };
+  }
+
+  private async launch(step: PreparedStep, override?: Record<string, unknown>): Promise<void> {
+    this.running++;
+    const rendered = override ? { input: override, warnings: [] } : this.renderInput(step);
+    if ("error" in rendered) {
+      this.running--;
+      this.resolveStep(step.id, { status: "failed", attempts: 0, error: rendered.error }, true);
+      this.drainQueue();
+      return;
+    }
+    const clock = this.options.clock;
+    const startedAt = clock.now();
+    const result = await callTool({
+      stepId: step.id,
+      tool: step.tool,
+      input: rendered.input,
+      ...(step.spec.retry ? { retry: step.spec.retry } : {}),
+      ...(step.spec.timeout_ms !== undefined ? { timeoutMs: step.spec.timeout_ms } : {}),
+      signal: this.controller.signal,
+      maxOutputBytes: this.prepared.limits.maxOutputBytes,
+      onAttempt: (attempt) => this.options.onEvent?.({ type: "step_start", step: step.id, tool: step.spec.tool, at: clock.now(), attempt }),
+    });
+    const endedAt = clock.now();
+    this.running--;
+    const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, ...warn(rendered.warnings) };
+    this.resolveStep(step.id, result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing }, true);
+    this.drainQueue();
+  }
+
+  private drainQueue(): void {
+    const limit = this.options.maxConcurrency ?? Infinity;
+    while (this.queue.length && this.running < limit) {
+      const next = this.queue.shift()!;
+      void this.launch(next.step, next.override);
+    }
+    this.checkIdle();
+  }
+
+  private readyDecision(decision: PreparedDecision): void {
+    for (const dep of decision.deps) {
+      const record = this.steps.get(dep);
+      if (record?.status !== "done") {
+        const why = `'${dep}' ${record?.status === "failed" ? "failed" : "did not run"}`;
+        this.resolveDecision(decision.id, { status: "skipped", reason: why });
+        return;
+      }
+    }
+    this.evaluating++;
+    const started = this.options.clock.now();
+    this.options
+      .evaluateDecision(decision, this.outputs, this.controller.signal)
+      .catch((error): DecisionOutcome => ({
+        status: "decided",
+        branch: decision.spec.default,
+        source: "fallback",
+        reason: `evaluation failed; took the default '${decision.spec.default}'`,
+        cause: error instanceof Error ? error.message : String(error),
+      }))
+      .then((outcome) => {
+        this.evaluating--;
+        this.resolveDecision(decision.id, { decided_at: this.options.clock.now(), latency_ms: this.options.clock.now() - started, ...outcome });
+        this.checkIdle();
+      });
+  }
+
+  private resolveStep(id: string, record: StepRecord, persist: boolean): void {
+    if (this.isResolved(id)) return;
+    this.steps.set(id, record);
+    if (persist && this.options.store) void this.options.store.saveStep(this.runId, id, record).catch(() => undefined);
+    this.options.onEvent?.({ type: "step_end", step: id, record });
+    this.settle(id);
+  }
+
+  private resolveDecision(id: string, outcome: DecisionOutcome): void {
+    if (this.isResolved(id)) return;
+    this.decisions.set(id, outcome);
+    if (this.options.store) void this.options.store.saveDecision(this.runId, id, outcome).catch(() => undefined);
+    this.options.onEvent?.({ type: "decision", decision: id, outcome });
+    this.settle(id);
+  }
+
+  private settle(id: string): void {
+    this.settled.get(id)?.resolve();
+    for (const next of this.prepared.dependents.get(id) ?? []) {
+      const left = (this.waitingFor.get(next) ?? 0) - 1;
+      this.waitingFor.set(next, left);
+      if (left === 0 && !this.isResolved(next)) this.becomeReady(next);
+    }
+    this.checkIdle();
+  }
+
+  private isIdle(): boolean {
+    return this.running === 0 && this.queue.length === 0 && this.evaluating === 0;
+  }
+
+  private checkIdle(): void {
+    if (!this.isIdle()) return;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+function warn(warnings: string[]): { warnings?: string[] } {
+  return warnings.length ? { warnings } : {};
+}
