@@ -28,6 +28,8 @@ export interface GraphRuntimeOptions {
 /** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
 export class RunContext {
   private scheduler: PlanScheduler | undefined;
+  /** Approval answers recorded ahead of the step's pause (resume --approve for a step not yet paused). */
+  answers: Record<string, ApprovalAnswer> = {};
   constructor(
     readonly prepared: PreparedPlan,
     readonly options: GraphRuntimeOptions,
@@ -42,6 +44,7 @@ export class RunContext {
     const stored = this.options.store ? await this.options.store.load(runId) : undefined;
     // Two nodes of the first superstep may both get here; the first to finish loading wins.
     if (this.scheduler) return this.scheduler;
+    this.answers = { ...stored?.answers };
     Object.assign(seed.steps, stored?.steps);
     Object.assign(seed.decisions, stored?.decisions);
     for (const id of this.prepared.steps.keys()) {
@@ -103,14 +106,19 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
 
   for (const step of prepared.steps.values()) {
     builder.addNode(step.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
-      const run = await contextOf(config).obtain(state);
+      const context = contextOf(config);
+      const run = await context.obtain(state);
       if (step.spec.requires_approval && !run.isResolved(step.id)) {
         const request = await run.approvalRequest(step.id);
         if (!("skipped" in request)) {
-          // Let the rest of the plan go as far as it can before pausing the run.
-          await run.whenIdle();
-          const answer: unknown = interrupt({ step: step.id, tool: step.spec.tool, params: request.input, pending: run.pendingApprovals() });
-          run.answerApproval(step.id, parseApprovalAnswer(answer, step.id));
+          const recorded = context.answers[step.id];
+          if (recorded) run.answerApproval(step.id, recorded);
+          else {
+            // Let the rest of the plan go as far as it can before pausing the run.
+            await run.whenIdle();
+            const answer: unknown = interrupt({ step: step.id, tool: step.spec.tool, params: request.input, pending: run.pendingApprovals() });
+            run.answerApproval(step.id, parseApprovalAnswer(answer, step.id));
+          }
         }
       }
       await run.whenSettled(step.id);
@@ -133,16 +141,20 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
     else builder.addEdge(sources, id);
   }
   for (const [id, branches] of wiring.branches) {
-    const targets = [...new Set([...branches.then, ...branches.else])];
-    const needsEnd = branches.then.length === 0 || branches.else.length === 0;
-    const pathMap = [...targets, ...(needsEnd ? [END] : [])];
+    // Path-map keys are what Studio and Mermaid print on the edge: the branch name, plus the
+    // target when a branch fans out to several steps.
+    const keyed = (branch: "then" | "else") =>
+      branches[branch].length === 0
+        ? [[branch, END] as const]
+        : branches[branch].map((target) => [branches[branch].length === 1 ? branch : `${branch}:${target}`, target] as const);
+    const routes = { then: keyed("then"), else: keyed("else") };
+    const pathMap = Object.fromEntries([...routes.then, ...routes.else]);
     builder.addConditionalEdges(
       id,
       (state: Record<string, unknown>) => {
         const outcome = state[decisionChannel(id)] as DecisionOutcome | undefined;
-        if (!outcome || outcome.status !== "decided") return END;
-        const chosen = branches[outcome.branch ?? "then"];
-        return chosen.length ? chosen : END;
+        if (!outcome || outcome.status !== "decided") return [];
+        return routes[outcome.branch ?? "then"].map(([key]) => key);
       },
       pathMap,
     );

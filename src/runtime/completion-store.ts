@@ -1,4 +1,13 @@
 import type { DecisionOutcome, StepRecord } from "./records.js";
+import type { ApprovalAnswer } from "./scheduler.js";
+
+/** What a store holds for one run. */
+export interface StoredRun {
+  steps: Record<string, StepRecord>;
+  decisions: Record<string, DecisionOutcome>;
+  /** Approval answers given for steps whose node had not yet paused (resume --approve). */
+  answers: Record<string, ApprovalAnswer>;
+}
 
 /**
  * Where eager completions are kept until their node writes them to the graph's state.
@@ -8,20 +17,25 @@ import type { DecisionOutcome, StepRecord } from "./records.js";
  * again. Keyed by the run's id (`run_id` in state), so separate runs on one thread never mix.
  */
 export interface CompletionStore {
-  load(runId: string): Promise<{ steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }>;
+  load(runId: string): Promise<StoredRun>;
   saveStep(runId: string, step: string, record: StepRecord): Promise<void>;
   saveDecision(runId: string, decision: string, outcome: DecisionOutcome): Promise<void>;
+  saveAnswer(runId: string, step: string, answer: ApprovalAnswer): Promise<void>;
   /** Called when the run has finished and state holds everything. */
   discard(runId: string): Promise<void>;
 }
 
 /** In-process store: enough for the memory checkpointer, where a crash loses everything anyway. */
 export class MemoryCompletionStore implements CompletionStore {
-  private readonly runs = new Map<string, { steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }>();
+  private readonly runs = new Map<string, StoredRun>();
 
-  async load(runId: string) {
+  async load(runId: string): Promise<StoredRun> {
     const run = this.runs.get(runId);
-    return { steps: { ...run?.steps }, decisions: { ...run?.decisions } };
+    return { steps: { ...run?.steps }, decisions: { ...run?.decisions }, answers: { ...run?.answers } };
+  }
+
+  async saveAnswer(runId: string, step: string, answer: ApprovalAnswer) {
+    this.entry(runId).answers[step] = answer;
   }
 
   async saveStep(runId: string, step: string, record: StepRecord) {
@@ -38,7 +52,7 @@ export class MemoryCompletionStore implements CompletionStore {
 
   private entry(runId: string) {
     let run = this.runs.get(runId);
-    if (!run) this.runs.set(runId, (run = { steps: {}, decisions: {} }));
+    if (!run) this.runs.set(runId, (run = { steps: {}, decisions: {}, answers: {} }));
     return run;
   }
 }

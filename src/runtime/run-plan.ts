@@ -46,6 +46,11 @@ export interface RunPlanOptions extends PlanOptions {
   signal?: AbortSignal;
   /** Approve every step that asks for approval (no human in the loop). */
   approveAll?: boolean;
+  /**
+   * Continue the thread's run instead of starting a new one: `null` continues a killed run from its
+   * last checkpoint; any other value is the resume value for pending approvals (see approval.ts).
+   */
+  resume?: unknown;
 }
 
 /** Prepares a plan (every compile-time check) and compiles it into a LangGraph graph. */
@@ -62,7 +67,7 @@ export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Prom
   const graph = graphFor(prepared, { ...options, store, ...(options.sequential ? { maxConcurrency: 1 } : {}) });
   const config = runConfig(prepared, options);
   try {
-    let input: unknown = {};
+    let input: unknown = options.resume === undefined ? {} : options.resume === null ? null : new Command({ resume: options.resume });
     for (;;) {
       const state = (await graph.invoke(input as never, config as never)) as Record<string, unknown>;
       const context = graph.lastRun?.current;

@@ -1,0 +1,79 @@
+import type { RunEvent } from "../runtime/scheduler.js";
+
+type State = { status: "running" | "done" | "failed" | "skipped" | "rejected" | "waiting"; started?: number; ms?: number; attempt?: number; note?: string };
+
+const SYMBOL: Record<State["status"], string> = { running: "…", done: "✓", failed: "✗", skipped: "-", rejected: "⊘", waiting: "?" };
+
+/**
+ * Per-step progress on stderr: a live table redrawn in place on a terminal, one plain line per
+ * finished step otherwise (logs, CI).
+ */
+export class ProgressDisplay {
+  private readonly steps = new Map<string, State>();
+  private drawnLines = 0;
+  private timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream | NodeJS.WritableStream,
+    private readonly live: boolean,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    if (live) {
+      this.timer = setInterval(() => this.redraw(), 120);
+      this.timer.unref?.();
+    }
+  }
+
+  readonly onEvent = (event: RunEvent): void => {
+    if (event.type === "step_start") {
+      this.steps.set(event.step, { status: "running", started: this.now(), attempt: event.attempt });
+      if (!this.live && event.attempt > 1) this.line(`↻ ${event.step} attempt ${event.attempt}`);
+    } else if (event.type === "step_end") {
+      const prior = this.steps.get(event.step);
+      const record = event.record;
+      const ms = record.started_at !== undefined && record.ended_at !== undefined ? record.ended_at - record.started_at : undefined;
+      const note = record.status === "failed" ? record.error?.message : record.status === "skipped" ? record.reason : undefined;
+      this.steps.set(event.step, { status: record.status, ...(ms !== undefined ? { ms } : {}), ...(prior?.attempt ? { attempt: prior.attempt } : {}), ...(note ? { note } : {}) });
+      if (!this.live) this.line(this.format(event.step, this.steps.get(event.step)!));
+    } else if (event.type === "decision") {
+      const o = event.outcome;
+      const text = o.status === "decided" ? `◆ ${event.decision} → ${o.branch} (${o.source}: ${o.reason})` : `◆ ${event.decision} skipped (${o.reason})`;
+      if (this.live) this.steps.set(`◆${event.decision}`, { status: "done", note: text });
+      else this.line(text);
+    } else if (event.type === "approval_needed") {
+      this.steps.set(event.step, { status: "waiting", note: "waiting for approval" });
+      if (!this.live) this.line(`? ${event.step} waits for approval (${event.tool})`);
+    }
+    if (this.live) this.redraw();
+  };
+
+  finish(): void {
+    if (this.timer) clearInterval(this.timer);
+    if (this.live) this.redraw();
+  }
+
+  private format(id: string, state: State): string {
+    if (id.startsWith("◆")) return state.note ?? id;
+    const time = state.status === "running" && state.started !== undefined ? this.now() - state.started : state.ms;
+    const ms = time === undefined ? "" : ` ${formatMs(time)}`;
+    const attempt = state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : "";
+    const note = state.note ? `  ${state.note.slice(0, 100)}` : "";
+    return `${SYMBOL[state.status]} ${id}${ms}${attempt}${note}`;
+  }
+
+  private line(text: string): void {
+    this.out.write(`${text}\n`);
+  }
+
+  private redraw(): void {
+    const lines = [...this.steps].map(([id, state]) => this.format(id, state));
+    let text = this.drawnLines ? `\x1b[${this.drawnLines}F` : "";
+    for (const line of lines) text += `\x1b[2K${line}\n`;
+    this.drawnLines = lines.length;
+    this.out.write(text);
+  }
+}
+
+export function formatMs(ms: number): string {
+  return ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`;
+}
