@@ -12,6 +12,7 @@ import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEve
 import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
 import { planWiring } from "./wiring.js";
 import { parseApprovalAnswer } from "./approval.js";
+import type { StepCache } from "../runtime/step-cache.js";
 
 export interface GraphRuntimeOptions {
   evaluateDecision: DecisionEvaluator;
@@ -23,6 +24,8 @@ export interface GraphRuntimeOptions {
   /** Called for every scheduler event of every run of this graph. */
   onEvent?: (event: RunEvent, runId: string) => void;
   name?: string;
+  cache?: StepCache;
+  cacheTtlMs?: number;
 }
 
 /** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
@@ -65,6 +68,8 @@ export class RunContext {
       ...(this.options.maxConcurrency ? { maxConcurrency: this.options.maxConcurrency } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
       ...(this.options.store ? { store: this.options.store } : {}),
+      ...(this.options.cache ? { cache: this.options.cache } : {}),
+      ...(this.options.cacheTtlMs ? { cacheTtlMs: this.options.cacheTtlMs } : {}),
       seed,
       ...(onEvent ? { onEvent: (event: RunEvent) => onEvent(event, runId) } : {}),
     });

@@ -32,6 +32,8 @@ export interface RunResult {
   skip_reasons: Record<string, string>;
   /** Extension: error codes per failed step. */
   error_codes: Record<string, string>;
+  /** Extension: steps whose output came from the cache instead of a tool call. */
+  cached: string[];
   /** Extension: the plan's `answer` template, rendered. */
   answer?: string;
 }
@@ -69,6 +71,7 @@ export function assembleResult(input: AssembleInput): RunResult {
     attempts: {},
     skip_reasons: {},
     error_codes: {},
+    cached: [],
   };
   const pendingIds = new Set(pending.map((p) => p.step));
   let failed = false;
@@ -80,6 +83,7 @@ export function assembleResult(input: AssembleInput): RunResult {
       result.makespan_ms = Math.max(result.makespan_ms, round(record.ended_at - origin));
     }
     if (record && record.attempts > 0) result.attempts[id] = record.attempts;
+    if (record?.cached) result.cached.push(id);
     if (record?.status === "done") result.results[id] = record.output;
     else if (record?.status === "failed") {
       failed = true;

@@ -14,6 +14,7 @@ import { createDecisionEvaluator, compileConditionForPlan } from "./decisions.js
 import type { DecisionOutcome, StepRecord } from "./records.js";
 import { assembleResult, type PendingApproval, type RunResult } from "./result.js";
 import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "./scheduler.js";
+import { defaultStepCache, type StepCache } from "./step-cache.js";
 
 /** Options shared by `compilePlan` and `runPlan`. */
 export interface PlanOptions {
@@ -34,6 +35,10 @@ export interface PlanOptions {
   checkpointer?: BaseCheckpointSaver;
   store?: CompletionStore;
   onEvent?: (event: RunEvent) => void;
+  /** Cache for steps that opt in (`"cache": true | { ttl_ms }`); defaults to a process-wide memory cache. */
+  cache?: StepCache;
+  /** Opt every side-effect-free step of the run into caching, for this many ms. */
+  cacheTtlMs?: number;
 }
 
 export interface RunPlanOptions extends PlanOptions {
@@ -112,6 +117,8 @@ function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
     ...(options.store ? { store: options.store } : {}),
     ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
     ...(options.onEvent ? { onEvent: (event: RunEvent) => options.onEvent!(event) } : {}),
+    cache: options.cache ?? defaultStepCache,
+    ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
   });
 }
 
@@ -203,6 +210,8 @@ async function runLegacy(
     evaluateDecision,
     maxConcurrency: 1,
     seed,
+    cache: options.cache ?? defaultStepCache,
+    ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
     ...(options.strict ? { strict: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),

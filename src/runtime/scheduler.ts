@@ -7,6 +7,7 @@ import type { CompletionStore } from "./completion-store.js";
 import { deferred, type Deferred } from "./deferred.js";
 import type { DecisionOutcome, StepRecord } from "./records.js";
 import { callTool } from "./tool-call.js";
+import { cacheKey, DEFAULT_CACHE_TTL_MS, type StepCache } from "./step-cache.js";
 
 /** Evaluates one decision once its inputs are known (rules, the chat model, or a fallback). */
 export type DecisionEvaluator = (decision: PreparedDecision, outputs: OutputLookup, signal: AbortSignal) => Promise<DecisionOutcome>;
@@ -36,6 +37,10 @@ export interface SchedulerOptions {
   /** Records already known (from state or the completion store): never executed again. */
   seed?: { steps?: Record<string, StepRecord>; decisions?: Record<string, DecisionOutcome> };
   onEvent?: (event: RunEvent) => void;
+  /** Where opted-in steps' results are cached. */
+  cache?: StepCache;
+  /** Cache every step without side effects for this long (a run-wide opt-in); steps' own `cache` wins. */
+  cacheTtlMs?: number;
 }
 
 /**
@@ -252,6 +257,18 @@ export class PlanScheduler {
       return;
     }
     const clock = this.options.clock;
+    const ttl = this.cacheTtl(step);
+    const key = ttl !== undefined ? cacheKey(step.spec.tool, rendered.input) : undefined;
+    if (key !== undefined) {
+      const hit = this.options.cache!.get(key, clock.now());
+      if (hit) {
+        const at = clock.now();
+        this.running--;
+        this.resolveStep(step.id, { status: "done", output: hit.output, cached: true, attempts: 0, started_at: at, ended_at: at, ...warn(rendered.warnings) }, true);
+        this.drainQueue();
+        return;
+      }
+    }
     const startedAt = clock.now();
     const result = await callTool({
       stepId: step.id,
@@ -265,9 +282,20 @@ export class PlanScheduler {
     });
     const endedAt = clock.now();
     this.running--;
+    if (key !== undefined && result.ok) this.options.cache!.set(key, { output: result.output, expiresAt: endedAt + ttl! });
     const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, ...warn(rendered.warnings) };
     this.resolveStep(step.id, result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing }, true);
     this.drainQueue();
+  }
+
+  /** How long this step's result may be cached, or undefined when it is not cached. */
+  private cacheTtl(step: PreparedStep): number | undefined {
+    if (!this.options.cache || step.tool.traits.sideEffects) return undefined;
+    const own = step.spec.cache;
+    if (own === false) return undefined;
+    if (own === true) return DEFAULT_CACHE_TTL_MS;
+    if (own && typeof own === "object") return own.ttl_ms;
+    return this.options.cacheTtlMs;
   }
 
   private drainQueue(): void {
