@@ -240,7 +240,11 @@ export class PlanScheduler {
 
   private renderInput(step: PreparedStep): { input: unknown; warnings: string[] } | { error: { code: string; message: string }; warnings: string[] } {
     const warnings: string[] = [];
-    const input = renderTemplate(step.input, this.outputs, (missing) => warnings.push(`step '${step.id}': ${missing.message}`));
+    const input = renderTemplate(step.input, this.outputs, (missing) => {
+      // An optional dependency that did not run reads as null by design: not worth a warning.
+      if (step.optionalDeps.has(missing.ref.step) && this.steps.get(missing.ref.step)?.status !== "done") return;
+      warnings.push(`step '${step.id}': ${missing.message}`);
+    });
     if (warnings.length && this.options.strict) {
       return { error: { code: "MISSING_REFERENCE", message: `${warnings.join("; ")} (strict mode)` }, warnings: [] };
     }
