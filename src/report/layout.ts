@@ -1,10 +1,13 @@
+import { assignHeights, spreadPorts } from "./layout-coords.js";
+import { breakCycles, countAllCrossings, initialOrder } from "./layout-order.js";
+
 /**
  * A layered left-to-right layout for the plan's graph (Sugiyama-style, kept simple and linear):
  *
  * 1. cycle breaking: edges marked `back`, self-loops and any edge that closes a cycle in a
  *    depth-first search are set aside and drawn apart, never used for layering;
  * 2. longest-path layering: a node sits one column right of its furthest predecessor, so every
- *    forward edge points right;
+ *    forward edge points right; a source then moves next to its earliest successor;
  * 3. dummy nodes split edges that span several columns (within a budget, so a pathological graph
  *    cannot blow up), letting long edges take part in ordering and routing;
  * 4. barycentric ordering: alternating down/up sweeps sort each column by the mean position of its
@@ -88,6 +91,8 @@ export interface PlacedEdge {
   points: Point[];
 }
 
+export { isotonicWithGaps } from "./layout-coords.js";
+
 export interface GraphLayout {
   nodes: PlacedNode[];
   edges: PlacedEdge[];
@@ -159,6 +164,7 @@ export function layoutGraph(
     indeg[e.v]!++;
   }
   const layerOf = new Array<number>(n).fill(0);
+  const hasPred = indeg.map((d) => d > 0);
   const queue: number[] = [];
   for (let v = 0; v < n; v++) if (indeg[v] === 0) queue.push(v);
   for (let head = 0; head < queue.length; head++) {
@@ -167,6 +173,14 @@ export function layoutGraph(
       if (layerOf[u]! + 1 > layerOf[v]!) layerOf[v] = layerOf[u]! + 1;
       if (--indeg[v]! === 0) queue.push(v);
     }
+  }
+  // A source feeding only late steps would sit in column 0 with a long edge across the drawing:
+  // move it next to its earliest successor instead (every constraint still holds).
+  for (let v = 0; v < n; v++) {
+    if (hasPred[v] || out[v]!.length === 0) continue;
+    let earliest = Infinity;
+    for (const w of out[v]!) earliest = Math.min(earliest, layerOf[w]!);
+    layerOf[v] = earliest - 1;
   }
   const layerCount = n === 0 ? 0 : Math.max(...layerOf) + 1;
 
@@ -297,203 +311,4 @@ export function layoutGraph(
     height: n === 0 ? opt.margin.top + opt.margin.bottom : maxBottom + opt.margin.bottom,
     crossings: bestCrossings,
   };
-}
-
-/**
- * Where several forward edges leave (or enter) one side of a node, fan their ends out along that
- * side, ordered by the height of the edge's next (previous) point, so they leave without crossing.
- */
-function spreadPorts(
-  routed: PlacedEdge[],
-  index: ReadonlyMap<string, number>,
-  heights: readonly number[],
-  centerPorts: readonly boolean[],
-): void {
-  const outs = new Map<number, PlacedEdge[]>();
-  const ins = new Map<number, PlacedEdge[]>();
-  const add = (map: Map<number, PlacedEdge[]>, v: number, e: PlacedEdge): void => {
-    const list = map.get(v);
-    if (list) list.push(e);
-    else map.set(v, [e]);
-  };
-  for (const e of routed) {
-    if (e.back) continue;
-    add(outs, index.get(e.from)!, e);
-    add(ins, index.get(e.to)!, e);
-  }
-  const fan = (v: number, list: PlacedEdge[], end: "first" | "last"): void => {
-    if (list.length < 2 || centerPorts[v]) return;
-    const pick = (e: PlacedEdge): Point => (end === "first" ? e.points[0]! : e.points[e.points.length - 1]!);
-    const other = (e: PlacedEdge): Point => (end === "first" ? e.points[1]! : e.points[e.points.length - 2]!);
-    list.sort((a, b) => other(a).y - other(b).y || other(a).x - other(b).x);
-    const usable = Math.max(0, heights[v]! - 16);
-    const step = Math.min(8, usable / (list.length - 1));
-    const centre = pick(list[0]!).y;
-    list.forEach((e, i) => {
-      pick(e).y = centre + (i - (list.length - 1) / 2) * step;
-    });
-  };
-  for (const [v, list] of outs) fan(v, list, "first");
-  for (const [v, list] of ins) fan(v, list, "last");
-}
-
-/** Marks as `back` every edge that closes a cycle (iterative DFS, so deep chains cannot overflow). */
-function breakCycles(n: number, known: Array<{ u: number; v: number; back: boolean }>): void {
-  const adj: number[][] = Array.from({ length: n }, () => []);
-  known.forEach((e, k) => {
-    if (!e.back) adj[e.u]!.push(k);
-  });
-  const state = new Uint8Array(n); // 0 new, 1 on stack, 2 done
-  const cursor = new Array<number>(n).fill(0);
-  for (let root = 0; root < n; root++) {
-    if (state[root] !== 0) continue;
-    const stack = [root];
-    state[root] = 1;
-    while (stack.length > 0) {
-      const u = stack[stack.length - 1]!;
-      const list = adj[u]!;
-      if (cursor[u]! < list.length) {
-        const e = known[list[cursor[u]!++]!]!;
-        if (state[e.v] === 1) e.back = true;
-        else if (state[e.v] === 0) {
-          state[e.v] = 1;
-          stack.push(e.v);
-        }
-      } else {
-        state[u] = 2;
-        stack.pop();
-      }
-    }
-  }
-}
-
-/**
- * A first ordering: depth-first from the sources (in topological order), each node appended to its
- * column when first reached, so children start next to their parents.
- */
-function initialOrder(
-  n: number,
-  layerCount: number,
-  vLayer: readonly number[],
-  succs: readonly number[][],
-  topo: readonly number[],
-): number[][] {
-  const layers: number[][] = Array.from({ length: layerCount }, () => []);
-  const seen = new Uint8Array(vLayer.length);
-  const visit = (root: number): void => {
-    const stack = [root];
-    while (stack.length > 0) {
-      const v = stack.pop()!;
-      if (seen[v]) continue;
-      seen[v] = 1;
-      layers[vLayer[v]!]!.push(v);
-      const next = succs[v]!;
-      for (let i = next.length - 1; i >= 0; i--) if (!seen[next[i]!]) stack.push(next[i]!);
-    }
-  };
-  for (const v of topo) visit(v);
-  for (let v = 0; v < n; v++) visit(v); // nodes left out of topo (none when cycles were broken)
-  return layers;
-}
-
-/** Crossings between every pair of adjacent columns: inversions counted with a Fenwick tree. */
-function countAllCrossings(layers: readonly number[][], succs: readonly number[][], pos: readonly number[]): number {
-  let total = 0;
-  for (let l = 0; l + 1 < layers.length; l++) {
-    const size = layers[l + 1]!.length;
-    const tree = new Int32Array(size + 1);
-    let placed = 0;
-    for (const u of layers[l]!) {
-      const targets = succs[u]!.map((v) => pos[v]!).sort((a, b) => a - b);
-      for (const p of targets) {
-        // edges already placed whose target is strictly below p cross this one
-        let le = 0;
-        for (let i = p + 1; i > 0; i -= i & -i) le += tree[i]!;
-        total += placed - le;
-        for (let i = p + 1; i <= size; i += i & -i) tree[i]!++;
-        placed++;
-      }
-    }
-  }
-  return total;
-}
-
-/** Vertical centres: neighbour-mean targets, made order-preserving and gap-respecting by PAV. */
-function assignHeights(
-  layers: readonly number[][],
-  preds: readonly number[][],
-  succs: readonly number[][],
-  vHeight: readonly number[],
-  realCount: number,
-  opt: LayoutOptions,
-): number[] {
-  const cy = new Array<number>(vHeight.length).fill(0);
-  const gaps = layers.map((layer) =>
-    layer.map((v, i) => {
-      if (i === 0) return 0;
-      const u = layer[i - 1]!;
-      const gap = u < realCount && v < realCount ? opt.nodeGap : opt.dummyGap;
-      return (vHeight[u]! + vHeight[v]!) / 2 + gap;
-    }),
-  );
-  layers.forEach((layer, l) => {
-    let y = 0;
-    layer.forEach((v, i) => {
-      y += gaps[l]![i]!;
-      cy[v] = y;
-    });
-    const mid = y / 2;
-    for (const v of layer) cy[v] = cy[v]! - mid;
-  });
-
-  const place = (l: number, neighbours: readonly number[][]): void => {
-    const layer = layers[l]!;
-    const targets = layer.map((v) => {
-      const nb = neighbours[v]!;
-      if (nb.length === 0) return cy[v]!;
-      let sum = 0;
-      for (const w of nb) sum += cy[w]!;
-      return sum / nb.length;
-    });
-    const placedY = isotonicWithGaps(targets, gaps[l]!);
-    layer.forEach((v, i) => (cy[v] = placedY[i]!));
-  };
-  const rounds = 4;
-  for (let r = 0; r < rounds; r++) {
-    for (let l = 1; l < layers.length; l++) place(l, preds);
-    for (let l = layers.length - 2; l >= 0; l--) place(l, succs);
-  }
-  return cy;
-}
-
-/**
- * The positions closest (least squares) to `targets` such that `p[i] - p[i-1] >= gaps[i]`:
- * subtract the cumulative gaps, take the non-decreasing isotonic regression, add them back.
- */
-export function isotonicWithGaps(targets: readonly number[], gaps: readonly number[]): number[] {
-  const offsets: number[] = [];
-  let acc = 0;
-  targets.forEach((_, i) => {
-    acc += i === 0 ? 0 : gaps[i]!;
-    offsets.push(acc);
-  });
-  const blockMean: number[] = [];
-  const blockSize: number[] = [];
-  targets.forEach((t, i) => {
-    let mean = t - offsets[i]!;
-    let size = 1;
-    while (blockMean.length > 0 && blockMean[blockMean.length - 1]! > mean) {
-      const m = blockMean.pop()!;
-      const s = blockSize.pop()!;
-      mean = (m * s + mean * size) / (s + size);
-      size += s;
-    }
-    blockMean.push(mean);
-    blockSize.push(size);
-  });
-  const out: number[] = [];
-  blockMean.forEach((m, b) => {
-    for (let k = 0; k < blockSize[b]!; k++) out.push(m + offsets[out.length]!);
-  });
-  return out;
 }

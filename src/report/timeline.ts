@@ -53,11 +53,24 @@ export function renderTimeline(model: ReportModel): string {
 
   const body = rows.map((node) => renderRow(node, horizon)).join("");
   return (
+    criticalChain(model) +
     `<div class="timeline" role="table" aria-label="Step timeline">` +
     `<div class="tl-axis" role="row"><div class="tl-label tl-head">Step</div><div class="tl-track">${tickLabels}</div></div>` +
     `<div class="tl-rows"><div class="tl-grid" aria-hidden="true">${gridLines}${makespanLine}</div>${body}</div>` +
     `</div>`
   );
+}
+
+const CHAIN_MAX = 24;
+
+/** "Critical path: a → b → c · 1.45 s", the ids linking to their results. */
+function criticalChain(model: ReportModel): string {
+  const path = model.criticalPath;
+  if (path.length === 0) return "";
+  const shown = path.slice(0, CHAIN_MAX).map((id) => `<a href="#${domId("step-", id)}">${escapeHtml(id)}</a>`);
+  const more = path.length > CHAIN_MAX ? ` <span class="muted">… and ${path.length - CHAIN_MAX} more</span>` : "";
+  const ms = model.criticalPathMs !== undefined ? ` <span class="muted">· ${escapeHtml(formatMs(model.criticalPathMs))}</span>` : "";
+  return `<p class="cp-chain"><span class="k">Critical path</span> ${shown.join(`<span class="arrow">→</span>`)}${more}${ms}</p>`;
 }
 
 function renderRow(node: NodeView, horizon: number): string {

@@ -81,17 +81,18 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
       .locator("svg.graph g.node[data-critical=true]")
       .evaluateAll((els) => els.map((e) => e.getAttribute("data-step")));
     expect(nodes).toEqual(OPS_RUN.result.critical_path);
-    const colours = await page.evaluate(() => {
+    // (page functions are passed as source text: this project's tsconfig has no DOM types)
+    const colours = await page.evaluate<{ cpRgb: string; edge: string; plain: string }>(`(() => {
       const cp = getComputedStyle(document.documentElement).getPropertyValue("--cp").trim();
-      const edge = document.querySelector("svg.graph g.edge.cp path")!;
-      const plain = document.querySelector("svg.graph g.edge:not(.cp):not(.back):not(.not-taken) path")!;
+      const edge = document.querySelector("svg.graph g.edge.cp path");
+      const plain = document.querySelector("svg.graph g.edge:not(.cp):not(.back):not(.not-taken) path");
       const probe = document.createElement("div");
       probe.style.color = cp;
       document.body.append(probe);
       const cpRgb = getComputedStyle(probe).color;
       probe.remove();
       return { cpRgb, edge: getComputedStyle(edge).stroke, plain: getComputedStyle(plain).stroke };
-    });
+    })()`);
     expect(colours.edge).toBe(colours.cpRgb);
     expect(colours.plain).not.toBe(colours.cpRgb);
     expect(await page.locator("svg.graph g.edge.cp").count()).toBe(5);
@@ -124,15 +125,23 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
   });
 
   it("puts timeline bars where their times say, on one shared axis", async () => {
-    const geometry = await page.evaluate(() => {
-      const track = document.querySelector(".tl-row .tl-track")!.getBoundingClientRect();
-      const bar = (id: string) => document.querySelector(`.bar[data-step="${id}"]`)!.getBoundingClientRect();
-      return { track: { x: track.x, w: track.width }, primary: bar("primary"), summarize: bar("summarize"), metric: bar("metric") };
-    });
-    const at = (ms: number) => geometry.track.x + (ms / 1458) * geometry.track.w;
+    type Box = { x: number; width: number };
+    const geometry = await page.evaluate<{ track: Box; primary: Box; summarize: Box; metric: Box }>(`(() => {
+      const box = (el) => { const r = el.getBoundingClientRect(); return { x: r.x, width: r.width }; };
+      const track = box(document.querySelector(".tl-row .tl-track"));
+      const bar = (id) => box(document.querySelector('.bar[data-step="' + id + '"]'));
+      return { track, primary: bar("primary"), summarize: bar("summarize"), metric: bar("metric") };
+    })()`);
+    const at = (ms: number) => geometry.track.x + (ms / 1458) * geometry.track.width;
     expect(geometry.primary.x).toBeCloseTo(at(0), 0);
     expect(geometry.metric.x).toBeCloseTo(at(656), 0);
     expect(geometry.summarize.x + geometry.summarize.width).toBeCloseTo(at(1458), 0);
+  });
+
+  it("saves a full-page screenshot to test-artifacts/report.png", async () => {
+    const file = join(ARTIFACTS, "report.png");
+    await page.screenshot({ path: file, fullPage: true });
+    expect(existsSync(file)).toBe(true);
   });
 
   it("runs its script under its own CSP: hovering a node highlights its timeline row", async () => {
@@ -143,20 +152,14 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
 
   it("opens a step's details when its graph node is clicked", async () => {
     const details = page.locator("details#step-metric");
-    expect(await details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(false);
+    expect(await details.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(false);
     await page.locator('svg.graph g.node[data-step="metric"] a').click();
-    await expect.poll(() => details.evaluate((d) => (d as HTMLDetailsElement).open)).toBe(true);
-    await page.evaluate(() => {
-      (document.querySelector("details#step-metric") as HTMLDetailsElement).open = false;
+    await expect.poll(() => details.evaluate((d) => (d as unknown as { open: boolean }).open)).toBe(true);
+    await page.evaluate(`(() => {
+      document.querySelector("details#step-metric").open = false;
       history.replaceState(null, "", location.pathname);
       window.scrollTo(0, 0);
-    });
-  });
-
-  it("saves a full-page screenshot to test-artifacts/report.png", async () => {
-    const file = join(ARTIFACTS, "report.png");
-    await page.screenshot({ path: file, fullPage: true });
-    expect(existsSync(file)).toBe(true);
+    })()`);
   });
 
   it("shows hostile output as text: no element, no script from data", async () => {
@@ -170,7 +173,7 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
     const loads: string[] = [];
     p.on("request", (r) => loads.push(r.url()));
     await p.setContent(html, { waitUntil: "load" });
-    expect(await p.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+    expect(await p.evaluate("typeof window.__pwned")).toBe("undefined");
     expect(await p.locator("img").count()).toBe(0);
     expect(await p.locator("script").count()).toBe(1);
     expect(await p.locator("h1").textContent()).toBe(hostile);
