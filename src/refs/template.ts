@@ -40,8 +40,12 @@ export function parseStringTemplate(text: string, context: TemplateContext): Tem
     const idEnd = scanStepId(text, open + 1);
     const id = text.slice(open + 1, idEnd);
     const next = text[idEnd];
-    const looksLikeReference = /^[A-Za-z_]/.test(id) && (next === "." || next === "[" || next === "}");
-    if (!looksLikeReference || (next === "}" && !context.steps.has(id) && !context.unreferenceable?.has(id))) {
+    const known = context.steps.has(id) || context.unreferenceable?.has(id) === true;
+    // `{` + a known id + anything + `}` is a reference whatever follows the id (CONTRACT.md): a typo
+    // such as `{primary data}` or `{primary:data}` must fail as a malformed path, never pass as text.
+    const closed = next !== undefined && text.indexOf("}", idEnd) >= 0;
+    const looksLikeReference = /^[A-Za-z_]/.test(id) && (next === "." || next === "[" || next === "}" || (known && closed));
+    if (!looksLikeReference || (next === "}" && !known)) {
       i = open + 1;
       continue;
     }
