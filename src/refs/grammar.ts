@@ -118,8 +118,18 @@ function parseQuoted(text: string, offset: number): { value: string; end: number
       else if (e === "u") {
         const hex = text.slice(i + 2, i + 6);
         if (!/^[0-9A-Fa-f]{4}$/.test(hex)) throw new GrammarError(`bad \\u escape at position ${i}`, i);
-        value += String.fromCharCode(parseInt(hex, 16));
-        i += 4;
+        const code = parseInt(hex, 16);
+        // RFC 9535 hexchar: a surrogate is only valid as a high + low pair (\uD83D\uDE00).
+        if (code >= 0xdc00 && code <= 0xdfff) throw new GrammarError(`lone low surrogate \\u${hex} at position ${i}`, i);
+        if (code >= 0xd800 && code <= 0xdbff) {
+          const low = /^\\u(D[C-F][0-9A-F]{2})$/i.exec(text.slice(i + 6, i + 12));
+          if (!low) throw new GrammarError(`high surrogate \\u${hex} at position ${i} is not followed by a low surrogate escape`, i);
+          value += String.fromCharCode(code, parseInt(low[1]!, 16));
+          i += 10;
+        } else {
+          value += String.fromCharCode(code);
+          i += 4;
+        }
       } else throw new GrammarError(`bad escape '\\${e}' at position ${i}`, i);
       i += 2;
       continue;
