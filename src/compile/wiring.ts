@@ -31,6 +31,17 @@ export function planWiring(prepared: PreparedPlan): Wiring {
   const branchTargets = new Map<string, string>();
   const branches = new Map<string, { then: string[]; else: string[] }>();
   for (const decision of prepared.decisions.values()) {
+    const loops = [...decision.loopTargets.then, ...decision.loopTargets.else];
+    if (loops.length) {
+      // Analysis recognises loops (back edges with max_iterations); running them is not built yet.
+      issues.push(
+        new PlangraphError("BAD_DECISION", `decision '${decision.id}' goes back to ${loops.map((l) => `'${l}'`).join(", ")} (a loop): loops are not supported by this version yet`, {
+          path: `$.decisions[${decision.index}]`,
+          step: decision.id,
+        }),
+      );
+      continue;
+    }
     const forward = (branch: "then" | "else") => decision.spec[branch].filter((t) => !decision.loopTargets[branch].includes(t));
     branches.set(decision.id, { then: forward("then"), else: forward("else") });
     for (const target of [...forward("then"), ...forward("else")]) {
