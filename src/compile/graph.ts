@@ -39,6 +39,14 @@ export class RunContext {
     readonly signal: AbortSignal | undefined,
   ) {}
 
+  /**
+   * A new run knows its whole state up front (empty), so its tools can start before LangGraph has
+   * even prepared the first superstep.
+   */
+  startFresh(runId: string): void {
+    if (!this.scheduler) this.scheduler = this.createScheduler(runId, { steps: {}, decisions: {} });
+  }
+
   /** The run's scheduler, created on first use from what state (and the completion store) already hold. */
   async obtain(state: Record<string, unknown>): Promise<PlanScheduler> {
     if (this.scheduler) return this.scheduler;
@@ -58,8 +66,13 @@ export class RunContext {
       const outcome = state[decisionChannel(id)] as DecisionOutcome | null | undefined;
       if (outcome) seed.decisions[id] = outcome;
     }
+    this.scheduler = this.createScheduler(runId, seed);
+    return this.scheduler;
+  }
+
+  private createScheduler(runId: string, seed: { steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }): PlanScheduler {
     const onEvent = this.options.onEvent;
-    this.scheduler = new PlanScheduler({
+    const scheduler = new PlanScheduler({
       prepared: this.prepared,
       runId,
       clock: this.options.clock ?? systemClock,
@@ -73,8 +86,8 @@ export class RunContext {
       seed,
       ...(onEvent ? { onEvent: (event: RunEvent) => onEvent(event, runId) } : {}),
     });
-    this.scheduler.start();
-    return this.scheduler;
+    scheduler.start();
+    return scheduler;
   }
 
   /** The scheduler if the run got far enough to create one. */
@@ -188,7 +201,9 @@ export function buildPlanGraph(prepared: PreparedPlan, options: GraphRuntimeOpti
     const context = new RunContext(prepared, options, signal);
     graph.lastRun = context;
     const configurable = { ...(callOptions.configurable as Record<string, unknown> | undefined), [RUN_CONTEXT_KEY]: context };
-    const stream = await originalStream(freshRunInput(input, prepared, options.clock ?? systemClock), { ...callOptions, configurable });
+    const runInput = freshRunInput(input, prepared, options.clock ?? systemClock);
+    if (runInput !== input) context.startFresh((runInput as Record<string, string>)[RUN_ID_CHANNEL]!);
+    const stream = await originalStream(runInput, { ...callOptions, configurable });
     return IterableReadableStream.fromAsyncGenerator(
       (async function* () {
         let finished = false;
