@@ -64,14 +64,35 @@ export function initialOrder(
 
 /** Crossings between every pair of adjacent columns: inversions counted with a Fenwick tree. */
 export function countAllCrossings(layers: readonly number[][], succs: readonly number[][], pos: readonly number[]): number {
+  let widest = 0;
+  let maxDegree = 0;
+  for (const layer of layers) {
+    widest = Math.max(widest, layer.length);
+    for (const u of layer) maxDegree = Math.max(maxDegree, succs[u]!.length);
+  }
+  // scratch buffers reused across columns: this runs once per ordering sweep
+  const tree = new Int32Array(widest + 1);
+  const targets = new Int32Array(maxDegree);
   let total = 0;
   for (let l = 0; l + 1 < layers.length; l++) {
     const size = layers[l + 1]!.length;
-    const tree = new Int32Array(size + 1);
+    tree.fill(0, 0, size + 1);
     let placed = 0;
     for (const u of layers[l]!) {
-      const targets = succs[u]!.map((v) => pos[v]!).sort((a, b) => a - b);
-      for (const p of targets) {
+      const next = succs[u]!;
+      const k = next.length;
+      for (let i = 0; i < k; i++) {
+        // insertion sort: degrees are small
+        const p = pos[next[i]!]!;
+        let j = i;
+        while (j > 0 && targets[j - 1]! > p) {
+          targets[j] = targets[j - 1]!;
+          j--;
+        }
+        targets[j] = p;
+      }
+      for (let t = 0; t < k; t++) {
+        const p = targets[t]!;
         // edges already placed whose target is strictly below p cross this one
         let le = 0;
         for (let i = p + 1; i > 0; i -= i & -i) le += tree[i]!;

@@ -111,7 +111,7 @@ export const DEFAULT_LAYOUT_OPTIONS: LayoutOptions = {
   nodeGap: 20,
   dummyGap: 10,
   margin: { top: 16, right: 16, bottom: 16, left: 16 },
-  sweeps: 6,
+  sweeps: 4,
   dummiesPerNode: 2,
 };
 
@@ -292,12 +292,14 @@ export function layoutGraph(
 
   const top = (v: number): Point => ({ x: placed[v]!.x + widths[v]! / 2, y: placed[v]!.y });
   const routed: PlacedEdge[] = known.map((e, k) => {
-    const base = { index: e.index, from: ids[e.u]!, to: ids[e.v]!, back: e.back };
-    if (e.back) return { ...base, points: [top(e.u), top(e.v)] };
-    const via = (chainOf.get(k) ?? []).map((d) => ({ x: colX[vLayer[d]!]! + colWidth[vLayer[d]!]! / 2, y: cy[d]! }));
-    const start = { x: placed[e.u]!.x + widths[e.u]!, y: cy[e.u]! };
-    const end = { x: placed[e.v]!.x, y: cy[e.v]! };
-    return { ...base, points: [start, ...via, end] };
+    let points: Point[];
+    if (e.back) points = [top(e.u), top(e.v)];
+    else {
+      points = [{ x: placed[e.u]!.x + widths[e.u]!, y: cy[e.u]! }];
+      for (const d of chainOf.get(k) ?? []) points.push({ x: colX[vLayer[d]!]! + colWidth[vLayer[d]!]! / 2, y: cy[d]! });
+      points.push({ x: placed[e.v]!.x, y: cy[e.v]! });
+    }
+    return { index: e.index, from: ids[e.u]!, to: ids[e.v]!, back: e.back, points };
   });
   spreadPorts(routed, index, heights, centerPorts);
 
