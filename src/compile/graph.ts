@@ -26,6 +26,8 @@ export interface GraphRuntimeOptions {
   name?: string;
   cache?: StepCache;
   cacheTtlMs?: number;
+  /** Plain LangGraph timing: each tool starts only when its node runs (benchmarks, comparisons). */
+  lazy?: boolean;
 }
 
 /** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
@@ -33,6 +35,9 @@ export class RunContext {
   private scheduler: PlanScheduler | undefined;
   /** Approval answers recorded ahead of the step's pause (resume --approve for a step not yet paused). */
   answers: Record<string, ApprovalAnswer> = {};
+  private writer: ((chunk: unknown) => void) | undefined;
+  private readonly unsent: unknown[] = [];
+  private origin: number | undefined;
   constructor(
     readonly prepared: PreparedPlan,
     readonly options: GraphRuntimeOptions,
@@ -43,7 +48,8 @@ export class RunContext {
    * A new run knows its whole state up front (empty), so its tools can start before LangGraph has
    * even prepared the first superstep.
    */
-  startFresh(runId: string): void {
+  startFresh(runId: string, startedAt: number): void {
+    this.origin ??= startedAt;
     if (!this.scheduler) this.scheduler = this.createScheduler(runId, { steps: {}, decisions: {} });
   }
 
@@ -72,6 +78,10 @@ export class RunContext {
 
   private createScheduler(runId: string, seed: { steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }): PlanScheduler {
     const onEvent = this.options.onEvent;
+    const publish = (event: RunEvent) => {
+      this.publish(event);
+      onEvent?.(event, runId);
+    };
     const scheduler = new PlanScheduler({
       prepared: this.prepared,
       runId,
@@ -84,10 +94,28 @@ export class RunContext {
       ...(this.options.cache ? { cache: this.options.cache } : {}),
       ...(this.options.cacheTtlMs ? { cacheTtlMs: this.options.cacheTtlMs } : {}),
       seed,
-      ...(onEvent ? { onEvent: (event: RunEvent) => onEvent(event, runId) } : {}),
+      ...(this.options.lazy ? { lazy: true } : {}),
+      onEvent: publish,
     });
     scheduler.start();
     return scheduler;
+  }
+
+  /**
+   * Step events go to LangGraph's `custom` stream mode, so a chat UI sees each step start and
+   * finish as it happens. Events from before the first node (eager starts) wait for its writer.
+   */
+  attachWriter(writer: ((chunk: unknown) => void) | undefined, origin: unknown): void {
+    if (typeof origin === "number" && this.origin === undefined) this.origin = origin;
+    if (!writer || this.writer) return;
+    this.writer = writer;
+    for (const chunk of this.unsent.splice(0)) writer(chunk);
+  }
+
+  private publish(event: RunEvent): void {
+    const chunk = toStreamEvent(event, this.origin);
+    if (this.writer) this.writer(chunk);
+    else if (this.unsent.length < 10_000) this.unsent.push(chunk);
   }
 
   /** The scheduler if the run got far enough to create one. */
@@ -125,6 +153,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
   for (const step of prepared.steps.values()) {
     builder.addNode(step.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
       const context = contextOf(config);
+      context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
       const run = await context.obtain(state);
       if (step.spec.requires_approval && !run.isResolved(step.id)) {
         const request = await run.approvalRequest(step.id);
@@ -139,13 +168,16 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
           }
         }
       }
+      run.demand(step.id);
       await run.whenSettled(step.id);
       return { [stepChannel(step.id)]: run.stepRecord(step.id) };
     });
   }
   for (const decision of prepared.decisions.values()) {
     builder.addNode(decision.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
-      const run = await contextOf(config).obtain(state);
+      const context = contextOf(config);
+      context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
+      const run = await context.obtain(state);
       await run.whenSettled(decision.id);
       return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id) };
     });
@@ -202,7 +234,10 @@ export function buildPlanGraph(prepared: PreparedPlan, options: GraphRuntimeOpti
     graph.lastRun = context;
     const configurable = { ...(callOptions.configurable as Record<string, unknown> | undefined), [RUN_CONTEXT_KEY]: context };
     const runInput = freshRunInput(input, prepared, options.clock ?? systemClock);
-    if (runInput !== input) context.startFresh((runInput as Record<string, string>)[RUN_ID_CHANNEL]!);
+    if (runInput !== input) {
+      const fresh = runInput as Record<string, unknown>;
+      context.startFresh(fresh[RUN_ID_CHANNEL] as string, fresh[STARTED_AT_CHANNEL] as number);
+    }
     const stream = await originalStream(runInput, { ...callOptions, configurable });
     return IterableReadableStream.fromAsyncGenerator(
       (async function* () {
@@ -243,3 +278,32 @@ function freshRunInput(input: unknown, prepared: PreparedPlan, clock: Clock): un
 }
 
 export type { ApprovalAnswer };
+
+/**
+ * The `custom` stream chunk for a scheduler event: `{ plangraph: "step_start" | "step_end" |
+ * "decision" | "approval_needed" | "cache_hit", ... , at_ms }` with times from the run's start.
+ */
+export function toStreamEvent(event: RunEvent, origin: number | undefined): Record<string, unknown> {
+  const rel = (t: number | undefined) => (t === undefined || origin === undefined ? undefined : Math.round((t - origin) * 1000) / 1000);
+  switch (event.type) {
+    case "step_start":
+      return { plangraph: "step_start", step: event.step, tool: event.tool, attempt: event.attempt, at_ms: rel(event.at), waited_ms: Math.round((event.at - event.ready_at) * 1000) / 1000 };
+    case "step_end":
+      return {
+        plangraph: "step_end",
+        step: event.step,
+        status: event.record.status,
+        start_ms: rel(event.record.started_at),
+        end_ms: rel(event.record.ended_at),
+        attempts: event.record.attempts,
+        ...(event.record.error ? { error: event.record.error } : {}),
+        ...(event.record.reason ? { reason: event.record.reason } : {}),
+      };
+    case "decision":
+      return { plangraph: "decision", decision: event.decision, ...event.outcome, at_ms: rel(event.outcome.decided_at) };
+    case "approval_needed":
+      return { plangraph: "approval_needed", step: event.step, tool: event.tool, params: event.params };
+    case "cache_hit":
+      return { plangraph: "cache_hit", step: event.step, tool: event.tool, at_ms: rel(event.at) };
+  }
+}

@@ -39,6 +39,8 @@ export interface PlanOptions {
   cache?: StepCache;
   /** Opt every side-effect-free step of the run into caching, for this many ms. */
   cacheTtlMs?: number;
+  /** Plain LangGraph superstep timing (no eager launch): for benchmarks and comparisons only. */
+  lazy?: boolean;
 }
 
 export interface RunPlanOptions extends PlanOptions {
@@ -119,6 +121,7 @@ function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
     ...(options.onEvent ? { onEvent: (event: RunEvent) => options.onEvent!(event) } : {}),
     cache: options.cache ?? defaultStepCache,
     ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
+    ...(options.lazy ? { lazy: true } : {}),
   });
 }
 

@@ -14,7 +14,9 @@ export type DecisionEvaluator = (decision: PreparedDecision, outputs: OutputLook
 
 /** Progress events, for live displays, streaming and tracing. */
 export type RunEvent =
-  | { type: "step_start"; step: string; tool: string; at: number; attempt: number }
+  /** `ready_at`: when the step's inputs were all available; `at` - `ready_at` is time spent queued. */
+  | { type: "step_start"; step: string; tool: string; at: number; ready_at: number; attempt: number }
+  | { type: "cache_hit"; step: string; tool: string; at: number }
   | { type: "step_end"; step: string; record: StepRecord }
   | { type: "decision"; decision: string; outcome: DecisionOutcome }
   | { type: "approval_needed"; step: string; tool: string; params: unknown };
@@ -37,6 +39,12 @@ export interface SchedulerOptions {
   /** Records already known (from state or the completion store): never executed again. */
   seed?: { steps?: Record<string, StepRecord>; decisions?: Record<string, DecisionOutcome> };
   onEvent?: (event: RunEvent) => void;
+  /**
+   * Eager (default): a step's tool starts the moment its dependencies resolve. Lazy: it starts
+   * only when its node asks (`demand`), i.e. plain LangGraph superstep timing — kept for
+   * benchmarks and for comparing the two.
+   */
+  lazy?: boolean;
   /** Where opted-in steps' results are cached. */
   cache?: StepCache;
   /** Cache every step without side effects for this long (a run-wide opt-in); steps' own `cache` wins. */
@@ -64,6 +72,10 @@ export class PlanScheduler {
   private readonly approvalInputs = new Map<string, Deferred<{ input: unknown } | { skipped: true }>>();
   private readonly awaitingApproval = new Set<string>();
   private readonly pendingInputs = new Map<string, unknown>();
+  private readonly readyAt = new Map<string, number>();
+  /** Lazy mode: steps whose inputs are ready but whose node has not asked yet, and those asked for. */
+  private readonly parked = new Set<string>();
+  private readonly demanded = new Set<string>();
   private readonly idleWaiters: Array<() => void> = [];
   private running = 0;
   private evaluating = 0;
@@ -206,7 +218,18 @@ export class PlanScheduler {
       this.checkIdle();
       return;
     }
+    if (this.options.lazy && !this.demanded.has(step.id)) {
+      this.parked.add(step.id);
+      return;
+    }
     this.enqueue(step);
+  }
+
+  /** Lazy mode: the step's node is running and wants its tool called (no-op in eager mode). */
+  demand(id: string): void {
+    if (!this.options.lazy) return;
+    this.demanded.add(id);
+    if (this.parked.delete(id)) this.enqueue(this.prepared.steps.get(id)!);
   }
 
   /** Why a step cannot run given its dependencies' outcomes, or undefined when it can. */
@@ -228,6 +251,7 @@ export class PlanScheduler {
   }
 
   private enqueue(step: PreparedStep, override?: Record<string, unknown>): void {
+    if (!this.readyAt.has(step.id)) this.readyAt.set(step.id, this.options.clock.now());
     const limit = this.options.maxConcurrency ?? Infinity;
     if (this.running >= limit) {
       // Plan order among ready steps: the legacy sequential mode's contract.
@@ -267,6 +291,7 @@ export class PlanScheduler {
       const hit = this.options.cache!.get(key, clock.now());
       if (hit) {
         const at = clock.now();
+        this.options.onEvent?.({ type: "cache_hit", step: step.id, tool: step.spec.tool, at });
         this.running--;
         this.resolveStep(step.id, { status: "done", output: hit.output, cached: true, attempts: 0, started_at: at, ended_at: at, ...warn(rendered.warnings) }, true);
         this.drainQueue();
@@ -282,7 +307,8 @@ export class PlanScheduler {
       ...(step.spec.timeout_ms !== undefined ? { timeoutMs: step.spec.timeout_ms } : {}),
       signal: this.controller.signal,
       maxOutputBytes: this.prepared.limits.maxOutputBytes,
-      onAttempt: (attempt) => this.options.onEvent?.({ type: "step_start", step: step.id, tool: step.spec.tool, at: clock.now(), attempt }),
+      onAttempt: (attempt) =>
+        this.options.onEvent?.({ type: "step_start", step: step.id, tool: step.spec.tool, at: clock.now(), ready_at: this.readyAt.get(step.id) ?? startedAt, attempt }),
     });
     const endedAt = clock.now();
     this.running--;
