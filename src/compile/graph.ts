@@ -9,7 +9,8 @@ import { systemClock } from "../runtime/clock.js";
 import type { CompletionStore } from "../runtime/completion-store.js";
 import type { DecisionOutcome, StepRecord } from "../runtime/records.js";
 import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "../runtime/scheduler.js";
-import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
+import { RESULT_CHANNEL, RUN_CONTEXT_KEY, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
+import { assembleResult, type RunResult } from "../runtime/result.js";
 import { planWiring } from "./wiring.js";
 import { parseApprovalAnswer } from "./approval.js";
 import type { StepCache } from "../runtime/step-cache.js";
@@ -28,6 +29,12 @@ export interface GraphRuntimeOptions {
   cacheTtlMs?: number;
   /** Plain LangGraph timing: each tool starts only when its node runs (benchmarks, comparisons). */
   lazy?: boolean;
+  /**
+   * Keep the contract's result object in a `result` state channel, updated by every node, so a
+   * client of the LangGraph server reads the result straight from the run's output. Costs O(steps)
+   * per node: off for library and CLI runs, which assemble the result once at the end.
+   */
+  resultChannel?: boolean;
 }
 
 /** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
@@ -144,6 +151,17 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
     [RUN_ID_CHANNEL]: Annotation<unknown>(),
     [STARTED_AT_CHANNEL]: Annotation<unknown>(),
   };
+  if (options.resultChannel) {
+    // Writes from one superstep land in any order: keep the most complete; null starts a new run.
+    spec[RESULT_CHANNEL] = Annotation<unknown>({
+      reducer: (current: unknown, next: unknown) => {
+        if (next === null) return null;
+        const resolved = (r: unknown) => (r as { resolved?: number } | null)?.resolved ?? -1;
+        return resolved(next) >= resolved(current) ? next : current;
+      },
+      default: () => null,
+    }) as never;
+  }
   for (const id of prepared.steps.keys()) spec[stepChannel(id)] = Annotation<unknown>();
   for (const id of prepared.decisions.keys()) spec[decisionChannel(id)] = Annotation<unknown>();
   const State = Annotation.Root(spec);
@@ -170,7 +188,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       }
       run.demand(step.id);
       await run.whenSettled(step.id);
-      return { [stepChannel(step.id)]: run.stepRecord(step.id) };
+      return { [stepChannel(step.id)]: run.stepRecord(step.id), ...resultUpdate(prepared, options, run, state) };
     });
   }
   for (const decision of prepared.decisions.values()) {
@@ -179,7 +197,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
       const run = await context.obtain(state);
       await run.whenSettled(decision.id);
-      return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id) };
+      return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id), ...resultUpdate(prepared, options, run, state) };
     });
   }
 
@@ -233,7 +251,7 @@ export function buildPlanGraph(prepared: PreparedPlan, options: GraphRuntimeOpti
     const context = new RunContext(prepared, options, signal);
     graph.lastRun = context;
     const configurable = { ...(callOptions.configurable as Record<string, unknown> | undefined), [RUN_CONTEXT_KEY]: context };
-    const runInput = freshRunInput(input, prepared, options.clock ?? systemClock);
+    const runInput = freshRunInput(input, prepared, options.clock ?? systemClock, options);
     if (runInput !== input) {
       const fresh = runInput as Record<string, unknown>;
       context.startFresh(fresh[RUN_ID_CHANNEL] as string, fresh[STARTED_AT_CHANNEL] as number);
@@ -260,16 +278,40 @@ export function buildPlanGraph(prepared: PreparedPlan, options: GraphRuntimeOpti
   return graph;
 }
 
+/** The `result` channel's update: the contract result as far as this run has got. */
+function resultUpdate(prepared: PreparedPlan, options: GraphRuntimeOptions, run: PlanScheduler, state: Record<string, unknown>): Record<string, unknown> {
+  if (!options.resultChannel) return {};
+  const steps = new Map<string, StepRecord>();
+  const decisions = new Map<string, DecisionOutcome>();
+  for (const id of prepared.steps.keys()) {
+    const record = run.stepRecord(id);
+    if (record) steps.set(id, record);
+  }
+  for (const id of prepared.decisions.keys()) {
+    const outcome = run.decisionOutcome(id);
+    if (outcome) decisions.set(id, outcome);
+  }
+  const origin = typeof state[STARTED_AT_CHANNEL] === "number" ? (state[STARTED_AT_CHANNEL] as number) : 0;
+  const result: RunResult & { resolved: number } = { ...assembleResult({ prepared, steps, decisions, origin }), resolved: steps.size + decisions.size };
+  // Steps still unresolved (behind a pending approval) are not "skipped" yet.
+  result.skipped = result.skipped.filter((id) => steps.has(id));
+  if (result.skipped.length + Object.keys(result.results).length + Object.keys(result.errors).length < prepared.steps.size && result.status === "completed") {
+    result.status = run.pendingApprovals().length ? "interrupted" : result.status;
+  }
+  return { [RESULT_CHANNEL]: result };
+}
+
 /**
  * A new run (any input but a resume) gets a fresh run id and start time, and clears the records of
  * an earlier run on the same thread so they are not mistaken for this run's.
  */
-function freshRunInput(input: unknown, prepared: PreparedPlan, clock: Clock): unknown {
+function freshRunInput(input: unknown, prepared: PreparedPlan, clock: Clock, options: GraphRuntimeOptions): unknown {
   if (input === null || input === undefined || isCommand(input)) return input;
   const given = typeof input === "object" && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
   const reset: Record<string, unknown> = {};
   for (const id of prepared.steps.keys()) reset[stepChannel(id)] = null;
   for (const id of prepared.decisions.keys()) reset[decisionChannel(id)] = null;
+  if (options.resultChannel) reset[RESULT_CHANNEL] = null;
   return {
     ...reset,
     [RUN_ID_CHANNEL]: typeof given[RUN_ID_CHANNEL] === "string" ? given[RUN_ID_CHANNEL] : randomUUID(),

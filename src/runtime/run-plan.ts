@@ -41,6 +41,8 @@ export interface PlanOptions {
   cacheTtlMs?: number;
   /** Plain LangGraph superstep timing (no eager launch): for benchmarks and comparisons only. */
   lazy?: boolean;
+  /** Keep the contract's result in a `result` state channel (graphs served by the LangGraph server). */
+  resultChannel?: boolean;
 }
 
 export interface RunPlanOptions extends PlanOptions {
@@ -122,6 +124,7 @@ function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
     cache: options.cache ?? defaultStepCache,
     ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
     ...(options.lazy ? { lazy: true } : {}),
+    ...(options.resultChannel ? { resultChannel: true } : {}),
   });
 }
 
