@@ -1,0 +1,55 @@
+# shellcheck shell=bash
+# Start a local PostgreSQL for the server-mode tool tests.
+#
+# Idempotent; meant to be sourced by .ci/run (it returns rather than exits, and sets no shell
+# options in the caller). Installs Debian's postgresql when it is missing, starts the cluster on
+# 127.0.0.1:5432 and makes sure role and database `plangraph` (password `plangraph`) exist.
+# Afterwards: PLANGRAPH_TEST_DATABASE_URL=postgres://plangraph:plangraph@127.0.0.1:5432/plangraph
+
+plangraph_postgres_up() {
+  local log=/tmp/plangraph-postgres-setup.log
+  : >"$log"
+  if ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    echo "postgres.sh: installing postgresql from Debian's packages (log: $log)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update >>"$log" 2>&1 || { echo "postgres.sh: apt-get update failed (see $log)" >&2; return 1; }
+    apt-get install -y --no-install-recommends postgresql >>"$log" 2>&1 \
+      || { echo "postgres.sh: apt-get install postgresql failed (see $log)" >&2; return 1; }
+  fi
+
+  local version
+  version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$version main"; then
+    pg_createcluster "$version" main >>"$log" 2>&1 \
+      || { echo "postgres.sh: pg_createcluster $version main failed (see $log)" >&2; return 1; }
+  fi
+  if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+    pg_ctlcluster "$version" main start >>"$log" 2>&1 \
+      || { echo "postgres.sh: pg_ctlcluster $version main start failed (see $log)" >&2; return 1; }
+  fi
+
+  local i
+  for i in $(seq 1 30); do
+    pg_isready -q -h 127.0.0.1 -p 5432 && break
+    sleep 0.5
+  done
+  pg_isready -q -h 127.0.0.1 -p 5432 || { echo "postgres.sh: PostgreSQL did not accept connections on 127.0.0.1:5432" >&2; return 1; }
+
+  (cd /tmp && su postgres -c "psql -q -v ON_ERROR_STOP=1 -d postgres" >>"$log" 2>&1) <<'SQL' \
+    || { echo "postgres.sh: creating role/database plangraph failed (see $log)" >&2; return 1; }
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'plangraph') THEN
+    CREATE ROLE plangraph LOGIN PASSWORD 'plangraph';
+  ELSE
+    ALTER ROLE plangraph LOGIN PASSWORD 'plangraph';
+  END IF;
+END
+$$;
+SELECT 'CREATE DATABASE plangraph OWNER plangraph'
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'plangraph')\gexec
+SQL
+  return 0
+}
+
+plangraph_postgres_up

@@ -1,0 +1,45 @@
+/**
+ * Tool packs. `opsTools()` is the ops assistant's pack: CI search, aggregation, relationship walks,
+ * metrics and history over a CMDB-like estate, in embedded PGlite by default or PostgreSQL when
+ * `DATABASE_URL` is set. `npm run plangraph -- run plan.json --tools tools/index.ts` loads it.
+ */
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { openOpsDatabase, type OpenOpsDatabaseOptions, type OpsDatabase } from "./ops/db/open.js";
+import { createOpsTools } from "./ops/index.js";
+
+export interface OpsToolsOptions extends OpenOpsDatabaseOptions {
+  /** Use this database (or provider) instead of the shared one that `openOpsDatabase(options)` opens. */
+  database?: OpsDatabase | (() => Promise<OpsDatabase>);
+}
+
+/**
+ * The ops tools: `ci_search`, `ci_aggregate`, `ci_graph`, `ci_metric`, `ci_history`. Nothing is
+ * opened until a tool first runs; then the process-wide database for `options` is opened (and, for
+ * PGlite, the sample estate is built on the very first run, reporting through `onProgress`).
+ */
+export function opsTools(options: OpsToolsOptions = {}): StructuredToolInterface[] {
+  const { database, ...open } = options;
+  const provider =
+    database === undefined ? () => openOpsDatabase(open) : typeof database === "function" ? database : () => Promise.resolve(database);
+  return createOpsTools(provider);
+}
+
+export { OPS_TOOL_NAMES } from "./ops/index.js";
+export {
+  buildEmbeddedEstate,
+  closeOpsDatabase,
+  defaultDataDir,
+  ensureServerEstate,
+  openOpsDatabase,
+  type OpenOpsDatabaseOptions,
+  type OpsDatabase,
+} from "./ops/db/open.js";
+export type { EstateMeta, ProgressListener } from "./ops/estate/load.js";
+export { generateEstate, estateDigest, estateCounts, DEFAULT_SEED, DEFAULT_SCALE } from "./ops/estate/generate.js";
+export { openPglite } from "./ops/db/pglite-client.js";
+export { openPostgres } from "./ops/db/pg-client.js";
+export type { SqlClient } from "./ops/db/sql-client.js";
+
+/** For `--tools tools/index.ts`: the ops tools with default options (nothing opens until a tool runs). */
+export const tools: StructuredToolInterface[] = opsTools();
+export default tools;

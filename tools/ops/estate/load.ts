@@ -1,0 +1,126 @@
+import { PlangraphError } from "../../../src/errors.js";
+import { CI_COLUMNS, CREATE_INDEXES, CREATE_TABLES, EVENT_COLUMNS, META_COLUMNS, METRIC_DEF_COLUMNS, METRIC_SERIES_COLUMNS, RELATIONSHIP_COLUMNS, WINDOW_STATS_COLUMNS } from "../db/schema.js";
+import type { BulkValue, SqlClient } from "../db/sql-client.js";
+import { METRIC_DEFINITIONS, METRIC_NAMES } from "../vocabulary.js";
+import { estateCounts, estateDigest } from "./generate.js";
+import type { Estate } from "./model.js";
+import { computeWindowStats } from "./summaries.js";
+
+/** What a loaded estate says about itself (the `ops.estate_meta` table). */
+export interface EstateMeta {
+  version: number;
+  seed: number;
+  scale: number;
+  digest: string;
+  /** The estate's fixed "now", epoch ms: relative windows count back from it. */
+  now: number;
+  hourlyStart: number;
+  hourlySlots: number;
+  recentStart: number;
+  recentSlots: number;
+  counts: Record<"cis" | "relationships" | "metric_series" | "events", number>;
+}
+
+export type ProgressListener = (message: string) => void;
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+function metaRows(estate: Estate): BulkValue[][] {
+  const counts = estateCounts(estate);
+  const c = estate.clock;
+  const rows: Record<string, string> = {
+    estate_version: String(estate.version),
+    seed: String(estate.seed),
+    scale: String(estate.scale),
+    digest: estateDigest(estate),
+    now: new Date(c.now).toISOString(),
+    hourly_start: new Date(c.hourlyStart).toISOString(),
+    hourly_slots: String(c.hourlySlots),
+    recent_start: new Date(c.recentStart).toISOString(),
+    recent_slots: String(c.recentSlots),
+    counts: JSON.stringify(counts),
+  };
+  return Object.entries(rows).map(([k, v]) => [k, v]);
+}
+
+/**
+ * Creates the `ops` schema in `client` and loads `estate` into it, in one transaction: a reader
+ * sees either no estate or all of it. With `replace`, an existing `ops` schema is dropped first
+ * (the caller has checked it is ours).
+ */
+export async function loadEstate(
+  client: SqlClient,
+  estate: Estate,
+  options: { replace?: boolean; onProgress?: ProgressListener } = {},
+): Promise<void> {
+  const progress = options.onProgress ?? (() => undefined);
+  await client.transaction(async (tx) => {
+    if (options.replace) await tx.exec("DROP SCHEMA IF EXISTS ops CASCADE");
+    await tx.exec(CREATE_TABLES);
+    progress(`loading ${fmt(estate.cis.length)} CIs and ${fmt(estate.relationships.length)} relationships`);
+    await tx.bulkInsert(
+      "ops.cis",
+      CI_COLUMNS,
+      estate.cis.map((ci) => [ci.ci_id, ci.name, ci.type, ci.status, ci.environment, ci.location, ci.owner_team, ci.criticality, ci.description, ci.attributes, ci.created_at, ci.updated_at]),
+    );
+    await tx.bulkInsert("ops.ci_relationships", RELATIONSHIP_COLUMNS, estate.relationships.map((r) => [r.source_id, r.target_id, r.relation]));
+    await tx.bulkInsert(
+      "ops.metric_defs",
+      METRIC_DEF_COLUMNS,
+      METRIC_NAMES.map((m) => [m, METRIC_DEFINITIONS[m].unit, METRIC_DEFINITIONS[m].description, METRIC_DEFINITIONS[m].appliesTo.join(",")]),
+    );
+    progress(`loading ${fmt(estate.series.length)} metric series (30 days hourly + last day at 5 minutes)`);
+    await tx.bulkInsert("ops.metric_series", METRIC_SERIES_COLUMNS, estate.series.map((s) => [s.ci_id, s.metric, s.hourly_avg, s.hourly_max, s.recent_5m]));
+    await tx.bulkInsert(
+      "ops.metric_window_stats",
+      WINDOW_STATS_COLUMNS,
+      computeWindowStats(estate.clock, estate.series).map((w) => [w.ci_id, w.metric, w.window, w.avg, w.max, w.min, w.p95, w.samples]),
+    );
+    progress(`loading ${fmt(estate.events.length)} change, incident and alert events`);
+    await tx.bulkInsert(
+      "ops.ci_events",
+      EVENT_COLUMNS,
+      estate.events.map((e) => [e.event_id, e.ci_id, e.kind, e.severity, e.status, e.title, e.started_at, e.ended_at, e.actor]),
+    );
+    progress("indexing");
+    await tx.exec(CREATE_INDEXES);
+    // Written last: an estate with this row is complete.
+    await tx.bulkInsert("ops.estate_meta", META_COLUMNS, metaRows(estate));
+  });
+  await client.exec("ANALYZE ops.cis; ANALYZE ops.ci_relationships; ANALYZE ops.metric_series; ANALYZE ops.metric_window_stats; ANALYZE ops.ci_events; ANALYZE ops.metric_defs");
+}
+
+/** Reads `ops.estate_meta`; a database without a loaded estate gets a message saying how to load one. */
+export async function readEstateMeta(client: SqlClient, where: string): Promise<EstateMeta> {
+  const [probe] = await client.query<{ meta: string | null }>("SELECT to_regclass('ops.estate_meta')::text AS meta");
+  const rows = probe?.meta ? await client.query<{ key: string; value: string }>("SELECT key, value FROM ops.estate_meta") : [];
+  const m = new Map(rows.map((r) => [r.key, r.value]));
+  if (!m.has("estate_version")) {
+    throw new PlangraphError(
+      "TOOL_FAILED",
+      `${where} has no ops estate loaded; load one with \`npx tsx scripts/load-estate.ts --database-url <url>\``,
+    );
+  }
+  const time = (key: string) => Date.parse(m.get(key) ?? "");
+  return {
+    version: Number(m.get("estate_version")),
+    seed: Number(m.get("seed")),
+    scale: Number(m.get("scale")),
+    digest: m.get("digest") ?? "",
+    now: time("now"),
+    hourlyStart: time("hourly_start"),
+    hourlySlots: Number(m.get("hourly_slots")),
+    recentStart: time("recent_start"),
+    recentSlots: Number(m.get("recent_slots")),
+    counts: JSON.parse(m.get("counts") ?? "{}") as EstateMeta["counts"],
+  };
+}
+
+/** Whether `ops` exists in the database and, if so, whether it is an estate this project loaded. */
+export async function inspectOpsSchema(client: SqlClient): Promise<"absent" | "estate" | "foreign"> {
+  const [row] = await client.query<{ schema: boolean; meta: string | null }>(
+    "SELECT EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = 'ops') AS schema, to_regclass('ops.estate_meta')::text AS meta",
+  );
+  if (!row?.schema) return "absent";
+  return row.meta ? "estate" : "foreign";
+}

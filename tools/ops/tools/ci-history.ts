@@ -1,0 +1,90 @@
+import { z } from "zod";
+import { defineTool } from "../../../src/tools/define.js";
+import { CiType, EventKind, EventStatus, Severity } from "../vocabulary.js";
+import { CiId, CiIdList, SqlParams, asList, isoSql, oneOrMany, text } from "./common.js";
+import { databaseFor, type DatabaseProvider } from "./context.js";
+import { checkWindow, iso, resolveWindow, windowShape } from "./window.js";
+
+export const CI_HISTORY_MAX_LIMIT = 200;
+
+export const ciHistoryInput = z
+  .object({
+    ci_id: CiId.optional().describe("Events of this CI (or ci_ids; neither: all CIs)"),
+    ci_ids: CiIdList.optional(),
+    kind: oneOrMany(EventKind, 3).optional().describe("change, incident, alert"),
+    severity: oneOrMany(Severity, 4).optional(),
+    status: oneOrMany(EventStatus, 5).optional(),
+    query: text(200).optional().describe("Free text inside the event title (case-insensitive)"),
+    ...windowShape("7d"),
+    limit: z.number().int().min(1).max(CI_HISTORY_MAX_LIMIT).default(50),
+    offset: z.number().int().min(0).max(10_000).default(0),
+  })
+  .superRefine(checkWindow);
+
+export const EventRow = z.object({
+  event_id: z.string(),
+  ci_id: z.string(),
+  ci_name: z.string(),
+  ci_type: CiType,
+  kind: EventKind,
+  severity: Severity,
+  status: EventStatus,
+  title: z.string(),
+  started_at: z.string().describe("ISO-8601 UTC"),
+  ended_at: z.string().nullable().describe("ISO-8601 UTC; null while open"),
+  actor: z.string(),
+});
+
+export const ciHistoryOutput = z.object({
+  data: z.object({
+    rows: z.array(EventRow),
+    total: z.number().int().describe("Events matching, over all pages"),
+    window: z.object({ from: z.string(), to: z.string() }),
+    ids: z.array(z.string()).describe("Distinct ci_id of the rows, in order of first appearance"),
+  }),
+});
+
+export function createCiHistoryTool(database: DatabaseProvider) {
+  return defineTool({
+    name: "ci_history",
+    description:
+      "Change, incident and alert events of CIs in a time window (default the last 7 days), newest first: deployments, " +
+      "patches, parameter changes, incidents and monitoring alerts. Returns { data: { rows, total, ids } }.",
+    input: ciHistoryInput,
+    output: ciHistoryOutput,
+    idempotent: true,
+    run: async (input, config) => {
+      const { client, meta } = await databaseFor(database, config);
+      const window = resolveWindow(input, meta, "7d");
+      const params = new SqlParams();
+      const where = [`e.started_at >= ${params.add(iso(window.from))}::timestamptz`, `e.started_at < ${params.add(iso(window.to))}::timestamptz`];
+      const ids = input.ci_id !== undefined || input.ci_ids !== undefined ? [...(input.ci_id !== undefined ? [input.ci_id] : []), ...(input.ci_ids ?? [])] : undefined;
+      if (ids) where.push(`e.ci_id = ANY(${params.add(ids)}::text[])`);
+      for (const [field, column] of [["kind", "kind"], ["severity", "severity"], ["status", "status"]] as const) {
+        const values = asList<string>(input[field]);
+        if (values) where.push(`e.${column} = ANY(${params.add(values)}::text[])`);
+      }
+      if (input.query) where.push(`strpos(lower(e.title), lower(${params.add(input.query)}::text)) > 0`);
+      const rows = await client.query<z.infer<typeof EventRow> & { total_count: number }>(
+        `SELECT e.event_id, e.ci_id, c.name AS ci_name, c.type AS ci_type, e.kind, e.severity, e.status, e.title,
+                ${isoSql("e.started_at")} AS started_at, ${isoSql("e.ended_at")} AS ended_at, e.actor,
+                count(*) OVER ()::int AS total_count
+           FROM ops.ci_events e JOIN ops.cis c ON c.ci_id = e.ci_id
+          WHERE ${where.join(" AND ")}
+          ORDER BY e.started_at DESC, e.event_id DESC
+          LIMIT ${params.add(input.limit)} OFFSET ${params.add(input.offset)}`,
+        params.values,
+      );
+      let total = rows[0]?.total_count ?? 0;
+      if (rows.length === 0 && input.offset > 0) {
+        const [row] = await client.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ops.ci_events e WHERE ${where.join(" AND ")}`,
+          params.values.slice(0, params.values.length - 2),
+        );
+        total = row?.n ?? 0;
+      }
+      const events = rows.map(({ total_count: _, ...e }) => e);
+      return { data: { rows: events, total, window: { from: iso(window.from), to: iso(window.to) }, ids: [...new Set(events.map((e) => e.ci_id))] } };
+    },
+  });
+}
