@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { Annotation, END, START, StateGraph, interrupt, isCommand, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { IterableReadableStream } from "@langchain/core/utils/stream";
@@ -125,6 +126,19 @@ export class RunContext {
     else if (this.unsent.length < 10_000) this.unsent.push(chunk);
   }
 
+  /**
+   * LangGraph gives every task of a superstep one shared, per-superstep abort signal, and
+   * @langchain/core's RunnableSequence adds one "abort" listener to it per running task
+   * (`raceWithSignal`), removed when the task ends. More than ten parallel nodes therefore trip
+   * Node's MaxListenersExceededWarning although nothing leaks. A function node is called
+   * synchronously just before its task's listener is added, so the first node of a superstep
+   * lifts the cap on that signal to what the graph can legitimately hold: one per node, plus the
+   * default's headroom. The caller's own signal is never touched.
+   */
+  allowTaskListeners(signal: AbortSignal | undefined): void {
+    if (signal && signal !== this.signal) setMaxListeners(this.prepared.order.length + 10, signal);
+  }
+
   /** The scheduler if the run got far enough to create one. */
   get current(): PlanScheduler | undefined {
     return this.scheduler;
@@ -171,6 +185,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
   for (const step of prepared.steps.values()) {
     builder.addNode(step.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
       const context = contextOf(config);
+      context.allowTaskListeners(config.signal);
       context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
       const run = await context.obtain(state);
       if (step.spec.requires_approval && !run.isResolved(step.id)) {
@@ -194,6 +209,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
   for (const decision of prepared.decisions.values()) {
     builder.addNode(decision.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
       const context = contextOf(config);
+      context.allowTaskListeners(config.signal);
       context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
       const run = await context.obtain(state);
       await run.whenSettled(decision.id);
