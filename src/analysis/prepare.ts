@@ -7,6 +7,7 @@ import { checkPathAgainstSchema } from "../refs/schema-check.js";
 import { compileTemplate, templateReferences, type Template } from "../refs/template.js";
 import type { Reference } from "../refs/grammar.js";
 import type { RegisteredTool, ToolRegistry } from "../tools/registry.js";
+import { analyzeLoops, LOOP_REF, type LoopInfo } from "./loops.js";
 import {
   classifyStrategy,
   dependencyLevels,
@@ -67,6 +68,10 @@ export interface PreparedPlan {
   levels: string[][];
   strategy: Strategy;
   answer?: Template;
+  /** Loops by their decision's id. */
+  loops: ReadonlyMap<string, LoopInfo>;
+  /** For each node inside a loop body, the loop's decision. */
+  loopOf: ReadonlyMap<string, string>;
 }
 
 export interface PrepareOptions {
@@ -89,6 +94,7 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
   const stepPath = (step: PlanStep, index: number) => (plan.form === "sectioned" ? `$.${step.id}` : `$.steps[${index}]`);
 
   const steps = new Map<string, PreparedStep>();
+  const loopRefs = new Map<string, string>();
   plan.steps.forEach((spec, index) => {
     const path = stepPath(spec, index);
     const tool = options.registry.get(spec.tool);
@@ -105,9 +111,11 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
       issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${spec.id}' uses tool '${spec.tool}', which this run does not allow`, { path: `${path}.tool`, step: spec.id }));
       return;
     }
-    const input = collect(issues, () => compileInput(spec, path, stepIds, decisionIds));
+    const input = collect(issues, () => compileInput(spec, path, withLoopRef(stepIds), decisionIds));
     if (!input) return;
-    const references = templateReferences(input);
+    const allReferences = templateReferences(input);
+    const references = allReferences.filter((r) => r.step !== LOOP_REF);
+    checkLoopReferences(allReferences, spec.id, path, loopRefs, issues);
     for (const ref of references) {
       if (ref.text.length > limits.maxReferenceLength || ref.segments.length > limits.maxPathDepth) {
         issues.push(
@@ -154,10 +162,11 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
       if (!options.compileCondition) {
         issues.push(new PlangraphError("BAD_DECISION", `decision '${spec.id}' has a condition but no condition compiler was supplied`, { path, step: spec.id }));
       } else {
-        const compiled = collect(issues, () => options.compileCondition!(spec.condition!, { steps: stepIds, path: `${path}.condition`, owner: spec.id }));
+        const compiled = collect(issues, () => options.compileCondition!(spec.condition!, { steps: withLoopRef(stepIds), path: `${path}.condition`, owner: spec.id }));
         if (compiled) {
           condition = compiled.compiled;
-          conditionRefs = compiled.references;
+          checkLoopReferences(compiled.references, spec.id, `${path}.condition`, loopRefs, issues);
+          conditionRefs = compiled.references.filter((r) => r.step !== LOOP_REF);
         }
       }
     }
@@ -227,6 +236,23 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
   }
   if (issues.length) throw new PlanValidationError(issues);
 
+  const loopAnalysis = analyzeLoops(
+    graph,
+    [...decisions.values()].map((d) => ({
+      id: d.id,
+      index: d.index,
+      loopTargets: d.loopTargets,
+      forward: {
+        then: d.spec.then.filter((t) => !d.loopTargets.then.includes(t)),
+        else: d.spec.else.filter((t) => !d.loopTargets.else.includes(t)),
+      },
+      maxIterations: d.spec.max_iterations,
+    })),
+    loopRefs,
+  );
+  issues.push(...loopAnalysis.issues);
+  if (issues.length) throw new PlanValidationError(issues);
+
   const order = topologicalOrder(graph)!;
   const stepGraph = stepOnlyGraph(graph, steps, decisions);
   const answer = plan.answer === undefined ? undefined : collect(issues, () => compileTemplate(plan.answer, { steps: stepIds, unreferenceable: decisionIds, path: "$.answer" }));
@@ -243,6 +269,8 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
     levels: dependencyLevels(stepGraph),
     strategy: classifyStrategy(stepGraph),
     ...(answer === undefined ? {} : { answer }),
+    loops: loopAnalysis.loops,
+    loopOf: loopAnalysis.loopOf,
   };
 }
 
@@ -298,6 +326,22 @@ function rejectCycle(graph: DependencyGraph, plan: Plan, issues: PlangraphError[
       step: first,
     }),
   );
+}
+
+function withLoopRef(ids: ReadonlySet<string>): ReadonlySet<string> {
+  return new Set([...ids, LOOP_REF]);
+}
+
+/** `{__loop.iteration}` is the only thing a loop reference may name. */
+function checkLoopReferences(references: readonly Reference[], owner: string, path: string, loopRefs: Map<string, string>, issues: PlangraphError[]): void {
+  for (const ref of references) {
+    if (ref.step !== LOOP_REF) continue;
+    loopRefs.set(owner, path);
+    const [first, ...rest] = ref.segments;
+    if (rest.length || first?.kind !== "member" || first.name !== "iteration") {
+      issues.push(new PlangraphError("BAD_REFERENCE", `'${owner}' references ${ref.text}; a loop offers only {${LOOP_REF}.iteration}`, { path, step: owner }));
+    }
+  }
 }
 
 function collect<T>(issues: PlangraphError[], make: () => T): T | undefined {

@@ -202,8 +202,9 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
         }
       }
       run.demand(step.id);
-      await run.whenSettled(step.id);
-      return { [stepChannel(step.id)]: run.stepRecord(step.id), ...resultUpdate(prepared, options, run, state) };
+      const iteration = passIteration(prepared, step.id, state);
+      await run.whenSettled(step.id, iteration);
+      return { [stepChannel(step.id)]: run.stepRecord(step.id, iteration), ...resultUpdate(prepared, options, run, state) };
     });
   }
   for (const decision of prepared.decisions.values()) {
@@ -212,8 +213,9 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       context.allowTaskListeners(config.signal);
       context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
       const run = await context.obtain(state);
-      await run.whenSettled(decision.id);
-      return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id), ...resultUpdate(prepared, options, run, state) };
+      const iteration = passIteration(prepared, decision.id, state);
+      await run.whenSettled(decision.id, iteration);
+      return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id, iteration), ...resultUpdate(prepared, options, run, state) };
     });
   }
 
@@ -268,7 +270,10 @@ export function buildPlanGraph(prepared: PreparedPlan, options: GraphRuntimeOpti
     graph.lastRun = context;
     const configurable = { ...(callOptions.configurable as Record<string, unknown> | undefined), [RUN_CONTEXT_KEY]: context };
     const runInput = freshRunInput(input, prepared, options.clock ?? systemClock, options);
-    if (runInput !== input) {
+    // A subgraph whose parent resumes gets the parent's state as input, which LangGraph ignores if
+    // the subgraph has a checkpoint: then the scheduler must come from that state, not start afresh.
+    const parentResuming = (callOptions.configurable as Record<string, unknown> | undefined)?.["__pregel_resuming"] === true;
+    if (runInput !== input && !parentResuming) {
       const fresh = runInput as Record<string, unknown>;
       context.startFresh(fresh[RUN_ID_CHANNEL] as string, fresh[STARTED_AT_CHANNEL] as number);
     }
@@ -292,6 +297,20 @@ export function buildPlanGraph(prepared: PreparedPlan, options: GraphRuntimeOpti
     );
   };
   return graph;
+}
+
+/**
+ * Which loop iteration a node's current pass belongs to. The scheduler may already be iterations
+ * ahead; the graph's pass k is known from state: the loop decision's last record says it sent the
+ * run back after iteration k-1.
+ */
+function passIteration(prepared: PreparedPlan, id: string, state: Record<string, unknown>): number {
+  const loopId = prepared.loopOf.get(id);
+  if (loopId === undefined) return 1;
+  const loop = prepared.loops.get(loopId)!;
+  const last = state[decisionChannel(loopId)] as DecisionOutcome | null | undefined;
+  if (last?.status === "decided" && last.branch === loop.branch) return (last.iteration ?? 1) + 1;
+  return 1;
 }
 
 /** The `result` channel's update: the contract result as far as this run has got. */

@@ -20,8 +20,10 @@ export interface Wiring {
   sources: Map<string, string[]>;
   /** Nodes triggered only by a decision's conditional edge. */
   branchTargets: Map<string, string>;
-  /** Per decision, the nodes each branch routes to (empty branch → END). */
+  /** Per decision, the nodes each branch routes to (empty branch → END); a loop's branch routes back. */
   branches: Map<string, { then: string[]; else: string[] }>;
+  /** Per loop decision, the branch that goes back. */
+  loopBranches: Map<string, "then" | "else">;
   /** Nodes with no outgoing edge: wired to END so the picture ends where the plan does. */
   sinks: string[];
 }
@@ -31,19 +33,12 @@ export function planWiring(prepared: PreparedPlan): Wiring {
   const branchTargets = new Map<string, string>();
   const branches = new Map<string, { then: string[]; else: string[] }>();
   for (const decision of prepared.decisions.values()) {
-    const loops = [...decision.loopTargets.then, ...decision.loopTargets.else];
-    if (loops.length) {
-      // Analysis recognises loops (back edges with max_iterations); running them is not built yet.
-      issues.push(
-        new PlangraphError("BAD_DECISION", `decision '${decision.id}' goes back to ${loops.map((l) => `'${l}'`).join(", ")} (a loop): loops are not supported by this version yet`, {
-          path: `$.decisions[${decision.index}]`,
-          step: decision.id,
-        }),
-      );
-      continue;
-    }
     const forward = (branch: "then" | "else") => decision.spec[branch].filter((t) => !decision.loopTargets[branch].includes(t));
-    branches.set(decision.id, { then: forward("then"), else: forward("else") });
+    const loop = prepared.loops.get(decision.id);
+    branches.set(decision.id, {
+      then: loop?.branch === "then" ? loop.targets : forward("then"),
+      else: loop?.branch === "else" ? loop.targets : forward("else"),
+    });
     for (const target of [...forward("then"), ...forward("else")]) {
       const other = branchTargets.get(target);
       if (other !== undefined && other !== decision.id) {
@@ -82,13 +77,20 @@ export function planWiring(prepared: PreparedPlan): Wiring {
 
   for (const id of prepared.order) {
     const step = prepared.steps.get(id);
-    const deps = prepared.graph.deps.get(id) ?? [];
+    const loop = prepared.loopOf.get(id);
+    const body = loop === undefined ? undefined : prepared.loops.get(loop)!.body;
+    const isTarget = loop !== undefined && prepared.loops.get(loop)!.targets.includes(id);
+    // Inside a loop body a node is re-triggered each iteration by the body alone: its outside inputs
+    // ran once and would never fire a waiting edge again (the scheduler still waits for their data).
+    const deps = (prepared.graph.deps.get(id) ?? []).filter((dep) => !body || isTarget || body.has(dep));
     const decision = branchTargets.get(id);
     if (decision !== undefined) {
       // Inputs of a branch target that the decision does not already wait for feed the decision.
       const upstream = upstreamOf(prepared.graph, decision);
       for (const dep of deps) {
         if (dep === decision || upstream.has(dep)) continue;
+        // A loop's decision fires once per iteration from its body only; see above.
+        if (prepared.loops.has(decision)) continue;
         if (upstreamOf(prepared.graph, dep).has(decision)) {
           throw new PlanValidationError([
             new PlangraphError(
@@ -113,7 +115,8 @@ export function planWiring(prepared: PreparedPlan): Wiring {
   for (const [id, list] of sources) if (!branchTargets.has(id)) for (const source of list) hasOutgoing.add(source);
   for (const id of branches.keys()) hasOutgoing.add(id);
   const sinks = prepared.order.filter((id) => !hasOutgoing.has(id));
-  return { sources, branchTargets, branches, sinks };
+  const loopBranches = new Map([...prepared.loops].map(([id, loop]) => [id, loop.branch] as const));
+  return { sources, branchTargets, branches, loopBranches, sinks };
 }
 
 function unique<T>(items: T[]): T[] {

@@ -14,6 +14,10 @@ export const StepRecordSchema = z.object({
   cached: z.boolean().optional(),
   /** Loop iteration (1-based) that produced this record. */
   iteration: z.number().int().positive().optional(),
+  /** The earlier iterations of a loop-body step, oldest first. */
+  earlier: z
+    .array(z.object({ status: z.string(), output: z.unknown().optional(), started_at: z.number().optional(), ended_at: z.number().optional() }))
+    .optional(),
   warnings: z.array(z.string()).optional(),
 });
 export type StepRecord = z.output<typeof StepRecordSchema>;

@@ -18,7 +18,7 @@ export interface RunResult {
   results: Record<string, unknown>;
   errors: Record<string, string>;
   skipped: string[];
-  decisions: Record<string, { branch: "then" | "else"; source: "rule" | "llm" | "fallback"; reason: string; cause?: string; latency_ms?: number; at_ms?: number }>;
+  decisions: Record<string, { branch: "then" | "else"; source: "rule" | "llm" | "fallback"; reason: string; cause?: string; latency_ms?: number; at_ms?: number; iterations?: number }>;
   warnings: string[];
   timings: Record<string, { start_ms: number; end_ms: number }>;
   makespan_ms: number;
@@ -32,6 +32,8 @@ export interface RunResult {
   skip_reasons: Record<string, string>;
   /** Extension: error codes per failed step. */
   error_codes: Record<string, string>;
+  /** Extension: every iteration's output of each loop-body step, oldest first. */
+  iterations: Record<string, unknown[]>;
   /** Extension: steps whose output came from the cache instead of a tool call. */
   cached: string[];
   /** Extension: the plan's `answer` template, rendered. */
@@ -72,8 +74,11 @@ export function assembleResult(input: AssembleInput): RunResult {
     skip_reasons: {},
     error_codes: {},
     cached: [],
+    iterations: {},
   };
   const pendingIds = new Set(pending.map((p) => p.step));
+  // Time a loop-body step spent in earlier iterations: the critical path runs through every pass.
+  const loopTime = new Map<string, number>();
   let failed = false;
   for (const id of prepared.steps.keys()) {
     const record = steps.get(id);
@@ -84,6 +89,10 @@ export function assembleResult(input: AssembleInput): RunResult {
     }
     if (record && record.attempts > 0) result.attempts[id] = record.attempts;
     if (record?.cached) result.cached.push(id);
+    if (record?.iteration !== undefined) {
+      result.iterations[id] = [...(record.earlier ?? []).map((r) => r.output ?? null), record.status === "done" ? record.output : null];
+      loopTime.set(id, (record.earlier ?? []).reduce((ms, r) => ms + (r.ended_at !== undefined && r.started_at !== undefined ? r.ended_at - r.started_at : 0), 0));
+    }
     if (record?.status === "done") result.results[id] = record.output;
     else if (record?.status === "failed") {
       failed = true;
@@ -106,11 +115,12 @@ export function assembleResult(input: AssembleInput): RunResult {
       ...(outcome.cause ? { cause: outcome.cause } : {}),
       ...(outcome.latency_ms !== undefined ? { latency_ms: round(outcome.latency_ms) } : {}),
       ...(outcome.decided_at !== undefined ? { at_ms: round(outcome.decided_at - origin) } : {}),
+      ...(outcome.iteration !== undefined ? { iterations: outcome.iteration } : {}),
     };
   }
   const duration = (id: string) => {
     const t = result.timings[id];
-    if (t) return t.end_ms - t.start_ms;
+    if (t) return t.end_ms - t.start_ms + (loopTime.get(id) ?? 0);
     return result.decisions[id]?.latency_ms ?? 0;
   };
   const path = criticalPath(prepared.graph, duration, [...prepared.order]);

@@ -15,6 +15,7 @@ import type { DecisionOutcome, StepRecord } from "./records.js";
 import { assembleResult, type PendingApproval, type RunResult } from "./result.js";
 import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "./scheduler.js";
 import { defaultStepCache, type StepCache } from "./step-cache.js";
+import { startRunTelemetry, type RunMode, type TelemetryOptions } from "../telemetry/index.js";
 
 /** Options shared by `compilePlan` and `runPlan`. */
 export interface PlanOptions {
@@ -60,6 +61,11 @@ export interface RunPlanOptions extends PlanOptions {
    * last checkpoint; any other value is the resume value for pending approvals (see approval.ts).
    */
   resume?: unknown;
+  /**
+   * OpenTelemetry spans and metrics for the run (a no-op until an SDK is registered):
+   * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
+   */
+  telemetry?: boolean | TelemetryOptions;
 }
 
 /** Prepares a plan (every compile-time check) and compiles it into a LangGraph graph. */
@@ -71,6 +77,21 @@ export function compilePlan(plan: unknown, options: PlanOptions = {}): PlanGraph
 /** Runs a plan to the end (or to an approval pause) and returns the contract's result. */
 export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Promise<RunResult> {
   const prepared = prepare(plan, options);
+  const telemetry = startRunTelemetry({
+    prepared,
+    clock: options.clock ?? systemClock,
+    mode: runMode(options),
+    ...(options.threadId ? { threadId: options.threadId } : {}),
+    ...(options.telemetry !== undefined ? { telemetry: options.telemetry } : {}),
+  });
+  return telemetry.trace(() => runPrepared(prepared, { ...options, onEvent: telemetry.observe(options.onEvent) }));
+}
+
+function runMode(options: RunPlanOptions): RunMode {
+  return options.enableOrchestration === false ? "legacy" : options.sequential ? "sequential" : options.lazy ? "lazy" : "eager";
+}
+
+async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Promise<RunResult> {
   const store = options.store ?? new MemoryCompletionStore();
   if (options.enableOrchestration === false) return runLegacy(prepared, options, { steps: {}, decisions: {} });
   const graph = graphFor(prepared, { ...options, store, ...(options.sequential ? { maxConcurrency: 1 } : {}) });

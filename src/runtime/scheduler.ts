@@ -7,6 +7,7 @@ import type { CompletionStore } from "./completion-store.js";
 import { deferred, type Deferred } from "./deferred.js";
 import type { DecisionOutcome, StepRecord } from "./records.js";
 import { callTool } from "./tool-call.js";
+import { LOOP_REF, type LoopInfo } from "../analysis/loops.js";
 import { cacheKey, DEFAULT_CACHE_TTL_MS, type StepCache } from "./step-cache.js";
 
 /** Evaluates one decision once its inputs are known (rules, the chat model, or a fallback). */
@@ -65,7 +66,12 @@ export class PlanScheduler {
   private readonly options: SchedulerOptions;
   private readonly steps = new Map<string, StepRecord>();
   private readonly decisions = new Map<string, DecisionOutcome>();
+  /** Settlement per node and loop iteration (`id#k`); nodes outside loops only ever have `#1`. */
   private readonly settled = new Map<string, Deferred<void>>();
+  private readonly iterationOf = new Map<string, number>();
+  /** Earlier iterations' records of loop-body nodes, oldest first. */
+  private readonly stepHistory = new Map<string, StepRecord[]>();
+  private readonly decisionHistory = new Map<string, DecisionOutcome[]>();
   private readonly waitingFor = new Map<string, number>();
   private readonly controller = new AbortController();
   private readonly queue: Array<{ step: PreparedStep; override: Record<string, unknown> | undefined }> = [];
@@ -91,9 +97,40 @@ export class PlanScheduler {
       if (options.signal.aborted) this.controller.abort(options.signal.reason);
       else options.signal.addEventListener("abort", () => this.abort(options.signal!.reason), { once: true });
     }
-    for (const id of this.prepared.order) this.settled.set(id, deferred());
     for (const [id, record] of Object.entries(options.seed?.steps ?? {})) if (this.prepared.steps.has(id)) this.steps.set(id, record);
     for (const [id, outcome] of Object.entries(options.seed?.decisions ?? {})) if (this.prepared.decisions.has(id)) this.decisions.set(id, outcome);
+    for (const loop of this.prepared.loops.values()) this.seedLoop(loop);
+  }
+
+  /**
+   * A run resumed inside a loop: the decision's last record says which iteration was under way;
+   * body records from other iterations are stale and their nodes run again.
+   */
+  private seedLoop(loop: LoopInfo): void {
+    const outcome = this.decisions.get(loop.decision);
+    let current = 1;
+    if (outcome?.status === "decided" && outcome.branch === loop.branch) {
+      current = (outcome.iteration ?? 1) + 1;
+      this.decisions.delete(loop.decision);
+    } else if (outcome) current = outcome.iteration ?? 1;
+    for (const id of loop.body) {
+      this.iterationOf.set(id, current);
+      const record = this.steps.get(id);
+      if (record && (record.iteration ?? 1) !== current) this.steps.delete(id);
+      if (record?.earlier) this.stepHistory.set(id, record.earlier.map((r) => ({ ...r, status: r.status as StepRecord["status"], attempts: 0 })));
+    }
+  }
+
+  /** The loop iteration a node is on (1 outside loops). */
+  iteration(id: string): number {
+    return this.iterationOf.get(id) ?? 1;
+  }
+
+  private settlement(id: string, iteration = this.iteration(id)): Deferred<void> {
+    const key = `${id}#${iteration}`;
+    let d = this.settled.get(key);
+    if (!d) this.settled.set(key, (d = deferred()));
+    return d;
   }
 
   /** Launches every step whose dependencies are already resolved. Idempotent. */
@@ -101,7 +138,7 @@ export class PlanScheduler {
     if (this.started) return;
     this.started = true;
     for (const id of this.prepared.order) {
-      if (this.isResolved(id)) this.settled.get(id)!.resolve();
+      if (this.isResolved(id)) this.settlement(id).resolve();
       const deps = this.prepared.graph.deps.get(id) ?? [];
       this.waitingFor.set(id, deps.filter((dep) => !this.isResolved(dep)).length);
     }
@@ -110,18 +147,29 @@ export class PlanScheduler {
     }
   }
 
-  /** Resolves when the step or decision has an outcome. */
-  async whenSettled(id: string): Promise<void> {
+  /** Resolves when the step or decision has an outcome (for a loop body node: in that iteration). */
+  async whenSettled(id: string, iteration = this.iteration(id)): Promise<void> {
     this.start();
-    await this.settled.get(id)?.promise;
+    await this.settlement(id, iteration).promise;
   }
 
-  stepRecord(id: string): StepRecord | undefined {
-    return this.steps.get(id);
+  /** A step's record: the current one, or that of an earlier loop iteration. */
+  stepRecord(id: string, iteration = this.iteration(id)): StepRecord | undefined {
+    if (iteration === this.iteration(id)) return this.steps.get(id);
+    return this.stepHistory.get(id)?.[iteration - 1];
   }
 
-  decisionOutcome(id: string): DecisionOutcome | undefined {
-    return this.decisions.get(id);
+  decisionOutcome(id: string, iteration = this.iteration(id)): DecisionOutcome | undefined {
+    if (iteration === this.iteration(id)) return this.decisions.get(id);
+    return this.decisionHistory.get(id)?.[iteration - 1];
+  }
+
+  /** Outputs of every iteration of a loop-body step, oldest first (empty outside loops). */
+  iterationOutputs(id: string): unknown[] {
+    if (!this.prepared.loopOf.has(id)) return [];
+    const earlier = (this.stepHistory.get(id) ?? []).map((r) => (r.status === "done" ? r.output : null));
+    const current = this.steps.get(id);
+    return current ? [...earlier, current.status === "done" ? current.output : null] : earlier;
   }
 
   isResolved(id: string): boolean {
@@ -133,6 +181,12 @@ export class PlanScheduler {
     const record = this.steps.get(step);
     return record?.status === "done" ? { ok: true, value: record.output } : { ok: false };
   };
+
+  /** What a node's references see: step outputs, plus `{__loop.iteration}` inside a loop body. */
+  private outputsFor(node: string): OutputLookup {
+    if (!this.prepared.loopOf.has(node)) return this.outputs;
+    return (step) => (step === LOOP_REF ? { ok: true, value: { iteration: this.iteration(node) } } : this.outputs(step));
+  }
 
   /**
    * For a step that needs approval: resolves with its input once its dependencies are done (or
@@ -264,7 +318,7 @@ export class PlanScheduler {
 
   private renderInput(step: PreparedStep): { input: unknown; warnings: string[] } | { error: { code: string; message: string }; warnings: string[] } {
     const warnings: string[] = [];
-    const input = renderTemplate(step.input, this.outputs, (missing) => {
+    const input = renderTemplate(step.input, this.outputsFor(step.id), (missing) => {
       // An optional dependency that did not run reads as null by design: not worth a warning.
       if (step.optionalDeps.has(missing.ref.step) && this.steps.get(missing.ref.step)?.status !== "done") return;
       warnings.push(`step '${step.id}': ${missing.message}`);
@@ -349,7 +403,7 @@ export class PlanScheduler {
     this.evaluating++;
     const started = this.options.clock.now();
     this.options
-      .evaluateDecision(decision, this.outputs, this.controller.signal)
+      .evaluateDecision(decision, this.outputsFor(decision.id), this.controller.signal)
       .catch((error): DecisionOutcome => ({
         status: "decided",
         branch: decision.spec.default,
@@ -359,13 +413,69 @@ export class PlanScheduler {
       }))
       .then((outcome) => {
         this.evaluating--;
-        this.resolveDecision(decision.id, { decided_at: this.options.clock.now(), latency_ms: this.options.clock.now() - started, ...outcome });
+        const timed: DecisionOutcome = { decided_at: this.options.clock.now(), latency_ms: this.options.clock.now() - started, ...outcome };
+        const loop = this.prepared.loops.get(decision.id);
+        if (loop && timed.status === "decided" && timed.branch === loop.branch) {
+          const iteration = this.iteration(decision.id);
+          if (iteration < loop.maxIterations) {
+            this.nextIteration(loop, { ...timed, iteration });
+            this.checkIdle();
+            return;
+          }
+          const exit = loop.branch === "then" ? "else" : "then";
+          timed.branch = exit;
+          timed.reason = `${timed.reason}; max_iterations (${loop.maxIterations}) reached: took '${exit}'`;
+        }
+        this.resolveDecision(decision.id, loop ? { ...timed, iteration: this.iteration(decision.id) } : timed);
         this.checkIdle();
       });
   }
 
+  /**
+   * The loop's decision chose to go back: its outcome for this iteration is kept, every body node
+   * starts over one iteration later, and what waits on the body outside it waits again.
+   */
+  private nextIteration(loop: LoopInfo, outcome: DecisionOutcome): void {
+    const iteration = outcome.iteration ?? 1;
+    const history = this.decisionHistory.get(loop.decision) ?? [];
+    history[iteration - 1] = outcome;
+    this.decisionHistory.set(loop.decision, history);
+    if (this.options.store) void this.options.store.saveDecision(this.runId, loop.decision, outcome).catch(() => undefined);
+    this.options.onEvent?.({ type: "decision", decision: loop.decision, outcome });
+    this.settlement(loop.decision, iteration).resolve();
+    for (const id of loop.body) {
+      const record = this.steps.get(id);
+      if (record) {
+        const earlier = this.stepHistory.get(id) ?? [];
+        earlier[iteration - 1] = record;
+        this.stepHistory.set(id, earlier);
+        this.steps.delete(id);
+        for (const next of this.prepared.dependents.get(id) ?? []) {
+          if (!loop.body.has(next)) this.waitingFor.set(next, (this.waitingFor.get(next) ?? 0) + 1);
+        }
+      }
+      this.iterationOf.set(id, iteration + 1);
+    }
+    for (const id of loop.body) {
+      const deps = this.prepared.graph.deps.get(id) ?? [];
+      this.waitingFor.set(id, deps.filter((dep) => !this.isResolved(dep)).length);
+    }
+    for (const id of this.prepared.order) {
+      if (loop.body.has(id) && !this.isResolved(id) && this.waitingFor.get(id) === 0) this.becomeReady(id);
+    }
+  }
+
   private resolveStep(id: string, record: StepRecord, persist: boolean): void {
     if (this.isResolved(id)) return;
+    if (this.prepared.loopOf.has(id)) {
+      const earlier = (this.stepHistory.get(id) ?? []).map((r) => ({
+        status: r.status,
+        ...(r.status === "done" ? { output: r.output } : {}),
+        ...(r.started_at !== undefined ? { started_at: r.started_at } : {}),
+        ...(r.ended_at !== undefined ? { ended_at: r.ended_at } : {}),
+      }));
+      record = { ...record, iteration: this.iteration(id), ...(earlier.length ? { earlier } : {}) };
+    }
     this.steps.set(id, record);
     if (persist && this.options.store) void this.options.store.saveStep(this.runId, id, record).catch(() => undefined);
     this.options.onEvent?.({ type: "step_end", step: id, record });
@@ -381,7 +491,7 @@ export class PlanScheduler {
   }
 
   private settle(id: string): void {
-    this.settled.get(id)?.resolve();
+    this.settlement(id).resolve();
     for (const next of this.prepared.dependents.get(id) ?? []) {
       const left = (this.waitingFor.get(next) ?? 0) - 1;
       this.waitingFor.set(next, left);

@@ -1,0 +1,248 @@
+import {
+  context as otelContext,
+  metrics,
+  trace,
+  SpanStatusCode,
+  type Attributes,
+  type Context,
+  type MeterProvider,
+  type Span,
+  type Tracer,
+  type TracerProvider,
+} from "@opentelemetry/api";
+import type { PreparedPlan } from "../analysis/prepare.js";
+import type { Clock } from "../runtime/clock.js";
+import type { DecisionOutcome, StepRecord } from "../runtime/records.js";
+import type { RunResult } from "../runtime/result.js";
+import type { RunEvent } from "../runtime/scheduler.js";
+import { instrumentsFor, type RunInstruments } from "./instruments.js";
+import { ATTR, EVENT, INSTRUMENTATION_SCOPE, SPAN_DECISION, SPAN_RUN, spanStepName } from "./names.js";
+
+/**
+ * Where a run's spans and metrics go. By default the globally registered providers of
+ * `@opentelemetry/api`, which are no-ops until an SDK is registered (see docs/TRACING.md).
+ */
+export interface TelemetryOptions {
+  tracerProvider?: TracerProvider;
+  meterProvider?: MeterProvider;
+}
+
+/** How the run executes, as reported in `plangraph.run.mode`. */
+export type RunMode = "eager" | "lazy" | "sequential" | "legacy";
+
+export interface RunTelemetryInput {
+  prepared: PreparedPlan;
+  clock: Clock;
+  mode: RunMode;
+  threadId?: string;
+  /** `false` records nothing; an object picks the providers. */
+  telemetry?: boolean | TelemetryOptions;
+}
+
+/** The telemetry of one run: feed it the run's events, then end it with the result or the error. */
+export interface RunTelemetry {
+  /** The caller's context with the run span set: run the plan inside it so tools' own spans nest. */
+  readonly context: Context;
+  readonly onEvent: (event: RunEvent) => void;
+  /** An event handler that feeds this telemetry, then `downstream` (the caller's `onEvent`). */
+  observe(downstream?: (event: RunEvent) => void): (event: RunEvent) => void;
+  /** Runs `run` inside the run span's context and ends the span with its result or error. */
+  trace(run: () => Promise<RunResult>): Promise<RunResult>;
+  end(result: RunResult): void;
+  fail(error: unknown): void;
+}
+
+interface OpenStep {
+  span: Span;
+  readyAt: number;
+  firstAt: number;
+}
+
+/**
+ * Starts the run span and returns the hooks that turn scheduler events into step and decision
+ * spans and metrics. Every span is parented explicitly on the run span: eager tool calls start
+ * from scheduler callbacks, outside any node's async context, so the active context cannot be
+ * trusted to say which run they belong to.
+ */
+export function startRunTelemetry(input: RunTelemetryInput): RunTelemetry {
+  const parent = otelContext.active();
+  if (input.telemetry === false) return disabled(parent);
+  const providers = typeof input.telemetry === "object" ? input.telemetry : {};
+  const tracer: Tracer = (providers.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
+  const instruments = instrumentsFor((providers.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE));
+  const { prepared, clock, mode } = input;
+  const origin = clock.now();
+  const runSpan = tracer.startSpan(
+    SPAN_RUN,
+    {
+      startTime: origin,
+      attributes: {
+        [ATTR.runMode]: mode,
+        [ATTR.planSteps]: prepared.steps.size,
+        [ATTR.planDecisions]: prepared.decisions.size,
+        [ATTR.planStrategy]: prepared.strategy,
+        ...(input.threadId ? { [ATTR.threadId]: input.threadId } : {}),
+      },
+    },
+    parent,
+  );
+  const runContext = trace.setSpan(parent, runSpan);
+  const open = new Map<string, OpenStep>();
+  const cacheHits = new Set<string>();
+  let ended = false;
+
+  const startStepSpan = (step: string, tool: string, at: number, attributes: Attributes) =>
+    tracer.startSpan(
+      spanStepName(tool),
+      { startTime: at, attributes: { [ATTR.stepId]: step, [ATTR.tool]: tool, [ATTR.genAiOperation]: "execute_tool", [ATTR.genAiToolName]: tool, ...attributes } },
+      runContext,
+    );
+
+  const onStepEnd = (step: string, record: StepRecord) => {
+    const tool = prepared.steps.get(step)?.spec.tool ?? "unknown";
+    const now = clock.now();
+    let opened = open.get(step);
+    open.delete(step);
+    const startedAt = opened?.firstAt ?? record.started_at ?? record.ended_at ?? now;
+    const span = opened?.span ?? startStepSpan(step, tool, startedAt, {});
+    const cacheHit = record.cached === true || cacheHits.has(step);
+    const attributes: Attributes = { [ATTR.stepStatus]: record.status, [ATTR.attempts]: record.attempts, [ATTR.cacheHit]: cacheHit };
+    if (record.started_at !== undefined && record.ended_at !== undefined) attributes[ATTR.runMs] = record.ended_at - record.started_at;
+    if (opened) {
+      attributes[ATTR.waitInputsMs] = Math.max(0, opened.readyAt - origin);
+      attributes[ATTR.queuedMs] = Math.max(0, opened.firstAt - opened.readyAt);
+    }
+    if (record.error) {
+      attributes[ATTR.errorCode] = record.error.code;
+      attributes[ATTR.errorType] = record.error.code;
+    }
+    if (record.reason) attributes[ATTR.reason] = record.reason;
+    span.setAttributes(attributes);
+    if (record.status === "failed" || record.status === "rejected") {
+      span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? record.reason ?? record.status });
+    }
+    span.end(record.ended_at ?? now);
+    recordStepMetrics(instruments, tool, record, cacheHit);
+  };
+
+  const onDecision = (id: string, outcome: DecisionOutcome) => {
+    const decision = prepared.decisions.get(id);
+    const kind = decision?.spec.question !== undefined ? "question" : "condition";
+    const end = outcome.decided_at ?? clock.now();
+    const span = tracer.startSpan(
+      SPAN_DECISION,
+      {
+        startTime: outcome.latency_ms !== undefined ? end - outcome.latency_ms : end,
+        attributes: {
+          [ATTR.decisionId]: id,
+          [ATTR.decisionKind]: kind,
+          [ATTR.decisionStatus]: outcome.status,
+          [ATTR.decisionReason]: outcome.reason,
+          ...(outcome.branch ? { [ATTR.branch]: outcome.branch } : {}),
+          ...(outcome.source ? { [ATTR.source]: outcome.source } : {}),
+          ...(outcome.cause ? { [ATTR.decisionCause]: outcome.cause } : {}),
+        },
+      },
+      runContext,
+    );
+    span.end(end);
+    if (outcome.source === "fallback") instruments.decisionFallbacks.add(1, { [ATTR.decisionKind]: kind });
+  };
+
+  const onEvent = (event: RunEvent): void => {
+    if (ended) return;
+    switch (event.type) {
+      case "step_start": {
+        const opened = open.get(event.step);
+        if (opened) opened.span.addEvent(EVENT.attempt, { [ATTR.attempt]: event.attempt }, event.at);
+        else {
+          const span = startStepSpan(event.step, event.tool, event.at, {});
+          span.addEvent(EVENT.attempt, { [ATTR.attempt]: event.attempt }, event.at);
+          open.set(event.step, { span, readyAt: event.ready_at, firstAt: event.at });
+        }
+        return;
+      }
+      case "cache_hit":
+        cacheHits.add(event.step);
+        return;
+      case "step_end":
+        return onStepEnd(event.step, event.record);
+      case "decision":
+        return onDecision(event.decision, event.outcome);
+      case "approval_needed":
+        runSpan.addEvent(EVENT.approvalNeeded, { [ATTR.stepId]: event.step, [ATTR.tool]: event.tool }, clock.now());
+        return;
+    }
+  };
+
+  /** Steps still open when the run stops (interrupted, aborted) end with it, marked unfinished. */
+  const closeOpenSteps = (at: number) => {
+    for (const [, opened] of open) {
+      opened.span.setAttribute(ATTR.stepStatus, "unfinished");
+      opened.span.end(at);
+    }
+    open.clear();
+  };
+
+  const telemetry: RunTelemetry = {
+    context: runContext,
+    onEvent,
+    observe: (downstream) => (downstream ? (event) => (onEvent(event), downstream(event)) : onEvent),
+    trace: (run) => traceRun(telemetry, run),
+    end(result) {
+      if (ended) return;
+      ended = true;
+      const at = clock.now();
+      closeOpenSteps(at);
+      const ratio = result.critical_path_ms > 0 ? result.makespan_ms / result.critical_path_ms : undefined;
+      runSpan.setAttributes({
+        [ATTR.runStatus]: result.status,
+        [ATTR.makespanMs]: result.makespan_ms,
+        [ATTR.criticalPathMs]: result.critical_path_ms,
+        [ATTR.failedSteps]: Object.keys(result.error_codes).length,
+        [ATTR.skippedSteps]: result.skipped.length,
+        ...(ratio !== undefined ? { [ATTR.criticalPathRatio]: ratio } : {}),
+      });
+      if (result.status === "failed") {
+        const failed = Object.keys(result.error_codes);
+        runSpan.setStatus({ code: SpanStatusCode.ERROR, message: `${failed.length} step(s) failed: ${failed.slice(0, 5).join(", ")}` });
+      }
+      runSpan.end(at);
+      instruments.runMakespan.record(result.makespan_ms, { [ATTR.runMode]: mode, [ATTR.runStatus]: result.status });
+      if (ratio !== undefined) instruments.runCriticalPathRatio.record(ratio, { [ATTR.runMode]: mode });
+    },
+    fail(error) {
+      if (ended) return;
+      ended = true;
+      const at = clock.now();
+      closeOpenSteps(at);
+      runSpan.recordException(error instanceof Error ? error : String(error), at);
+      runSpan.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      runSpan.end(at);
+    },
+  };
+  return telemetry;
+}
+
+async function traceRun(telemetry: RunTelemetry, run: () => Promise<RunResult>): Promise<RunResult> {
+  try {
+    const result = await otelContext.with(telemetry.context, run);
+    telemetry.end(result);
+    return result;
+  } catch (error) {
+    telemetry.fail(error);
+    throw error;
+  }
+}
+
+function recordStepMetrics(instruments: RunInstruments, tool: string, record: StepRecord, cacheHit: boolean): void {
+  if (record.started_at !== undefined && record.ended_at !== undefined) {
+    instruments.stepDuration.record(record.ended_at - record.started_at, { [ATTR.tool]: tool, [ATTR.stepStatus]: record.status, [ATTR.cacheHit]: cacheHit });
+  }
+  if (record.attempts > 1) instruments.stepRetries.add(record.attempts - 1, { [ATTR.tool]: tool });
+  if (record.status === "failed") instruments.stepFailures.add(1, { [ATTR.tool]: tool, [ATTR.errorType]: record.error?.code ?? "TOOL_FAILED" });
+}
+
+function disabled(parent: Context): RunTelemetry {
+  return { context: parent, onEvent: () => undefined, observe: (downstream) => downstream ?? (() => undefined), trace: (run) => run(), end: () => undefined, fail: () => undefined };
+}
