@@ -37,6 +37,8 @@ export const ATTR = {
   errorCode: "plangraph.step.error_code",
   reason: "plangraph.step.reason",
   attempt: "plangraph.step.attempt",
+  /** Loop iteration (1-based) of a step or decision inside a loop body. */
+  iteration: "plangraph.iteration",
   decisionId: "plangraph.decision.id",
   decisionKind: "plangraph.decision.kind",
   branch: "plangraph.decision.branch",
@@ -52,6 +54,8 @@ export const ATTR = {
 
 export const EVENT = {
   attempt: "plangraph.step.attempt",
+  /** Loop iteration (1-based) of a step or decision inside a loop body. */
+  iteration: "plangraph.iteration",
   approvalNeeded: "plangraph.approval_needed",
 } as const;
 

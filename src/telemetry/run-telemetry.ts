@@ -117,6 +117,7 @@ export function startRunTelemetry(input: RunTelemetryInput): RunTelemetry {
       attributes[ATTR.errorType] = record.error.code;
     }
     if (record.reason) attributes[ATTR.reason] = record.reason;
+    if (record.iteration !== undefined) attributes[ATTR.iteration] = record.iteration;
     span.setAttributes(attributes);
     if (record.status === "failed" || record.status === "rejected") {
       span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? record.reason ?? record.status });
@@ -141,6 +142,7 @@ export function startRunTelemetry(input: RunTelemetryInput): RunTelemetry {
           ...(outcome.branch ? { [ATTR.branch]: outcome.branch } : {}),
           ...(outcome.source ? { [ATTR.source]: outcome.source } : {}),
           ...(outcome.cause ? { [ATTR.decisionCause]: outcome.cause } : {}),
+          ...(outcome.iteration !== undefined ? { [ATTR.iteration]: outcome.iteration } : {}),
         },
       },
       runContext,
