@@ -93,7 +93,8 @@ export function buildReportModel(input: ParsedReportInput): ReportModel {
     const hasResult = Object.prototype.hasOwnProperty.call(r.results, id);
     let timing = own(r.timings, id);
     if (!timing && decision?.at_ms !== undefined) {
-      timing = { start_ms: decision.at_ms, end_ms: decision.at_ms + (decision.latency_ms ?? 0) };
+      // The runtime's `at_ms` is when the decision was made; it was being evaluated for `latency_ms` before.
+      timing = { start_ms: Math.max(0, decision.at_ms - (decision.latency_ms ?? 0)), end_ms: decision.at_ms };
     }
     const outcome: Outcome = hasError
       ? "failed"

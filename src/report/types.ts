@@ -40,7 +40,7 @@ export const StepTimingSchema = z.looseObject({
 });
 export type StepTiming = z.infer<typeof StepTimingSchema>;
 
-/** One decision's outcome; `latency_ms` / `at_ms` are optional runtime extras. */
+/** One decision's outcome; `at_ms` (when it was made) and `latency_ms` (how long it took) are runtime extras. */
 export const DecisionOutcomeSchema = z.looseObject({
   branch: z.string(),
   source: z.string().optional(),

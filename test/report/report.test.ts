@@ -184,12 +184,9 @@ describe("renderReport edge cases", () => {
 
   it("renders 1,000 steps with one node and one bar each", () => {
     const input = syntheticRun(1000);
-    const t = performance.now();
     const html = renderReport(input);
-    const ms = performance.now() - t;
     expect(graphNodes(html)).toHaveLength(1000);
     expect(bars(html)).toHaveLength(Object.keys(input.result.timings!).length);
-    expect(ms).toBeLessThan(3000);
     expect(html.length).toBeLessThan(5 * 1024 * 1024);
   });
 
