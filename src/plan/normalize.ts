@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS, type PlanLimits } from "./limits.js";
 import {
   SECTION_NAMES,
   STRUCTURAL_DEPENDENCIES,
+  SectionSchema,
   SectionedPlanSchema,
   StepListPlanSchema,
   StepSchema,
@@ -44,6 +45,8 @@ export function normalizePlan(input: unknown, limits: PlanLimits = DEFAULT_LIMIT
 
 // Plans this module produced; anything else, however plan-shaped, goes through normalisation.
 const normalized = new WeakSet<Plan>();
+// For sectioned steps: the JSON path where each entry of `depends_on` was written.
+const dependencyPaths = new WeakMap<PlanStep, string[]>();
 
 /** True for a value returned by `normalizePlan` (and not since replaced by a look-alike). */
 export function isNormalizedPlan(value: unknown): value is Plan {
@@ -108,8 +111,16 @@ function fromSectioned(record: Record<string, unknown>): Plan {
     const section = data[name]!;
     const explicit = data.tool_dependencies[name];
     const structural = STRUCTURAL_DEPENDENCIES[name].filter((dep) => present.includes(dep));
-    const depends_on = unique([...(explicit ?? structural), ...(section.depends_on ?? [])]);
-    return StepSchema.parse({ ...section, id: name, depends_on });
+    // Where each dependency was written, so errors point at tool_dependencies or the section's own
+    // depends_on rather than at a merged list the user never wrote.
+    const written: Array<readonly [string, string]> = [
+      ...(explicit ?? structural).map((dep, i) => [dep, explicit ? `$.tool_dependencies.${name}[${i}]` : `$.${name}`] as const),
+      ...(section.depends_on ?? []).map((dep, i) => [dep, `$.${name}.depends_on[${i}]`] as const),
+    ];
+    const depends_on = unique(written.map(([dep]) => dep));
+    const step = StepSchema.parse({ ...section, id: name, depends_on });
+    dependencyPaths.set(step, depends_on.map((dep) => written.find(([d]) => d === dep)![1]));
+    return step;
   });
   return {
     form: "sectioned",
@@ -148,20 +159,22 @@ function checkIdentity(plan: Plan, limits: PlanLimits): void {
 
   const stepIds = new Set(plan.steps.map((s) => s.id));
   const decisionIds = new Set(plan.decisions.map((d) => d.id));
-  const checkTargets = (ids: readonly string[], path: string, owner: string, what: string) => {
+  const checkTargets = (ids: readonly string[], path: string, owner: string, what: string, paths?: readonly string[]) => {
     ids.forEach((id, i) => {
       if (stepIds.has(id)) return;
       const message = decisionIds.has(id)
         ? `${owner} ${what} '${id}', which is a decision, not a step`
         : `${owner} ${what} unknown step '${id}'${didYouMean(id, stepIds)}`;
-      issues.push(new PlangraphError("UNKNOWN_STEP", message, { path: `${path}[${i}]`, step: owner.replace(/^\w+ '(.*)'$/, "$1") }));
+      issues.push(new PlangraphError("UNKNOWN_STEP", message, { path: paths?.[i] ?? `${path}[${i}]`, step: owner.replace(/^\w+ '(.*)'$/, "$1") }));
     });
   };
   plan.steps.forEach((step, index) => {
-    checkTargets(step.depends_on, `${stepPath(index)}.depends_on`, `step '${step.id}'`, "depends on");
+    const written = dependencyPaths.get(step);
+    checkTargets(step.depends_on, `${stepPath(index)}.depends_on`, `step '${step.id}'`, "depends on", written);
     checkTargets(step.optional_depends_on, `${stepPath(index)}.optional_depends_on`, `step '${step.id}'`, "optionally depends on");
     if (step.depends_on.includes(step.id) || step.optional_depends_on.includes(step.id)) {
-      issues.push(new PlangraphError("PLAN_CYCLE", `step '${step.id}' depends on itself`, { path: `${stepPath(index)}.depends_on`, step: step.id }));
+      const self = written?.[step.depends_on.indexOf(step.id)] ?? `${stepPath(index)}.depends_on`;
+      issues.push(new PlangraphError("PLAN_CYCLE", `step '${step.id}' depends on itself`, { path: self, step: step.id }));
     }
   });
   plan.decisions.forEach((decision, index) => {
@@ -228,6 +241,8 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
   const step = Object.keys(StepSchema.shape);
   if (path.length === 0) return ["goal", "answer", "steps", "decisions", ...SECTION_NAMES, "tool_dependencies", "execution_strategy"];
   if (path[0] === "decisions") return ["id", "after", "condition", "question", "then", "else", "default", "max_iterations"];
+  // A section has no 'id' (its name is its id): never suggest a field it may not have.
+  if (typeof path[0] === "string" && (SECTION_NAMES as readonly string[]).includes(path[0])) return Object.keys(SectionSchema.shape);
   return step;
 }
 
