@@ -100,8 +100,11 @@ export function planWiring(prepared: PreparedPlan): Wiring {
             ),
           ]);
         }
+        // Wait only for nodes sure to fire: a required input behind another decision's untaken
+        // branch would otherwise keep this decision (and all its branches) from ever firing; the
+        // scheduler skips the target itself when that input is skipped.
         const sourceList = sources.get(decision)!;
-        for (const anchor of step?.optionalDeps.has(dep) ? anchors(dep) : [dep]) if (!sourceList.includes(anchor)) sourceList.push(anchor);
+        for (const anchor of anchors(dep)) if (!sourceList.includes(anchor)) sourceList.push(anchor);
       }
       continue;
     }

@@ -109,6 +109,9 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Pro
         input = new Command({ resume });
         continue;
       }
+      // The graph has stopped; a tool still running for a step whose node never fired would be a
+      // wiring bug — wait for it rather than drop its result.
+      if (context && context.pendingApprovals().length === 0) await context.whenIdle();
       return resultFromRun(prepared, graph, state);
     }
   } catch (error) {

@@ -127,13 +127,9 @@ describe("#2666 through a decision: a branch step that also needs a step of anot
     expect(Object.keys(result.results).sort()).toEqual(["A", "After", "T2", "Z"]);
   });
 
-  // BUG (src/compile/wiring.ts planWiring + src/runtime/run-plan.ts runPlan): T's extra input Y is
-  // wired into D's waiting edge as is, not through its anchors; Y's node never fires (untaken
-  // branch of D0), so D's node never fires and neither do T2 and After. The scheduler did decide D
-  // and started T2's tool, but runPlan returns as soon as the graph stops: T2 and After come back
-  // in `skipped` with reason "not run", while T2's tool was called (and is still running, its
-  // signal not aborted) when runPlan returns.
-  it.fails("runs the other steps of the taken branch, and reports the tools it called", { timeout: 5_000 }, async () => {
+  // Was a bug: T's extra input Y was wired into D's waiting edge as is; Y's node never fires (untaken
+  // branch of D0), so neither did D, T2 or After. Now D waits only for nodes sure to fire.
+  it("runs the other steps of the taken branch, and reports the tools it called", { timeout: 5_000 }, async () => {
     const probe = probeTool({ delayMs: 100 });
     const result = await runPlan(plan, { tools: [probe.tool], chatModel: null });
 

@@ -1,0 +1,60 @@
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
+import type { ToolRegistry } from "../tools/registry.js";
+
+/** One tool as a planner (a chat model, or a person in Studio) sees it. */
+export interface CatalogueEntry {
+  name: string;
+  description: string;
+  /** JSON Schema of the tool's input (`params` merged with `output_mapping`). */
+  input: unknown;
+  /** JSON Schema of the tool's output, when the tool declares one (references into it are checked). */
+  output?: unknown;
+}
+
+/** Every registered tool with its input (and declared output) schema, sorted by name. */
+export function toolCatalogue(registry: ToolRegistry): CatalogueEntry[] {
+  return registry
+    .names()
+    .map((name) => registry.get(name)!)
+    .map(({ name, tool, traits }) => ({
+      name,
+      description: tool.description ?? "",
+      input: schemaOf(tool.schema),
+      ...(traits.outputSchema ? { output: schemaOf(traits.outputSchema) } : {}),
+    }));
+}
+
+/**
+ * The catalogue as prompt text: one block per tool with its description and compact JSON schemas.
+ * `maxChars` bounds the whole text (a large MCP catalogue must not crowd out the conversation).
+ */
+export function catalogueText(registry: ToolRegistry, maxChars = 24_000): string {
+  const blocks: string[] = [];
+  let used = 0;
+  for (const entry of toolCatalogue(registry)) {
+    const block = [
+      `- ${entry.name}: ${entry.description.trim() || "(no description)"}`,
+      `  input: ${JSON.stringify(entry.input)}`,
+      ...(entry.output ? [`  output: ${JSON.stringify(entry.output)}`] : []),
+    ].join("\n");
+    if (used + block.length > maxChars) {
+      blocks.push(`- … ${registry.names().length - blocks.length} more tools not shown`);
+      break;
+    }
+    blocks.push(block);
+    used += block.length + 1;
+  }
+  return blocks.join("\n");
+}
+
+function schemaOf(schema: unknown): unknown {
+  if (schema === undefined || schema === null) return { type: "object" };
+  try {
+    const json = toJsonSchema(schema as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
+    const { $schema: _ignored, ...rest } = json;
+    return rest;
+  } catch {
+    // Already JSON Schema (MCP tools), or a schema type this converter does not know.
+    return schema;
+  }
+}

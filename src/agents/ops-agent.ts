@@ -1,0 +1,206 @@
+import { AIMessage, SystemMessage, ToolMessage, isAIMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { Annotation, END, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { preparePlan } from "../analysis/prepare.js";
+import { isPlangraphError } from "../errors.js";
+import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
+import { compileConditionForPlan } from "../runtime/decisions.js";
+import type { RunResult } from "../runtime/result.js";
+import type { ToolRegistry } from "../tools/registry.js";
+import { catalogueText } from "./catalogue.js";
+import { planFromToolInput, planToolSchema } from "./plan-schema.js";
+import { planSubgraph } from "./plan-subgraph.js";
+import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
+
+/** The name of the plan tool the ops agent's model calls. */
+export const OPS_PLAN_TOOL = "run_plan";
+
+/** State of the ops agent: the conversation, and the last plan it ran with its result. */
+export const OpsAgentState = Annotation.Root({
+  ...MessagesAnnotation.spec,
+  /** The last plan that passed validation (as the model wrote it). */
+  plan: Annotation<Record<string, unknown> | null>({ reducer: (_old, next) => next, default: () => null }),
+  /** The contract's result of the last plan run. */
+  result: Annotation<RunResult | null>({ reducer: (_old, next) => next, default: () => null }),
+});
+export type OpsAgentStateType = typeof OpsAgentState.State;
+
+/** Options of {@link createOpsAgent}. */
+export interface OpsAgentOptions {
+  /** The tools plans may call (the catalogue the model plans against). */
+  registry: ToolRegistry;
+  /** The planning and answering model (ChatOpenAI or any chat model with tool calling); `null`: none configured. */
+  model: BaseChatModel | null;
+  /** Chat model for `question` decisions inside plans (default: `model`). */
+  decisionModel?: BaseChatModel | null;
+  /** Repair rounds for an invalid plan (default 1). */
+  maxRepairs?: number;
+  limits?: PlanLimitsInput;
+  checkpointer?: BaseCheckpointSaver;
+  /** Bound on the result text the model reads back. */
+  maxResultChars?: number;
+  name?: string;
+}
+
+/**
+ * The ops chat agent: messages in, messages out. Its model plans — it calls `run_plan` with a plan
+ * (structured output against the catalogue: the tool's schema lists the registered tool names) —
+ * the plan is validated (problems go back to the model for `maxRepairs` repair rounds), run as a
+ * subgraph (its steps are the subgraph's nodes, streamed with `subgraphs: true`), and the model
+ * answers from the results. A question that needs no tools is answered directly.
+ *
+ *   START → planner ─(plan)→ validate ─(valid)→ execute → respond → END
+ *              ↑  └─(text)→ END    └─(invalid, repairs left)→ planner; (none left) → respond
+ */
+export function createOpsAgent(options: OpsAgentOptions) {
+  const { registry, model } = options;
+  const limits = resolveLimits(options.limits);
+  const maxRepairs = options.maxRepairs ?? 1;
+  const maxChars = options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
+  const planSchema = planToolSchema(registry.names());
+  const planTool = {
+    type: "function" as const,
+    function: {
+      name: OPS_PLAN_TOOL,
+      description: "Run a plan of tool calls; returns the run's status, results and errors as JSON.",
+      parameters: planSchema,
+    },
+  };
+  const planningPrompt = plannerPrompt(registry);
+
+  const planner = async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
+    if (!model) return { messages: [new AIMessage(NO_MODEL)] };
+    if (typeof model.bindTools !== "function") throw new Error("the ops agent's model must support tool calling (bindTools)");
+    const bound = model.bindTools([planTool as never]);
+    const reply = await bound.invoke([new SystemMessage(planningPrompt), ...state.messages], config);
+    return { messages: [reply] };
+  };
+
+  const validate = async (state: OpsAgentStateType) => {
+    const call = lastAI(state.messages);
+    const calls = call?.tool_calls ?? [];
+    const chosen = calls.find((c) => c.name === OPS_PLAN_TOOL);
+    const messages: BaseMessage[] = calls
+      .filter((c) => c !== chosen)
+      .map(
+        (c) =>
+          new ToolMessage({
+            tool_call_id: c.id ?? "",
+            name: OPS_PLAN_TOOL,
+            status: "error",
+            content: `Unknown tool '${c.name}': put tool calls in a plan and call ${OPS_PLAN_TOOL} with it.`,
+            artifact: { status: "invalid", problems: [`unknown tool '${c.name}'`] },
+          }),
+      );
+    if (!chosen) return { messages };
+    const plan = planFromToolInput((chosen.args ?? {}) as Record<string, unknown>);
+    try {
+      preparePlan(plan, { registry, limits, compileCondition: compileConditionForPlan });
+      return { messages, plan };
+    } catch (error) {
+      if (!isPlangraphError(error)) throw error;
+      const problems = validationProblems(error);
+      messages.push(
+        new ToolMessage({
+          tool_call_id: chosen.id ?? "",
+          name: OPS_PLAN_TOOL,
+          status: "error",
+          content: `The plan is invalid and did not run. Fix these problems and call ${OPS_PLAN_TOOL} again:\n${problems.map((p) => `- ${p}`).join("\n")}`,
+          artifact: { status: "invalid", problems },
+        }),
+      );
+      return { messages, plan: null };
+    }
+  };
+
+  const execute = async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
+    const call = lastAI(state.messages)?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
+    const decisionModel = options.decisionModel !== undefined ? options.decisionModel : model;
+    const graph = planSubgraph(state.plan, { registry, limits, chatModel: decisionModel, name: "plan" });
+    // Invoked from the node, the plan graph is a subgraph of this run: same checkpointer, its own
+    // namespace, its steps streamed with `subgraphs: true`, its approvals interrupting this agent.
+    const output = (await graph.invoke({}, config)) as { result?: RunResult | null };
+    const result = output.result ?? null;
+    const content = result ? resultForModel(result, maxChars) : JSON.stringify({ status: "failed", error: "the plan produced no result" });
+    return {
+      result,
+      messages: [new ToolMessage({ tool_call_id: call?.id ?? "", name: OPS_PLAN_TOOL, content, ...(result?.status === "failed" ? { status: "error" as const } : {}) })],
+    };
+  };
+
+  const respond = async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
+    if (!model) return { messages: [new AIMessage(NO_MODEL)] };
+    const reply = await model.invoke([new SystemMessage(ANSWER_PROMPT), ...state.messages], config);
+    return { messages: [reply] };
+  };
+
+  const afterPlanner = (state: OpsAgentStateType) => (lastAI(state.messages)?.tool_calls?.length ? "validate" : END);
+  const afterValidate = (state: OpsAgentStateType) => {
+    if (state.plan && lastAI(state.messages)?.tool_calls?.some((c) => c.name === OPS_PLAN_TOOL)) return "execute";
+    return failedPlansThisTurn(state.messages) <= maxRepairs ? "planner" : "respond";
+  };
+
+  return new StateGraph(OpsAgentState)
+    .addNode("planner", planner)
+    .addNode("validate", validate)
+    .addNode("execute", execute)
+    .addNode("respond", respond)
+    .addEdge(START, "planner")
+    .addConditionalEdges("planner", afterPlanner, ["validate", END])
+    .addConditionalEdges("validate", afterValidate, ["execute", "planner", "respond"])
+    .addEdge("execute", "respond")
+    .addEdge("respond", END)
+    .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: options.name ?? "ops_agent" });
+}
+
+const NO_MODEL = "No chat model is configured for the ops agent: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server).";
+
+const ANSWER_PROMPT =
+  "You are an operations assistant. Answer the user's last question from the plan run above (the run_plan tool " +
+  "message holds its status, results and errors). Be concise and concrete; name the configuration items and values " +
+  "you used. If steps failed, were skipped or the plan could not be made valid, say what is missing. Do not call tools.";
+
+function plannerPrompt(registry: ToolRegistry): string {
+  return [
+    "You are an operations assistant. To answer, write a plan of tool calls and call run_plan with it; the plan runs",
+    "and you then answer from its results. If the question needs no tool at all, answer directly.",
+    "",
+    "Plan rules:",
+    "- General form: { goal, steps: [{ id, tool, params, output_mapping?, depends_on? }], decisions?, answer? }.",
+    "- Step ids are unique, match [A-Za-z_][A-Za-z0-9_-]*, and never start with '__'.",
+    "- output_mapping values may reference earlier steps: '{step_id.data.rows[0].ci_id}'. A step waits for every step",
+    "  it references; params and output_mapping are merged into the tool's input, which must match the tool's schema.",
+    "- Decisions: { id, after: [steps], condition: \"{primary.data.total} > 0\", then: [steps], else: [steps] }.",
+    "- Steps that do not depend on each other run in parallel: do not chain them without need.",
+    "",
+    "Tools:",
+    catalogueText(registry),
+  ].join("\n");
+}
+
+function lastAI(messages: BaseMessage[]): AIMessage | undefined {
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]!;
+    if (isAIMessage(message)) return message;
+    if (isHumanMessage(message)) return undefined;
+  }
+  return undefined;
+}
+
+/** Invalid plans since the user's last message: the repair rounds used in this turn. */
+function failedPlansThisTurn(messages: BaseMessage[]): number {
+  let failed = 0;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const message = messages[i]!;
+    if (isHumanMessage(message)) break;
+    if (isToolMessage(message) && message.name === OPS_PLAN_TOOL && message.status === "error" && isInvalidPlanReply(message)) failed++;
+  }
+  return failed;
+}
+
+function isInvalidPlanReply(message: ToolMessage): boolean {
+  if ((message.artifact as { status?: string } | undefined)?.status === "invalid") return true;
+  // Checkpoint serialisers may drop the artifact; the text says it as well.
+  return typeof message.content === "string" && (message.content.startsWith("The plan is invalid") || message.content.startsWith("Unknown tool"));
+}

@@ -1,0 +1,53 @@
+import { z } from "zod";
+import { DecisionSchema, SectionSchema, StepSchema } from "../plan/schema.js";
+
+const REFERENCES =
+  "Values may reference earlier results: '{step_id.path}' with path like .data.rows[0].ci_id; a value that is exactly one " +
+  "reference keeps its JSON type, a reference inside longer text is interpolated.";
+
+/**
+ * The plan as a tool input: either wire form (CONTRACT.md "Plan JSON") in one object schema, because
+ * function-calling APIs want an object at the top. `tool` is limited to `toolNames` when given, so
+ * a model's structured output is checked against the catalogue before plangraph even sees it.
+ * Everything the schema cannot say (ids, references, cycles) is checked by `preparePlan`.
+ */
+export function planToolSchema(toolNames?: readonly string[]) {
+  const tool = toolNames && toolNames.length ? z.enum(toolNames as [string, ...string[]]) : z.string().min(1);
+  const step = StepSchema.extend({
+    tool: tool.describe("Name of a registered tool"),
+    output_mapping: StepSchema.shape.output_mapping.describe(`Input fields computed from earlier steps. ${REFERENCES}`),
+  });
+  const section = SectionSchema.extend({ tool: tool.describe("Name of a registered tool") }).nullish();
+  return z
+    .object({
+      goal: z.string().optional().describe("The question this plan answers"),
+      answer: z.string().optional().describe(`Text template of the answer for people, rendered after the run. ${REFERENCES}`),
+      steps: z.array(step).optional().describe("Step-list form: the tool calls; ids are unique, [A-Za-z_][A-Za-z0-9_-]*"),
+      decisions: z.array(DecisionSchema).optional().describe("Conditional edges: after some steps, run 'then' or 'else' steps"),
+      primary: section,
+      secondary: section,
+      aggregate: section,
+      graph: section,
+      metric: section,
+      tool_dependencies: z.record(z.string(), z.array(z.string())).optional(),
+      execution_strategy: z.enum(["parallel", "serial", "dag"]).optional(),
+    })
+    .strict()
+    .describe("A plan: either 'steps' (general form) or the sections primary/secondary/aggregate/graph/metric");
+}
+
+/** The plan tool's input schema over any tool name (for documentation and other agents). */
+export const PlanToolInputSchema = planToolSchema();
+
+/** What a model sends as a plan. */
+export type PlanToolInput = z.input<ReturnType<typeof planToolSchema>>;
+
+/**
+ * A tool input as a plan: drops what the other form's defaults may have filled in, so that exactly
+ * one form reaches `preparePlan` (an explicit mix of both is still rejected there).
+ */
+export function planFromToolInput(input: Record<string, unknown>): Record<string, unknown> {
+  const plan: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) if (value !== undefined && value !== null) plan[key] = value;
+  return plan;
+}

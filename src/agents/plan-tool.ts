@@ -1,0 +1,82 @@
+import { DynamicStructuredTool } from "@langchain/core/tools";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { preparePlan } from "../analysis/prepare.js";
+import { isPlangraphError } from "../errors.js";
+import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
+import { compileConditionForPlan } from "../runtime/decisions.js";
+import type { RunResult } from "../runtime/result.js";
+import { runPlan } from "../runtime/run-plan.js";
+import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
+import { catalogueText } from "./catalogue.js";
+import { planFromToolInput, planToolSchema } from "./plan-schema.js";
+import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
+
+/** Options of {@link createPlanTool}. */
+export interface PlanToolOptions {
+  /** The tools plans may call; defaults to the built-ins plus `tools`. */
+  registry?: ToolRegistry;
+  tools?: StructuredToolInterface[];
+  /** Tool name the agent's model sees (default `run_plan`). */
+  name?: string;
+  /** Replaces the default description (which lists the catalogue). */
+  description?: string;
+  /** Chat model for `question` decisions; `null` for none (default: the environment's). */
+  chatModel?: BaseChatModel | null;
+  /** Approve every `requires_approval` step. Otherwise such a step interrupts the agent (which needs a checkpointer). */
+  approveAll?: boolean;
+  strict?: boolean;
+  limits?: PlanLimitsInput;
+  /** Bound on the result text returned to the model. */
+  maxResultChars?: number;
+}
+
+/**
+ * A LangChain tool whose input schema is the plan schema: any LangChain or LangGraph agent
+ * (`createReactAgent`, `createAgent`, a ToolNode) can hand plangraph a whole plan in one call.
+ *
+ * The plan is validated first; an invalid plan is not run, and the tool's answer lists every
+ * problem with its JSON path so the model can repair it. A valid plan runs with the eager
+ * scheduler; the answer is the result as JSON (status, answer, results, errors, skipped,
+ * decisions), and the full contract object is the tool message's `artifact`. Inside a graph the
+ * plan runs as a subgraph of the calling agent, so its checkpointer, streaming and approvals
+ * (interrupts) apply.
+ */
+export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInterface {
+  const registry = options.registry ?? createToolRegistry(options.tools ?? []);
+  const limits = resolveLimits(options.limits);
+  const maxChars = options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
+  const description =
+    options.description ??
+    [
+      "Run a plan of tool calls in one go: steps run as soon as the steps they depend on finish, later steps take values",
+      "from earlier results with references like '{search.data.rows[0].ci_id}', and decisions pick branches.",
+      "Returns the run's status, results and errors as JSON. Tools a plan may use:",
+      catalogueText(registry, 8_000),
+    ].join("\n");
+  return new DynamicStructuredTool({
+    name: options.name ?? "run_plan",
+    description,
+    schema: planToolSchema(registry.names()),
+    responseFormat: "content_and_artifact",
+    func: async (input: Record<string, unknown>, _runManager, config): Promise<[string, RunResult | { status: "invalid"; problems: string[] }]> => {
+      const plan = planFromToolInput(input);
+      try {
+        preparePlan(plan, { registry, limits, compileCondition: compileConditionForPlan });
+      } catch (error) {
+        if (!isPlangraphError(error)) throw error;
+        const problems = validationProblems(error);
+        return [`The plan is invalid and did not run. Fix these problems and call the tool again:\n${problems.map((p) => `- ${p}`).join("\n")}`, { status: "invalid", problems }];
+      }
+      const result = await runPlan(plan, {
+        registry,
+        limits,
+        ...(options.chatModel !== undefined ? { chatModel: options.chatModel } : {}),
+        ...(options.approveAll ? { approveAll: true } : {}),
+        ...(options.strict ? { strict: true } : {}),
+        ...(config?.signal ? { signal: config.signal } : {}),
+      });
+      return [resultForModel(result, maxChars), result];
+    },
+  }) as unknown as StructuredToolInterface;
+}
