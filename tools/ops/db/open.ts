@@ -97,7 +97,11 @@ async function openServer(databaseUrl: string): Promise<OpsDatabase> {
 }
 
 async function openEmbedded(dataDir: string, seed: number, scale: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
-  if (existsSync(dataDir)) {
+  // Never let PGlite initialise a database inside a directory that is not one (it would, silently).
+  if (existsSync(dataDir) && !isPgliteDir(dataDir)) {
+    throw new PlangraphError("USAGE", `${dataDir} exists and is not an estate data directory; refusing to use or replace it (set PLANGRAPH_DATA_DIR elsewhere)`);
+  }
+  if (existsSync(join(dataDir, "PG_VERSION"))) {
     const client = await openPglite(dataDir);
     try {
       const meta = await readEstateMeta(client, dataDir);
@@ -113,6 +117,7 @@ async function openEmbedded(dataDir: string, seed: number, scale: number, onProg
   return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
 }
 
+/** A PostgreSQL data directory, or an empty directory: the only things an estate build may replace. */
 function isPgliteDir(dir: string): boolean {
   return existsSync(join(dir, "PG_VERSION")) || readdirSync(dir).length === 0;
 }
@@ -153,7 +158,7 @@ export async function buildEmbeddedEstate(
   const name = basename(dataDir);
   mkdirSync(parent, { recursive: true });
   if (existsSync(dataDir) && !isPgliteDir(dataDir)) {
-    throw new PlangraphError("USAGE", `${dataDir} exists and is not an estate data directory; refusing to replace it`);
+    throw new PlangraphError("USAGE", `${dataDir} exists and is not an estate data directory; refusing to use or replace it`);
   }
   // Left-overs of builds that were killed.
   for (const entry of readdirSync(parent)) {

@@ -70,7 +70,7 @@ function tierOf(criticality: Criticality): string {
 
 export function buildApplicationLayer(b: EstateBuilder, scale: number): ApplicationLayer {
   const { rng } = b;
-  const domainCount = Math.max(5, Math.min(DOMAINS.length, Math.round(DOMAINS.length * scale)));
+  const domainCount = Math.max(8, Math.min(DOMAINS.length, Math.round(DOMAINS.length * scale)));
   const domains = DOMAINS.slice(0, domainCount);
   const languages = new Map(domains.map((d) => [d.key, rng.weighted(LANGUAGES)]));
   const units: ServiceUnit[] = [];

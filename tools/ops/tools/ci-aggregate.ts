@@ -4,21 +4,24 @@ import { RelationType } from "../vocabulary.js";
 import { SqlParams, asList, ciConditions, ciFilterShape, oneOrMany, whereClause } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
 
-/** Group-by fields → SQL expressions. Only these strings ever reach SELECT and GROUP BY. */
+/**
+ * Group-by fields → SQL expressions. Only these strings ever reach SELECT and GROUP BY. The "C"
+ * collation makes ties sort the same way on PGlite and on every PostgreSQL server.
+ */
 const GROUPS = {
-  type: "c.type",
-  status: "c.status",
-  environment: "c.environment",
-  location: "c.location",
-  owner_team: "c.owner_team",
-  criticality: "c.criticality",
-  ci_id: "c.ci_id",
-  cluster: "c.attributes->>'cluster'",
-  os: "c.attributes->>'os'",
-  engine: "c.attributes->>'engine'",
-  vendor: "c.attributes->>'vendor'",
-  domain: "c.attributes->>'domain'",
-  role: "c.attributes->>'role'",
+  type: `c.type COLLATE "C"`,
+  status: `c.status COLLATE "C"`,
+  environment: `c.environment COLLATE "C"`,
+  location: `c.location COLLATE "C"`,
+  owner_team: `c.owner_team COLLATE "C"`,
+  criticality: `c.criticality COLLATE "C"`,
+  ci_id: `c.ci_id COLLATE "C"`,
+  cluster: `(c.attributes->>'cluster') COLLATE "C"`,
+  os: `(c.attributes->>'os') COLLATE "C"`,
+  engine: `(c.attributes->>'engine') COLLATE "C"`,
+  vendor: `(c.attributes->>'vendor') COLLATE "C"`,
+  domain: `(c.attributes->>'domain') COLLATE "C"`,
+  role: `(c.attributes->>'role') COLLATE "C"`,
 } as const;
 type GroupField = keyof typeof GROUPS;
 const GroupField = z.enum(Object.keys(GROUPS) as [GroupField, ...GroupField[]]);

@@ -71,7 +71,7 @@ export function createCiHistoryTool(database: DatabaseProvider) {
                 count(*) OVER ()::int AS total_count
            FROM ops.ci_events e JOIN ops.cis c ON c.ci_id = e.ci_id
           WHERE ${where.join(" AND ")}
-          ORDER BY e.started_at DESC, e.event_id DESC
+          ORDER BY e.started_at DESC, e.event_id COLLATE "C" DESC
           LIMIT ${params.add(input.limit)} OFFSET ${params.add(input.offset)}`,
         params.values,
       );

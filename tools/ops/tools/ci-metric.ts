@@ -12,7 +12,13 @@ const BUCKETS = { "5m": 5 * 60_000, "15m": 15 * 60_000, "1h": HOUR_MS, "6h": 6 *
 type Bucket = keyof typeof BUCKETS;
 const Bucket = z.enum(Object.keys(BUCKETS) as [Bucket, ...Bucket[]]);
 /** Sort keys → output columns. Only these strings ever reach ORDER BY. */
-const SORTS = { avg: "avg", max: "max", min: "min", p95: "p95", ci_id: "ci_id" } as const;
+const SORTS = { avg: "avg", max: "max", min: "min", p95: "p95", ci_id: null } as const;
+/** ORDER BY for a sort key; `alias` is the table whose ci_id breaks ties (by code point, like every tool). */
+function orderBy(sort: keyof typeof SORTS, direction: "ASC" | "DESC", alias: "w" | "s"): string {
+  const id = `${alias}.ci_id COLLATE "C"`;
+  const key = SORTS[sort];
+  return key === null ? `${id} ${direction}` : `${key} ${direction} NULLS LAST, ${id}`;
+}
 
 export const CI_METRIC_MAX_LIMIT = 200;
 export const CI_METRIC_MAX_POINTS = 288;
@@ -133,7 +139,7 @@ export function createCiMetricTool(database: DatabaseProvider) {
                   count(*) OVER ()::int AS total_count
              FROM ops.metric_window_stats w JOIN ops.cis c ON c.ci_id = w.ci_id
             WHERE ${conditions.join(" AND ")}
-            ORDER BY ${SORTS[input.sort]} ${direction} NULLS LAST, ci_id
+            ORDER BY ${orderBy(input.sort, direction, "w")}
             LIMIT ${params.add(input.limit)}`,
           params.values,
         );
@@ -165,7 +171,7 @@ export function createCiMetricTool(database: DatabaseProvider) {
                   CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[${a}::int:${b}::int], s.${slice.maxColumn}[${a}::int:${b}::int]) AS u(v, vmax)
                   WHERE ${conditions.join(" AND ")}
                   GROUP BY s.ci_id, c.name, c.type, c.environment, c.location
-                  ORDER BY ${SORTS[input.sort]} ${direction} NULLS LAST, ci_id
+                  ORDER BY ${orderBy(input.sort, direction, "s")}
                   LIMIT ${params.add(input.limit)}`,
                 params.values,
               );

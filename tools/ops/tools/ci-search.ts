@@ -3,15 +3,18 @@ import { defineTool } from "../../../src/tools/define.js";
 import { CI_COLUMNS_SQL, CiRow, SqlParams, ciConditions, ciFilterShape, whereClause } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
 
-/** Sort keys → SQL. Only these strings ever reach ORDER BY. */
+/**
+ * Sort keys → SQL. Only these strings ever reach ORDER BY. Text sorts use the "C" collation so
+ * PGlite and every PostgreSQL server order rows the same way (by code point).
+ */
 const SORTS = {
   relevance: null,
-  ci_id: "c.ci_id",
-  name: "c.name",
-  type: "c.type",
-  status: "c.status",
-  environment: "c.environment",
-  location: "c.location",
+  ci_id: 'c.ci_id COLLATE "C"',
+  name: 'c.name COLLATE "C"',
+  type: 'c.type COLLATE "C"',
+  status: 'c.status COLLATE "C"',
+  environment: 'c.environment COLLATE "C"',
+  location: 'c.location COLLATE "C"',
   criticality: "CASE c.criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END",
   updated_at: "c.updated_at",
 } as const;
@@ -57,12 +60,12 @@ export function createCiSearchTool(database: DatabaseProvider) {
       if (sort === null) {
         if (input.query) {
           const q = params.add(input.query);
-          orderBy = `(lower(c.ci_id) = lower(${q}::text)) DESC, starts_with(lower(c.ci_id), lower(${q}::text)) DESC, c.ci_id ${direction}`;
+          orderBy = `(lower(c.ci_id) = lower(${q}::text)) DESC, starts_with(lower(c.ci_id), lower(${q}::text)) DESC, c.ci_id COLLATE "C" ${direction}`;
         } else {
-          orderBy = `c.ci_id ${direction}`;
+          orderBy = `c.ci_id COLLATE "C" ${direction}`;
         }
       } else {
-        orderBy = `${sort} ${direction}, c.ci_id`;
+        orderBy = `${sort} ${direction}, c.ci_id COLLATE "C"`;
       }
       const limit = params.add(input.limit);
       const offset = params.add(input.offset);

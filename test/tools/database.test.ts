@@ -1,0 +1,95 @@
+import { execFile } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import { closeOpsDatabase, ensureServerEstate, openOpsDatabase, opsTools } from "../../tools/index.js";
+import { inspectOpsSchema, readEstateMeta } from "../../tools/ops/estate/load.js";
+import { POSTGRES_URL, openTestPglite, run } from "./harness.js";
+
+const exec = promisify(execFile);
+const scratch = mkdtempSync(join(tmpdir(), "plangraph-db-test-"));
+afterAll(async () => {
+  await closeOpsDatabase();
+  rmSync(scratch, { recursive: true, force: true });
+});
+
+describe("the embedded estate database", () => {
+  it("is built on first use with progress, atomically, then reused without a rebuild", async () => {
+    const dataDir = join(scratch, "estate");
+    mkdirSync(dataDir); // an empty directory: no estate in it
+    const stale = join(scratch, "estate.building-999999999-dead00");
+    mkdirSync(stale);
+    writeFileSync(join(stale, "PG_VERSION"), "18"); // what a killed build leaves behind
+
+    const messages: string[] = [];
+    const tools = Object.fromEntries(opsTools({ dataDir, databaseUrl: null, scale: 0.05, seed: 3, onProgress: (m) => messages.push(m) }).map((t) => [t.name, t]));
+    expect(messages).toEqual([]); // defining the tools opens nothing
+    const out = await run(tools.ci_search!, { query: "db-prod-01" });
+    expect(out.data.rows[0].ci_id).toBe("db-prod-01");
+    expect(messages.join("\n")).toMatch(/building the sample ops estate/);
+    expect(messages.at(-1)).toMatch(/estate ready in [\d.]+ s \(\d+ MB on disk\)/);
+    expect(existsSync(stale)).toBe(false);
+    expect(readdirSync(scratch).filter((name) => name.includes(".building-"))).toEqual([]);
+
+    await closeOpsDatabase();
+    messages.length = 0;
+    const again = await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3, onProgress: (m) => messages.push(m) });
+    expect(messages).toEqual([]);
+    expect(again.meta).toMatchObject({ seed: 3, scale: 0.05, version: 1 });
+    expect(await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3 })).toBe(again); // one per process
+    await closeOpsDatabase();
+  });
+
+  it("refuses to replace a directory that is not an estate", async () => {
+    const dataDir = join(scratch, "not-an-estate");
+    mkdirSync(dataDir);
+    writeFileSync(join(dataDir, "notes.txt"), "mine");
+    await expect(openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05 })).rejects.toThrow(/not an estate data directory/);
+    expect(readdirSync(dataDir)).toEqual(["notes.txt"]);
+  });
+
+  it("says how to load an estate when the database has none, and will not replace a foreign ops schema", async () => {
+    const { db, close } = await openTestPglite();
+    try {
+      await db.client.exec("DROP SCHEMA ops CASCADE");
+      expect(await inspectOpsSchema(db.client)).toBe("absent");
+      await expect(readEstateMeta(db.client, "here")).rejects.toThrow(/scripts\/load-estate\.ts/);
+      await db.client.exec("CREATE SCHEMA ops; CREATE TABLE ops.someone_elses (x int)");
+      expect(await inspectOpsSchema(db.client)).toBe("foreign");
+      await expect(ensureServerEstate(db.client, { scale: 0.05 })).rejects.toThrow(/not a plangraph estate/);
+      const meta = await ensureServerEstate(db.client, { scale: 0.05, force: true });
+      expect(meta.scale).toBe(0.05);
+    } finally {
+      await close();
+    }
+  });
+});
+
+describe("server mode", () => {
+  it("fails with a clear message when the server cannot be reached", async () => {
+    const tools = opsTools({ databaseUrl: "postgres://nobody:secret@127.0.0.1:1/none" });
+    await expect(tools[0]!.invoke({ query: "x" })).rejects.toThrow(/cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none/);
+  });
+
+  it.skipIf(!POSTGRES_URL)("runs the tools against the PostgreSQL of DATABASE_URL-style options", async () => {
+    const tools = Object.fromEntries(opsTools({ databaseUrl: POSTGRES_URL! }).map((t) => [t.name, t]));
+    const out = await run(tools.ci_graph!, { ci_id: "db-prod-01", direction: "dependents", depth: 1 });
+    expect(out.data.total).toBeGreaterThan(0);
+    await closeOpsDatabase();
+  });
+
+  it.skipIf(!POSTGRES_URL)("loads the estate with the loader command (and keeps it when asked to)", async () => {
+    const { stdout, stderr } = await exec(process.execPath, ["--import", "tsx", "scripts/load-estate.ts", "--database-url", POSTGRES_URL!, "--scale", "0.1", "--if-missing"]);
+    expect(stdout).toBe("");
+    expect(stderr).toMatch(/already holds this estate|done: \d+ CIs/);
+  });
+
+  it("the loader command explains its usage", async () => {
+    await expect(exec(process.execPath, ["--import", "tsx", "scripts/load-estate.ts", "--seed", "x"], { env: { ...process.env, DATABASE_URL: "" } })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/usage: npx tsx scripts\/load-estate\.ts --database-url/),
+    });
+  });
+});

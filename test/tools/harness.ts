@@ -1,0 +1,130 @@
+/**
+ * Test estates for the ops tool tests: one small estate (scale 0.1) per generator digest, built
+ * once into the OS temp dir and copied per test file (PGlite data directories must not be opened
+ * by two processes), and the same estate in the PostgreSQL named by PLANGRAPH_TEST_DATABASE_URL.
+ */
+import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import { toolTraits } from "../../src/tools/traits.js";
+import { buildEmbeddedEstate, ensureServerEstate, opsTools, openPglite, openPostgres, type OpsDatabase } from "../../tools/index.js";
+import { readEstateMeta } from "../../tools/ops/estate/load.js";
+import { estateDigest, generateEstate } from "../../tools/ops/estate/generate.js";
+import type { Estate } from "../../tools/ops/estate/model.js";
+
+export const TEST_SEED = 1;
+export const TEST_SCALE = 0.1;
+
+/** The PostgreSQL the server-mode tests use; unset → those tests are skipped (CI sets it). */
+export const POSTGRES_URL = process.env.PLANGRAPH_TEST_DATABASE_URL || undefined;
+if (!POSTGRES_URL) {
+  console.warn(
+    "[ops tools] PLANGRAPH_TEST_DATABASE_URL is not set: skipping the PostgreSQL runs of the ops tool tests " +
+      "(CI sets it after `source .ci/postgres.sh`).",
+  );
+}
+
+let estate: Estate | undefined;
+/** The generated test estate, in memory: the tests compute expected answers from it. */
+export function testEstate(): Estate {
+  estate ??= generateEstate({ seed: TEST_SEED, scale: TEST_SCALE });
+  return estate;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Builds the cached test estate once, whatever the number of test files asking at the same time. */
+async function cachedEstateDir(): Promise<string> {
+  const root = join(tmpdir(), "plangraph-test-estates");
+  mkdirSync(root, { recursive: true });
+  const dir = join(root, `seed${TEST_SEED}-scale${TEST_SCALE}-${estateDigest(testEstate()).slice(0, 16)}`);
+  const lock = `${dir}.lock`;
+  for (;;) {
+    if (existsSync(join(dir, "PG_VERSION"))) return dir;
+    try {
+      mkdirSync(lock);
+    } catch {
+      const holder = Number(existsSync(join(lock, "pid")) ? readFileSync(join(lock, "pid"), "utf8") : "0");
+      if (holder > 0 && !processAlive(holder)) rmSync(lock, { recursive: true, force: true });
+      await sleep(200);
+      continue;
+    }
+    try {
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      if (!existsSync(join(dir, "PG_VERSION"))) await buildEmbeddedEstate(dir, { seed: TEST_SEED, scale: TEST_SCALE });
+      return dir;
+    } finally {
+      rmSync(lock, { recursive: true, force: true });
+    }
+  }
+}
+
+export interface TestDatabase {
+  db: OpsDatabase;
+  close(): Promise<void>;
+}
+
+/** A private copy of the test estate in PGlite. */
+export async function openTestPglite(): Promise<TestDatabase> {
+  const source = await cachedEstateDir();
+  const copy = join(tmpdir(), `plangraph-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  cpSync(source, copy, { recursive: true });
+  const client = await openPglite(copy);
+  const db: OpsDatabase = { client, meta: await readEstateMeta(client, copy), location: copy };
+  return {
+    db,
+    close: async () => {
+      await client.close();
+      rmSync(copy, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The test estate in the test PostgreSQL (loaded unless already there with the same digest). */
+export async function openTestPostgres(): Promise<TestDatabase> {
+  if (!POSTGRES_URL) throw new Error("PLANGRAPH_TEST_DATABASE_URL is not set");
+  const client = await openPostgres(POSTGRES_URL);
+  const meta = await ensureServerEstate(client, { seed: TEST_SEED, scale: TEST_SCALE });
+  return { db: { client, meta, location: "test PostgreSQL" }, close: () => client.close() };
+}
+
+export interface Backend {
+  name: "pglite" | "postgres";
+  skip: boolean;
+  open(): Promise<TestDatabase>;
+}
+
+/** Both backends; the same test table runs against each. */
+export const BACKENDS: Backend[] = [
+  { name: "pglite", skip: false, open: openTestPglite },
+  { name: "postgres", skip: POSTGRES_URL === undefined, open: openTestPostgres },
+];
+
+/** The ops tools by name, bound to `db`. */
+export function toolsFor(db: OpsDatabase): Record<string, StructuredToolInterface> {
+  return Object.fromEntries(opsTools({ database: db }).map((t) => [t.name, t]));
+}
+
+/** Runs a tool and checks its result against the output schema it declares. */
+export async function run<T = any>(tool: StructuredToolInterface, input: Record<string, unknown>): Promise<T> {
+  const result = await tool.invoke(input);
+  const schema = toolTraits(tool).outputSchema;
+  if (!schema) throw new Error(`${tool.name} declares no output schema`);
+  const parsed = schema.safeParse(result);
+  if (!parsed.success) throw new Error(`${tool.name} returned a result its output schema rejects: ${parsed.error.message}`);
+  return result as T;
+}
+
+/** What a PGlite run and a PostgreSQL run must agree on: everything. */
+export function canonical(value: unknown): string {
+  return JSON.stringify(value);
+}
