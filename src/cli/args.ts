@@ -15,7 +15,7 @@ export const USAGE = `plangraph — compile tool plans into LangGraph graphs and
 usage:
   plangraph run <plan.json> [--tools <module>] [--json] [--strict] [--sequential]
                             [--thread <id> --db <file>] [--report <file.html>] [--approve-all] [--concurrency <n>]
-  plangraph resume --thread <id> --db <file> [--approve <step>]… [--reject <step>]… [--params <step>=<json>]…
+  plangraph resume --thread <id> --db <file> [--approve <step>]… [--reject <step>]… [--params <step>=<json>]…   (also: run --resume …)
                             [--tools <module>] [--json] [--report <file.html>]
   plangraph validate <plan.json> [--tools <module>] [--json]
   plangraph draw <plan.json> [--tools <module>]
@@ -24,7 +24,11 @@ usage:
 exit codes: 0 completed · 1 some step failed · 2 invalid plan or usage · 3 waiting for approval`;
 
 export function parseCommandLine(argv: string[]): Command {
-  const [command, ...rest] = argv;
+  const [first, ...tail] = argv;
+  // `run --resume --thread ID --db FILE` is another spelling of `resume --thread ID --db FILE`.
+  const resumeAlias = first === "run" && tail.includes("--resume");
+  const command = resumeAlias ? "resume" : first;
+  const rest = resumeAlias ? tail.filter((arg) => arg !== "--resume") : tail;
   if (command === undefined || command === "help" || command === "--help" || command === "-h") return { command: "help" };
   const parsed = parseFlags(rest);
   const v = parsed.values;
@@ -111,6 +115,7 @@ const FLAGS = {
   db: { type: "string" },
   report: { type: "string" },
   "approve-all": { type: "boolean", default: false },
+  resume: { type: "boolean", default: false },
   concurrency: { type: "string" },
   approve: { type: "string", multiple: true },
   reject: { type: "string", multiple: true },

@@ -100,7 +100,18 @@ export class PlanScheduler {
     for (const [id, record] of Object.entries(options.seed?.steps ?? {})) if (this.prepared.steps.has(id)) this.steps.set(id, record);
     for (const [id, outcome] of Object.entries(options.seed?.decisions ?? {})) if (this.prepared.decisions.has(id)) this.decisions.set(id, outcome);
     for (const loop of this.prepared.loops.values()) this.seedLoop(loop);
+    const budget = this.prepared.limits.maxRunMs;
+    if (budget > 0) {
+      // The run's wall-clock budget: everything still running or not yet started fails with it.
+      this.budgetTimer = setTimeout(
+        () => this.abort(new PlangraphError("RUN_BUDGET_EXCEEDED", `the run exceeded its time budget of ${budget} ms`)),
+        budget,
+      );
+      this.budgetTimer.unref?.();
+    }
   }
+
+  private budgetTimer: ReturnType<typeof setTimeout> | undefined;
 
   /**
    * A run resumed inside a loop: the decision's last record says which iteration was under way;
@@ -492,6 +503,7 @@ export class PlanScheduler {
 
   private settle(id: string): void {
     this.settlement(id).resolve();
+    if (this.budgetTimer && this.prepared.order.every((node) => this.isResolved(node))) clearTimeout(this.budgetTimer);
     for (const next of this.prepared.dependents.get(id) ?? []) {
       const left = (this.waitingFor.get(next) ?? 0) - 1;
       this.waitingFor.set(next, left);

@@ -62,7 +62,7 @@ async function attemptOnce(
 ): Promise<{ ok: true; output: unknown } | { ok: false; error: { code: string; message: string } }> {
   const controller = new AbortController();
   const onRunAbort = () => controller.abort(request.signal.reason);
-  if (request.signal.aborted) return { ok: false, error: { code: "RUN_ABORTED", message: "the run was cancelled" } };
+  if (request.signal.aborted) return aborted(request.signal);
   request.signal.addEventListener("abort", onRunAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
@@ -89,7 +89,7 @@ async function attemptOnce(
     return toPlainData(request, raw);
   } catch (error) {
     if (error instanceof PlangraphError) return { ok: false, error: { code: error.code, message: error.message } };
-    if (request.signal.aborted) return { ok: false, error: { code: "RUN_ABORTED", message: "the run was cancelled" } };
+    if (request.signal.aborted) return aborted(request.signal);
     return { ok: false, error: { code: "TOOL_FAILED", message: `step '${request.stepId}' (tool '${request.tool.name}') failed: ${describeError(error)}` } };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
@@ -141,4 +141,11 @@ function validateInput(request: ToolCallRequest): { ok: true; input: unknown } |
 interface ZodIssueLike {
   path?: PropertyKey[];
   message: string;
+}
+
+/** The error of a call stopped by the run's signal: its reason when that is ours (e.g. the run budget). */
+function aborted(signal: AbortSignal): { ok: false; error: { code: string; message: string } } {
+  const reason = signal.reason;
+  if (reason instanceof PlangraphError) return { ok: false, error: { code: reason.code, message: reason.message } };
+  return { ok: false, error: { code: "RUN_ABORTED", message: "the run was cancelled" } };
 }
