@@ -131,7 +131,9 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
       }
     }
     const deps = unique([...spec.depends_on, ...spec.optional_depends_on, ...references.map((r) => r.step)]).filter((d) => d !== spec.id);
-    steps.set(spec.id, { id: spec.id, index, spec, tool, input, references, deps, optionalDeps: new Set(spec.optional_depends_on) });
+    // The run's policy may put every side-effecting call behind a human.
+    const gated = limits.approveSideEffects && tool.traits.sideEffects && !spec.requires_approval ? { ...spec, requires_approval: true } : spec;
+    steps.set(spec.id, { id: spec.id, index, spec: gated, tool, input, references, deps, optionalDeps: new Set(spec.optional_depends_on) });
   });
 
   // References into a tool's declared output must exist in its output schema.

@@ -19,6 +19,8 @@ export const PlanLimitsSchema = z.object({
   maxOutputBytes: z.number().int().positive().default(5_000_000),
   /** When set, only these tools may be named by the plan. */
   allowedTools: z.array(z.string()).optional(),
+  /** Policy: every step whose tool declares side effects pauses for human approval. */
+  approveSideEffects: z.boolean().default(false),
 });
 
 export type PlanLimits = z.output<typeof PlanLimitsSchema>;
