@@ -103,7 +103,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
   if (!chatModel && [...prepared.decisions.values()].some((d) => d.spec.question !== undefined)) {
     io.err("note: no OPENAI_API_KEY set: question decisions take their default branch\n");
   }
-  const progress = command.json ? undefined : new ProgressDisplay(process.stderr, io.stderrIsTTY);
+  const progress = command.json ? undefined : new ProgressDisplay(io.err, io.stderrIsTTY);
   const options = {
     registry,
     chatModel,
@@ -123,7 +123,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
 }
 
 async function resume(command: Extract<Command, { command: "resume" }>, io: CliIO): Promise<number> {
-  const progress = command.json ? undefined : new ProgressDisplay(process.stderr, io.stderrIsTTY);
+  const progress = command.json ? undefined : new ProgressDisplay(io.err, io.stderrIsTTY);
   let outcome: { result: RunResult; prepared: PreparedPlan };
   try {
     outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), ...(progress ? { onEvent: progress.onEvent } : {}) }, (m: string) => io.err(`${m}\n`));

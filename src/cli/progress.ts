@@ -14,7 +14,7 @@ export class ProgressDisplay {
   private timer: ReturnType<typeof setInterval> | undefined;
 
   constructor(
-    private readonly out: NodeJS.WriteStream | NodeJS.WritableStream,
+    private readonly write: (text: string) => void,
     private readonly live: boolean,
     private readonly now: () => number = () => performance.now(),
   ) {
@@ -62,7 +62,7 @@ export class ProgressDisplay {
   }
 
   private line(text: string): void {
-    this.out.write(`${text}\n`);
+    this.write(`${text}\n`);
   }
 
   private redraw(): void {
@@ -70,7 +70,7 @@ export class ProgressDisplay {
     let text = this.drawnLines ? `\x1b[${this.drawnLines}F` : "";
     for (const line of lines) text += `\x1b[2K${line}\n`;
     this.drawnLines = lines.length;
-    this.out.write(text);
+    this.write(text);
   }
 }
 

@@ -36,6 +36,8 @@ export interface GraphRuntimeOptions {
    * per node: off for library and CLI runs, which assemble the result once at the end.
    */
   resultChannel?: boolean;
+  /** Approve every step that asks for approval, without pausing (no human in the loop). */
+  approveAll?: boolean;
 }
 
 /** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
@@ -191,7 +193,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       if (step.spec.requires_approval && !run.isResolved(step.id)) {
         const request = await run.approvalRequest(step.id);
         if (!("skipped" in request)) {
-          const recorded = context.answers[step.id];
+          const recorded = options.approveAll ? ({ action: "approve" } as const) : context.answers[step.id];
           if (recorded) run.answerApproval(step.id, recorded);
           else {
             // Let the rest of the plan go as far as it can before pausing the run.

@@ -32,6 +32,8 @@ export interface RunResult {
   skip_reasons: Record<string, string>;
   /** Extension: error codes per failed step. */
   error_codes: Record<string, string>;
+  /** Extension: steps not run yet because they wait (directly or not) on a pending approval. */
+  waiting: string[];
   /** Extension: every iteration's output of each loop-body step, oldest first. */
   iterations: Record<string, unknown[]>;
   /** Extension: steps whose output came from the cache instead of a tool call. */
@@ -75,6 +77,7 @@ export function assembleResult(input: AssembleInput): RunResult {
     error_codes: {},
     cached: [],
     iterations: {},
+    waiting: [],
   };
   const pendingIds = new Set(pending.map((p) => p.step));
   // Time a loop-body step spent in earlier iterations: the critical path runs through every pass.
@@ -101,7 +104,11 @@ export function assembleResult(input: AssembleInput): RunResult {
     } else if (record?.status === "rejected") {
       result.errors[id] = record.error?.message ?? `step '${id}' was rejected`;
       result.error_codes[id] = "STEP_REJECTED";
-    } else if (!pendingIds.has(id)) {
+    } else if (pendingIds.has(id)) {
+      continue;
+    } else if (!record && pending.length) {
+      result.waiting.push(id);
+    } else {
       result.skipped.push(id);
       result.skip_reasons[id] = record?.reason ?? "not run";
     }

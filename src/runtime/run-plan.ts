@@ -94,6 +94,15 @@ function runMode(options: RunPlanOptions): RunMode {
 async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Promise<RunResult> {
   const store = options.store ?? new MemoryCompletionStore();
   if (options.enableOrchestration === false) return runLegacy(prepared, options, { steps: {}, decisions: {} });
+  const needApproval = [...prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
+  if (needApproval.length && !options.approveAll && !options.checkpointer) {
+    // A pause needs somewhere to keep the run until a human answers.
+    throw new PlangraphError(
+      "APPROVAL_REQUIRED",
+      `${needApproval.map((s) => `'${s}'`).join(", ")} need${needApproval.length === 1 ? "s" : ""} approval: pass a checkpointer and threadId to pause and resume, or approveAll`,
+      { step: needApproval[0]! },
+    );
+  }
   const graph = graphFor(prepared, { ...options, store, ...(options.sequential ? { maxConcurrency: 1 } : {}) });
   const config = runConfig(prepared, options);
   try {
@@ -149,6 +158,7 @@ function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
     ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
     ...(options.lazy ? { lazy: true } : {}),
     ...(options.resultChannel ? { resultChannel: true } : {}),
+    ...((options as RunPlanOptions).approveAll ? { approveAll: true } : {}),
   });
 }
 

@@ -317,14 +317,16 @@ export class PlanScheduler {
 
   private enqueue(step: PreparedStep, override?: Record<string, unknown>): void {
     if (!this.readyAt.has(step.id)) this.readyAt.set(step.id, this.options.clock.now());
-    const limit = this.options.maxConcurrency ?? Infinity;
-    if (this.running >= limit) {
-      // Plan order among ready steps: the legacy sequential mode's contract.
-      const at = this.queue.findIndex((queued) => queued.step.index > step.index);
-      this.queue.splice(at < 0 ? this.queue.length : at, 0, { step, override });
+    if (this.options.maxConcurrency === undefined) {
+      void this.launch(step, override);
       return;
     }
-    void this.launch(step, override);
+    // Bounded: every ready step queues in plan order and the queue is served from the front, so a
+    // step unblocked by a finishing step never jumps ahead of one that was already waiting (the
+    // legacy sequential mode's contract: plan order among ready steps).
+    const at = this.queue.findIndex((queued) => queued.step.index > step.index);
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, { step, override });
+    this.drainQueue();
   }
 
   private renderInput(step: PreparedStep): { input: unknown; warnings: string[] } | { error: { code: string; message: string }; warnings: string[] } {

@@ -192,11 +192,7 @@ describe("cli: human approval", () => {
     expect(deploys().length).toBe(before + 1);
   });
 
-  // BUG (src/runtime/run-plan.ts): with --approve-all and no --db there is no checkpointer, and
-  // LangGraph's interrupt() throws MISSING_CHECKPOINTER, so every such run "completes" through the
-  // sequential fallback with the warning "orchestration failed (No checkpointer set …); finished
-  // the plan in sequential fallback mode" instead of running eagerly.
-  it.fails("runs --approve-all plans on the orchestrated path, without falling back", async () => {
+  it("runs --approve-all plans on the orchestrated path, without falling back", async () => {
     const { code, out } = await cli(["run", approvalPlan(), "--tools", toolsModule, "--json", "--approve-all"]);
     expect(code).toBe(0);
     expect(JSON.parse(out).warnings).toEqual([]);
@@ -238,10 +234,7 @@ describe("cli: human approval", () => {
     expect(deploys().length).toBe(before);
   });
 
-  // BUG (src/runtime/result.ts assembleResult, or how run-plan.ts passes pending): in an
-  // interrupted run, a step that is only waiting behind a pending approval is listed in `skipped`
-  // (skip_reasons: "not run"), though it runs after the resume. Observed: skipped = ["announce"].
-  it.fails("does not report the steps waiting behind an approval as skipped", async () => {
+  it("does not report the steps waiting behind an approval as skipped", async () => {
     const db = join(ws.dir, "waiting.sqlite");
     const paused = await cli(["run", approvalPlan(), "--tools", toolsModule, "--thread", "t-waiting", "--db", db, "--json"]);
     expect(paused.code).toBe(3);
