@@ -5,6 +5,7 @@
 # options in the caller). Installs Debian's postgresql when it is missing, starts the cluster on
 # 127.0.0.1:5432 and makes sure role and database `plangraph` (password `plangraph`) exist.
 # Afterwards: PLANGRAPH_TEST_DATABASE_URL=postgres://plangraph:plangraph@127.0.0.1:5432/plangraph
+# (tests), and postgres://plangraph:plangraph@127.0.0.1:5432/plangraph_bench for bench/tools.ts.
 
 plangraph_postgres_up() {
   local log=/tmp/plangraph-postgres-setup.log
@@ -48,6 +49,8 @@ END
 $$;
 SELECT 'CREATE DATABASE plangraph OWNER plangraph'
 WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'plangraph')\gexec
+SELECT 'CREATE DATABASE plangraph_bench OWNER plangraph'
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = 'plangraph_bench')\gexec
 SQL
   return 0
 }

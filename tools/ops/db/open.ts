@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PlangraphError, describeError } from "../../../src/errors.js";
 import { DEFAULT_SCALE, DEFAULT_SEED, estateDigest, generateEstate } from "../estate/generate.js";
-import { inspectOpsSchema, loadEstate, readEstateMeta, type EstateMeta, type ProgressListener } from "../estate/load.js";
+import { generatorFingerprint, inspectOpsSchema, loadEstate, readEstateMeta, type EstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";
 import { PGLITE_BUILD_SETTINGS, openPglite } from "./pglite-client.js";
 import { openPostgres } from "./pg-client.js";
@@ -105,8 +105,14 @@ async function openEmbedded(dataDir: string, seed: number, scale: number, onProg
     const client = await openPglite(dataDir);
     try {
       const meta = await readEstateMeta(client, dataDir);
-      if (meta.version === ESTATE_VERSION && meta.seed === seed && meta.scale === scale) return { client, meta, location: dataDir };
-      onProgress?.(`estate in ${dataDir} is version ${meta.version}, seed ${meta.seed}, scale ${meta.scale}: rebuilding`);
+      const generator = generatorFingerprint();
+      const sameCode = generator === "" || meta.generator === generator;
+      if (meta.version === ESTATE_VERSION && meta.seed === seed && meta.scale === scale && sameCode) return { client, meta, location: dataDir };
+      onProgress?.(
+        sameCode
+          ? `estate in ${dataDir} is version ${meta.version}, seed ${meta.seed}, scale ${meta.scale}: rebuilding`
+          : `the estate generator changed since ${dataDir} was built: rebuilding`,
+      );
     } catch {
       onProgress?.(`${dataDir} holds no complete estate: rebuilding`);
     }

@@ -92,7 +92,9 @@ export function buildInfrastructure(b: EstateBuilder, apps: ApplicationLayer): I
   };
 
   // Hypervisor clusters, per environment and location, sized to their VMs.
-  for (const [key, vms] of [...pools.entries()].sort(([a], [c]) => (a < c ? -1 : 1))) {
+  // Production first, so the first racks of each data centre hold production hosts.
+  const rank = (key: string) => ["prod", "staging", "dev"].indexOf(key.split("/")[0]!) * 10 + LOCATIONS.indexOf(key.split("/")[1] as (typeof LOCATIONS)[number]);
+  for (const [key, vms] of [...pools.entries()].sort(([a], [c]) => rank(a) - rank(c))) {
     const [environment, location] = key.split("/") as [Environment, string];
     const count = Math.max(2, Math.ceil(vms.length / VMS_PER_HOST[environment]));
     const clusterSize = rng.int(12, 16);

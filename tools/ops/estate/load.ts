@@ -1,3 +1,7 @@
+import { createHash } from "node:crypto";
+import { readFileSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { PlangraphError } from "../../../src/errors.js";
 import { CI_COLUMNS, CREATE_INDEXES, CREATE_TABLES, EVENT_COLUMNS, META_COLUMNS, METRIC_DEF_COLUMNS, METRIC_SERIES_COLUMNS, RELATIONSHIP_COLUMNS, WINDOW_STATS_COLUMNS } from "../db/schema.js";
 import type { BulkValue, SqlClient } from "../db/sql-client.js";
@@ -19,13 +23,40 @@ export interface EstateMeta {
   recentStart: number;
   recentSlots: number;
   counts: Record<"cis" | "relationships" | "metric_series" | "events", number>;
+  /** Fingerprint of the generator sources that built it (see generatorFingerprint). */
+  generator: string;
 }
 
 export type ProgressListener = (message: string) => void;
 
+let fingerprint: string | undefined;
+/**
+ * A hash of the sources that decide an estate's content (generator, vocabulary, schema). An
+ * embedded estate built by different sources is rebuilt, so a pull that changes the generator
+ * never leaves a stale estate in .data/ (bumping ESTATE_VERSION is still the way to rename it).
+ * Empty when the sources cannot be read (a bundled install): then only the version is checked.
+ */
+export function generatorFingerprint(): string {
+  if (fingerprint !== undefined) return fingerprint;
+  try {
+    const here = dirname(fileURLToPath(import.meta.url));
+    const files = [
+      ...readdirSync(here).filter((f) => f.endsWith(".ts")).sort().map((f) => join(here, f)),
+      join(here, "../vocabulary.ts"),
+      join(here, "../db/schema.ts"),
+    ];
+    const hash = createHash("sha256");
+    for (const file of files) hash.update(readFileSync(file));
+    fingerprint = hash.digest("hex").slice(0, 16);
+  } catch {
+    fingerprint = "";
+  }
+  return fingerprint;
+}
+
 const fmt = (n: number) => n.toLocaleString("en-US");
 
-function metaRows(estate: Estate): BulkValue[][] {
+function metaRows(estate: Estate, generator: string): BulkValue[][] {
   const counts = estateCounts(estate);
   const c = estate.clock;
   const rows: Record<string, string> = {
@@ -39,6 +70,7 @@ function metaRows(estate: Estate): BulkValue[][] {
     recent_start: new Date(c.recentStart).toISOString(),
     recent_slots: String(c.recentSlots),
     counts: JSON.stringify(counts),
+    generator,
   };
   return Object.entries(rows).map(([k, v]) => [k, v]);
 }
@@ -53,6 +85,7 @@ export async function loadEstate(
   estate: Estate,
   options: { replace?: boolean; onProgress?: ProgressListener } = {},
 ): Promise<void> {
+  const generator = generatorFingerprint();
   const progress = options.onProgress ?? (() => undefined);
   await client.transaction(async (tx) => {
     if (options.replace) await tx.exec("DROP SCHEMA IF EXISTS ops CASCADE");
@@ -85,7 +118,7 @@ export async function loadEstate(
     progress("indexing");
     await tx.exec(CREATE_INDEXES);
     // Written last: an estate with this row is complete.
-    await tx.bulkInsert("ops.estate_meta", META_COLUMNS, metaRows(estate));
+    await tx.bulkInsert("ops.estate_meta", META_COLUMNS, metaRows(estate, generator));
   });
   await client.exec("ANALYZE ops.cis; ANALYZE ops.ci_relationships; ANALYZE ops.metric_series; ANALYZE ops.metric_window_stats; ANALYZE ops.ci_events; ANALYZE ops.metric_defs");
 }
@@ -113,6 +146,7 @@ export async function readEstateMeta(client: SqlClient, where: string): Promise<
     recentStart: time("recent_start"),
     recentSlots: Number(m.get("recent_slots")),
     counts: JSON.parse(m.get("counts") ?? "{}") as EstateMeta["counts"],
+    generator: m.get("generator") ?? "",
   };
 }
 

@@ -27,7 +27,7 @@ function profileFor(rng: Rng, ci: CiRecord, metric: MetricName, hot: boolean): P
   const pct = { min: 0.5, max: 100, trendPerDay: 0 };
   switch (metric) {
     case "cpu_pct": {
-      const base = hot ? rng.range(72, 84) : ci.type === "host" ? rng.range(22, 55) : ci.type === "vm" ? rng.range(6, 50) : rng.range(12, 45);
+      const base = hot ? rng.range(66, 76) : ci.type === "host" ? rng.range(22, 55) : ci.type === "vm" ? rng.range(6, 50) : rng.range(12, 45);
       return { ...pct, base: base * (hot ? 1 : quiet), amplitude: rng.range(8, 22) * quiet, noise: rng.range(1.5, 5), spike: (v) => v + 25 };
     }
     case "mem_pct":
