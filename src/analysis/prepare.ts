@@ -8,6 +8,7 @@ import { compileTemplate, templateReferences, type Template } from "../refs/temp
 import type { Reference } from "../refs/grammar.js";
 import type { RegisteredTool, ToolRegistry } from "../tools/registry.js";
 import { analyzeLoops, LOOP_REF, type LoopInfo } from "./loops.js";
+import { checkLiteralParams } from "./params-check.js";
 import {
   classifyStrategy,
   dependencyLevels,
@@ -113,6 +114,8 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
     }
     const input = collect(issues, () => compileInput(spec, path, withLoopRef(stepIds), decisionIds));
     if (!input) return;
+    const fieldPath = (key: string) => `${path}.${Object.prototype.hasOwnProperty.call(spec.output_mapping, key) ? "output_mapping" : "params"}.${key}`;
+    issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
     const allReferences = templateReferences(input);
     const references = allReferences.filter((r) => r.step !== LOOP_REF);
     checkLoopReferences(allReferences, spec.id, path, loopRefs, issues);

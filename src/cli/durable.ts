@@ -1,7 +1,12 @@
+import pg from "pg";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { PlangraphError } from "../errors.js";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { PlangraphError, describeError } from "../errors.js";
 import { compilePlan, runPlan, type RunPlanOptions } from "../runtime/run-plan.js";
+import type { CompletionStore } from "../runtime/completion-store.js";
 import { SqliteCompletionStore } from "../runtime/sqlite-store.js";
+import { PgCompletionStore, schemaForDb } from "../runtime/pg-store.js";
 import type { RunResult } from "../runtime/result.js";
 import type { ApprovalAnswer } from "../runtime/scheduler.js";
 import { RUN_ID_CHANNEL } from "../compile/channels.js";
@@ -10,17 +15,75 @@ import { cliRegistry } from "./registry.js";
 import type { Command } from "./args.js";
 
 /**
- * `run --thread --db`: the run is checkpointed in a SQLite file (LangGraph's SqliteSaver), eager
+ * Where a durable run lives: LangGraph's checkpointer, the completion store and the plan registry
+ * (thread → plan and tool module), opened together and closed together.
+ */
+export interface DurableBackend {
+  checkpointer: BaseCheckpointSaver;
+  store: CompletionStore;
+  savePlan(thread: string, plan: string, tools: string | undefined): Promise<void>;
+  loadPlan(thread: string): Promise<{ plan: string; tools: string | undefined } | undefined>;
+  /** Where the runs are, for messages: the SQLite file, or `postgresql schema <name>`. */
+  where: string;
+  close(): Promise<void>;
+}
+
+/**
+ * `--db <file>` opens a SQLite file (SqliteSaver + SqliteCompletionStore). With `DATABASE_URL` set,
+ * the runs go to that PostgreSQL database instead (PostgresSaver + PgCompletionStore) and `--db`
+ * names the schema they live in (`schemaForDb`: `runs.sqlite` → `runs_sqlite`), so separate
+ * `--db` values stay separate there as they would as files.
+ */
+export async function openDurable(db: string, env: NodeJS.ProcessEnv = process.env): Promise<DurableBackend> {
+  const url = env.DATABASE_URL?.trim();
+  if (!url) {
+    const store = new SqliteCompletionStore(db);
+    return {
+      checkpointer: SqliteSaver.fromConnString(db),
+      store,
+      savePlan: async (thread, plan, tools) => store.savePlan(thread, plan, tools),
+      loadPlan: async (thread) => store.loadPlan(thread),
+      where: `'${db}'`,
+      close: async () => store.close(),
+    };
+  }
+  const schema = schemaForDb(db);
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  try {
+    const checkpointer = new PostgresSaver(pool, undefined, { schema });
+    const store = new PgCompletionStore(pool, schema);
+    await store.setup(() => checkpointer.setup());
+    return {
+      checkpointer,
+      store,
+      savePlan: (thread, plan, tools) => store.savePlan(thread, plan, tools),
+      loadPlan: (thread) => store.loadPlan(thread),
+      where: `PostgreSQL schema '${schema}' (DATABASE_URL)`,
+      close: async () => {
+        try {
+          await store.close();
+        } finally {
+          await pool.end();
+        }
+      },
+    };
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    throw new PlangraphError("USAGE", `cannot use the PostgreSQL database in DATABASE_URL (schema '${schema}'): ${describeError(error)}`, { cause: error });
+  }
+}
+
+/**
+ * `run --thread --db`: the run is checkpointed (SQLite file, or PostgreSQL with DATABASE_URL), eager
  * completions and the plan itself are kept beside it, so `resume` needs only the thread id.
  */
 export async function runDurable(planText: string, thread: string, db: string, options: RunPlanOptions, toolsModule?: string): Promise<RunResult> {
-  const store = new SqliteCompletionStore(db);
-  const checkpointer = SqliteSaver.fromConnString(db);
+  const backend = await openDurable(db);
   try {
-    store.savePlan(thread, planText, toolsModule);
-    return await runPlan(planText, { ...options, checkpointer, store, threadId: thread });
+    await backend.savePlan(thread, planText, toolsModule);
+    return await runPlan(planText, { ...options, checkpointer: backend.checkpointer, store: backend.store, threadId: thread });
   } finally {
-    store.close();
+    await backend.close();
   }
 }
 
@@ -30,11 +93,11 @@ export async function resumeDurable(
   options: RunPlanOptions,
   note: (message: string) => void,
 ): Promise<{ result: RunResult; prepared: PreparedPlan }> {
-  const store = new SqliteCompletionStore(command.db);
-  const checkpointer = SqliteSaver.fromConnString(command.db);
+  const backend = await openDurable(command.db);
+  const { checkpointer, store } = backend;
   try {
-    const saved = store.loadPlan(command.thread);
-    if (!saved) throw new PlangraphError("USAGE", `no run with thread '${command.thread}' in '${command.db}'`);
+    const saved = await backend.loadPlan(command.thread);
+    if (!saved) throw new PlangraphError("USAGE", `no run with thread '${command.thread}' in ${backend.where}`);
     const registry = await cliRegistry(command.tools ?? saved.tools, note);
     const config = { configurable: { thread_id: command.thread } };
     const graph = compilePlan(saved.plan, { registry, checkpointer, chatModel: null });
@@ -79,6 +142,6 @@ export async function resumeDurable(
     });
     return { result, prepared: graph.prepared };
   } finally {
-    store.close();
+    await backend.close();
   }
 }

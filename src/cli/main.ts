@@ -8,7 +8,7 @@ import type { RunResult } from "../runtime/result.js";
 import { USAGE, parseCommandLine, type Command } from "./args.js";
 import { ProgressDisplay } from "./progress.js";
 import { EXIT, exitCodeFor, formatSummary } from "./summary.js";
-import { cliRegistry } from "./registry.js";
+import { cliRegistry, closeCliResources } from "./registry.js";
 import { runExamples } from "./examples.js";
 import { writeReport } from "./report.js";
 import { runDurable, resumeDurable } from "./durable.js";
@@ -44,6 +44,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
     }
   } catch (error) {
     return reportFailure(error, io, "json" in command && command.json);
+  } finally {
+    await closeCliResources();
   }
 }
 

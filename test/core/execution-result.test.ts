@@ -3,6 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { runPlan } from "../../src/runtime/run-plan.js";
+import { PlanValidationError } from "../../src/errors.js";
 import { defineTool } from "../../src/tools/define.js";
 import { CONTRACT_KEYS, callLog, expectContractShape, randomDagPlan, seeded } from "./helpers.js";
 
@@ -136,13 +137,13 @@ describe("execution result: tool input validation", () => {
     },
   });
 
-  it("validates the input against the tool's zod schema, naming the step and the field", async () => {
+  it("validates the input against the tool's zod schema at run time, naming the step and the field", async () => {
     calls = 0;
     const result = await runPlan(
       {
         steps: [
-          { id: "src", tool: "echo", params: { n: 42 } },
-          { id: "look", tool: "ci_lookup", params: { depth: 9 }, output_mapping: { ci_id: "{src.data.n}" } },
+          { id: "src", tool: "echo", params: { n: 42, depth: 9 } },
+          { id: "look", tool: "ci_lookup", output_mapping: { ci_id: "{src.data.n}", depth: "{src.data.depth}" } },
           { id: "after", tool: "echo", depends_on: ["look"] },
         ],
       },
@@ -164,8 +165,23 @@ describe("execution result: tool input validation", () => {
     expect(result.results.look).toEqual({ data: { ci_id: "ci-1", depth: 1 } });
   });
 
-  it("names the field for a built-in tool too", async () => {
-    const result = await runPlan({ steps: [{ id: "nap", tool: "sleep", params: { ms: "ten" } }] });
-    expect(result.errors.nap).toMatch(/step 'nap'.*'ms'/);
+  it("rejects literal parameters that cannot fit the tool's schema before anything runs", async () => {
+    calls = 0;
+    const attempt = runPlan(
+      {
+        steps: [
+          { id: "nap", tool: "sleep", params: { ms: "ten" } },
+          { id: "look", tool: "ci_lookup", params: { ci_idd: "x" } },
+        ],
+      },
+      { tools: [lookup] },
+    );
+    const error = (await attempt.catch((e: unknown) => e)) as PlanValidationError;
+    expect(error).toBeInstanceOf(PlanValidationError);
+    const messages = error.issues.map((i) => `${i.code} ${i.path}: ${i.message}`);
+    expect(messages).toContainEqual(expect.stringMatching(/^TOOL_INPUT_INVALID \$\.steps\[0\]\.params\.ms: step 'nap': parameter 'ms'/));
+    expect(messages).toContainEqual(expect.stringMatching(/^TOOL_INPUT_INVALID \$\.steps\[1\]\.params\.ci_idd: .*no parameter 'ci_idd' \(did you mean 'ci_id'\?\)/));
+    expect(messages).toContainEqual(expect.stringMatching(/step 'look': tool 'ci_lookup' needs parameter 'ci_id'/));
+    expect(calls).toBe(0);
   });
 });

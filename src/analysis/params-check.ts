@@ -1,0 +1,68 @@
+import { PlangraphError } from "../errors.js";
+import type { Template } from "../refs/template.js";
+import { didYouMean } from "../suggest.js";
+
+interface ZodLike {
+  safeParse: (value: unknown) => { success: boolean; error?: { issues: Array<{ path?: PropertyKey[]; message: string }> } };
+  _zod?: { def?: { type?: string; shape?: Record<string, ZodLike>; catchall?: ZodLike } };
+}
+
+/**
+ * Checks a step's input against its tool's zod object schema before anything runs: unknown
+ * parameter names (which zod would silently strip), missing required ones, and literal values of
+ * the wrong shape. Values that come from references are checked at run time, once known.
+ */
+export function checkLiteralParams(
+  stepId: string,
+  toolName: string,
+  schema: unknown,
+  input: Template,
+  path: string,
+  fieldPath: (key: string) => string,
+): PlangraphError[] {
+  const def = (schema as ZodLike | undefined)?._zod?.def;
+  if (def?.type !== "object" || !def.shape) return [];
+  const shape = def.shape;
+  const open = def.catchall !== undefined && def.catchall._zod?.def?.type !== "never";
+  const entries = input.kind === "object" ? input.entries : input.kind === "literal" && isRecord(input.value) ? Object.entries(input.value).map(([k, v]) => [k, { kind: "literal", value: v } as Template] as const) : undefined;
+  if (!entries) return [];
+  const issues: PlangraphError[] = [];
+  const given = new Set(entries.map(([key]) => key));
+  for (const [key, template] of entries) {
+    const field = Object.prototype.hasOwnProperty.call(shape, key) ? shape[key] : undefined;
+    if (!field) {
+      if (!open) {
+        issues.push(
+          new PlangraphError("TOOL_INPUT_INVALID", `step '${stepId}': tool '${toolName}' has no parameter '${key}'${didYouMean(key, Object.keys(shape))}`, {
+            path: fieldPath(key),
+            step: stepId,
+          }),
+        );
+      }
+      continue;
+    }
+    if (template.kind !== "literal") continue;
+    const parsed = field.safeParse(template.value);
+    if (!parsed.success) {
+      const issue = parsed.error?.issues[0];
+      const inner = issue?.path?.length ? `.${issue.path.map(String).join(".")}` : "";
+      issues.push(
+        new PlangraphError("TOOL_INPUT_INVALID", `step '${stepId}': parameter '${key}${inner}' of tool '${toolName}' is invalid: ${issue?.message ?? "rejected"}`, {
+          path: fieldPath(key),
+          step: stepId,
+        }),
+      );
+    }
+  }
+  for (const [key, field] of Object.entries(shape)) {
+    if (given.has(key)) continue;
+    if (!field.safeParse(undefined).success) {
+      issues.push(new PlangraphError("TOOL_INPUT_INVALID", `step '${stepId}': tool '${toolName}' needs parameter '${key}'`, { path, step: stepId }));
+    }
+  }
+  return issues;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
