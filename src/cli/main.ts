@@ -112,6 +112,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
     strict: command.strict,
     sequential: command.sequential,
     approveAll: command.approveAll,
+    failFast: command.failFast,
     ...(command.concurrency ? { maxConcurrency: command.concurrency } : {}),
     ...(progress ? { onEvent: progress.onEvent } : {}),
   };

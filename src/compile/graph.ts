@@ -38,6 +38,7 @@ export interface GraphRuntimeOptions {
   resultChannel?: boolean;
   /** Approve every step that asks for approval, without pausing (no human in the loop). */
   approveAll?: boolean;
+  failFast?: boolean;
 }
 
 /** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
@@ -105,6 +106,7 @@ export class RunContext {
       ...(this.options.cacheTtlMs ? { cacheTtlMs: this.options.cacheTtlMs } : {}),
       seed,
       ...(this.options.lazy ? { lazy: true } : {}),
+      ...(this.options.failFast ? { failFast: true } : {}),
       onEvent: publish,
     });
     scheduler.start();

@@ -44,6 +44,8 @@ export interface PlanOptions {
   lazy?: boolean;
   /** Keep the contract's result in a `result` state channel (graphs served by the LangGraph server). */
   resultChannel?: boolean;
+  /** Stop the run at the first failed step, aborting tools in flight (default: independent steps go on). */
+  failFast?: boolean;
 }
 
 export interface RunPlanOptions extends PlanOptions {
@@ -159,6 +161,7 @@ function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
     ...(options.lazy ? { lazy: true } : {}),
     ...(options.resultChannel ? { resultChannel: true } : {}),
     ...((options as RunPlanOptions).approveAll ? { approveAll: true } : {}),
+    ...(options.failFast ? { failFast: true } : {}),
   });
 }
 
@@ -250,6 +253,7 @@ async function runLegacy(
     evaluateDecision,
     maxConcurrency: 1,
     seed,
+    ...(options.failFast ? { failFast: true } : {}),
     cache: options.cache ?? defaultStepCache,
     ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
     ...(options.strict ? { strict: true } : {}),

@@ -46,6 +46,8 @@ export interface SchedulerOptions {
    * benchmarks and for comparing the two.
    */
   lazy?: boolean;
+  /** Stop the whole run at the first failed step: tools in flight are aborted, the rest fail fast. */
+  failFast?: boolean;
   /** Where opted-in steps' results are cached. */
   cache?: StepCache;
   /** Cache every step without side effects for this long (a run-wide opt-in); steps' own `cache` wins. */
@@ -492,6 +494,9 @@ export class PlanScheduler {
     this.steps.set(id, record);
     if (persist && this.options.store) void this.options.store.saveStep(this.runId, id, record).catch(() => undefined);
     this.options.onEvent?.({ type: "step_end", step: id, record });
+    if (record.status === "failed" && this.options.failFast && !this.controller.signal.aborted) {
+      this.abort(new PlangraphError("RUN_ABORTED", `fail-fast: stopped the run because step '${id}' failed`, { step: id }));
+    }
     this.settle(id);
   }
 
