@@ -61,12 +61,27 @@ export class RunContext {
    */
   startFresh(runId: string, startedAt: number): void {
     this.origin ??= startedAt;
-    if (!this.scheduler) this.scheduler = this.createScheduler(runId, { steps: {}, decisions: {} });
+    if (this.scheduler || this.starting) return;
+    const store = this.options.store;
+    if (!store) {
+      this.scheduler = this.createScheduler(runId, { steps: {}, decisions: {} });
+      return;
+    }
+    // A run id given by the caller may already have completions: a run killed before LangGraph's
+    // first checkpoint and started again under the same id reuses them instead of calling again.
+    this.starting = store.load(runId).then((stored) => {
+      this.answers = { ...stored.answers };
+      this.scheduler ??= this.createScheduler(runId, { steps: stored.steps, decisions: stored.decisions });
+      return this.scheduler;
+    });
   }
+
+  private starting: Promise<PlanScheduler> | undefined;
 
   /** The run's scheduler, created on first use from what state (and the completion store) already hold. */
   async obtain(state: Record<string, unknown>): Promise<PlanScheduler> {
     if (this.scheduler) return this.scheduler;
+    if (this.starting) return this.starting;
     const runId = typeof state[RUN_ID_CHANNEL] === "string" ? (state[RUN_ID_CHANNEL] as string) : "anonymous";
     const seed = { steps: {} as Record<string, StepRecord>, decisions: {} as Record<string, DecisionOutcome> };
     const stored = this.options.store ? await this.options.store.load(runId) : undefined;

@@ -63,6 +63,8 @@ export interface RunPlanOptions extends PlanOptions {
    * last checkpoint; any other value is the resume value for pending approvals (see approval.ts).
    */
   resume?: unknown;
+  /** The id of a new run (default: a random UUID); reusing one reuses its stored completions. */
+  runId?: string;
   /**
    * OpenTelemetry spans and metrics for the run (a no-op until an SDK is registered):
    * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
@@ -108,7 +110,8 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Pro
   const graph = graphFor(prepared, { ...options, store, ...(options.sequential ? { maxConcurrency: 1 } : {}) });
   const config = runConfig(prepared, options);
   try {
-    let input: unknown = options.resume === undefined ? {} : options.resume === null ? null : new Command({ resume: options.resume });
+    const fresh = options.runId ? { [RUN_ID_CHANNEL]: options.runId } : {};
+    let input: unknown = options.resume === undefined ? fresh : options.resume === null ? null : new Command({ resume: options.resume });
     for (;;) {
       const state = (await graph.invoke(input as never, config as never)) as Record<string, unknown>;
       const context = graph.lastRun?.current;
@@ -207,7 +210,6 @@ export function resultFromRun(prepared: PreparedPlan, graph: PlanGraph, state: R
     pending.push({ step: id, tool: step.spec.tool, params: params?.params ?? scheduler?.pendingInput(id) ?? null });
   }
   const origin = typeof state?.[STARTED_AT_CHANNEL] === "number" ? (state[STARTED_AT_CHANNEL] as number) : earliestStart(steps);
-  void RUN_ID_CHANNEL;
   return assembleResult({ prepared, steps, decisions, origin, pending });
 }
 
@@ -282,4 +284,3 @@ async function runLegacy(
   });
 }
 
-export { PlangraphError };

@@ -22,6 +22,8 @@ export class SqliteCompletionStore implements CompletionStore {
       CREATE TABLE IF NOT EXISTS plangraph_threads (
         thread_id TEXT PRIMARY KEY, plan TEXT NOT NULL, tools TEXT, updated_at INTEGER NOT NULL);
     `);
+    const columns = this.db.prepare("PRAGMA table_info(plangraph_threads)").all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "run_id")) this.db.exec("ALTER TABLE plangraph_threads ADD COLUMN run_id TEXT");
   }
 
   async load(runId: string): Promise<StoredRun> {
@@ -52,16 +54,23 @@ export class SqliteCompletionStore implements CompletionStore {
     this.db.prepare("DELETE FROM plangraph_completions WHERE run_id = ?").run(runId);
   }
 
-  /** Remembers which plan (and tool module) a thread runs, so `resume` needs only the thread. */
-  savePlan(threadId: string, plan: string, tools: string | undefined): void {
+  /**
+   * Remembers which plan (and tool module) a thread runs, and the id of its current run, before
+   * any tool starts: `resume` needs only the thread, even for a run killed before its first checkpoint.
+   */
+  savePlan(threadId: string, plan: string, tools: string | undefined, runId?: string): void {
     this.db
-      .prepare("INSERT INTO plangraph_threads (thread_id, plan, tools, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT(thread_id) DO UPDATE SET plan = excluded.plan, tools = excluded.tools, updated_at = excluded.updated_at")
-      .run(threadId, plan, tools ?? null, Date.now());
+      .prepare(
+        "INSERT INTO plangraph_threads (thread_id, plan, tools, updated_at, run_id) VALUES (?, ?, ?, ?, ?) ON CONFLICT(thread_id) DO UPDATE SET plan = excluded.plan, tools = excluded.tools, updated_at = excluded.updated_at, run_id = excluded.run_id",
+      )
+      .run(threadId, plan, tools ?? null, Date.now(), runId ?? null);
   }
 
-  loadPlan(threadId: string): { plan: string; tools: string | undefined } | undefined {
-    const row = this.db.prepare("SELECT plan, tools FROM plangraph_threads WHERE thread_id = ?").get(threadId) as { plan: string; tools: string | null } | undefined;
-    return row ? { plan: row.plan, tools: row.tools ?? undefined } : undefined;
+  loadPlan(threadId: string): { plan: string; tools: string | undefined; runId: string | undefined } | undefined {
+    const row = this.db.prepare("SELECT plan, tools, run_id FROM plangraph_threads WHERE thread_id = ?").get(threadId) as
+      | { plan: string; tools: string | null; run_id: string | null }
+      | undefined;
+    return row ? { plan: row.plan, tools: row.tools ?? undefined, runId: row.run_id ?? undefined } : undefined;
   }
 
   close(): void {
