@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -40,6 +40,30 @@ describe("the embedded estate database", () => {
     expect(again.meta).toMatchObject({ seed: 3, scale: 0.05, version: 1 });
     expect(await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3 })).toBe(again); // one per process
     await closeOpsDatabase();
+  });
+
+  it("never shares a data directory with another process: it waits for a build, and reads a private copy of an open estate", async () => {
+    const dataDir = join(scratch, "estate"); // built by the test above
+    const lock = `${dataDir}.lock`;
+    const messages: string[] = [];
+    // pid 1 is alive and is not us: another process building the estate right now…
+    writeFileSync(lock, JSON.stringify({ pid: 1, state: "building" }));
+    setTimeout(() => writeFileSync(lock, JSON.stringify({ pid: 1, state: "open" })), 600); // …that finishes and keeps it open
+    const db = await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3, onProgress: (m) => messages.push(m) });
+    expect(messages[0]).toMatch(/waiting for process 1, which is building/);
+    expect(messages.at(-1)).toMatch(/in use by process 1; reading a private copy/);
+    expect(db.location).toBe(dataDir);
+    const [row] = await db.client.query<{ n: number }>("SELECT count(*)::int AS n FROM ops.cis");
+    expect(row!.n).toBe(db.meta.counts.cis);
+    await closeOpsDatabase();
+    expect(readdirSync(tmpdir()).filter((name) => name.startsWith("plangraph-estate-"))).toEqual([]);
+    rmSync(lock);
+    // A lock left by a process that is gone is taken over, and released on close.
+    writeFileSync(lock, JSON.stringify({ pid: 999_999_999, state: "open" }));
+    await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3 });
+    expect(JSON.parse(readFileSync(lock, "utf8"))).toEqual({ pid: process.pid, state: "open" });
+    await closeOpsDatabase();
+    expect(existsSync(lock)).toBe(false);
   });
 
   it("refuses to replace a directory that is not an estate", async () => {

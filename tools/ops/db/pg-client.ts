@@ -1,6 +1,6 @@
 import pg from "pg";
 import { encodeCopyBinary } from "./copy-binary.js";
-import { assertIdentifier, type BulkValue, type ColumnSpec, type SqlClient } from "./sql-client.js";
+import { assertIdentifier, type BulkInsertOptions, type BulkValue, type ColumnSpec, type SqlClient } from "./sql-client.js";
 
 // int8 (count(*) without a cast) and numeric arrive as strings from node-postgres; the tools want numbers.
 const numberTypes = new Map<number, (v: string) => unknown>([
@@ -88,10 +88,10 @@ class PgSession implements SqlClient {
     }
   }
 
-  async bulkInsert(table: string, columns: readonly ColumnSpec[], rows: Iterable<readonly BulkValue[]>): Promise<number> {
+  async bulkInsert(table: string, columns: readonly ColumnSpec[], rows: Iterable<readonly BulkValue[]>, options: BulkInsertOptions = {}): Promise<number> {
     const { chunks, count } = encodeCopyBinary(columns, rows);
     const names = columns.map((c) => assertIdentifier(c.name)).join(", ");
-    const copy = new CopyIn(`COPY ${assertIdentifier(table)} (${names}) FROM STDIN WITH (FORMAT binary)`, chunks);
+    const copy = new CopyIn(`COPY ${assertIdentifier(table)} (${names}) FROM STDIN WITH (FORMAT binary${options.freeze ? ", FREEZE" : ""})`, chunks);
     const conn = this.db instanceof pg.Pool ? await this.db.connect() : this.db;
     try {
       (conn as unknown as { query(submittable: CopyIn): void }).query(copy);

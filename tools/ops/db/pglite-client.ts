@@ -1,6 +1,6 @@
 import { PGlite, types } from "@electric-sql/pglite";
 import { encodeCopyBinary } from "./copy-binary.js";
-import { assertIdentifier, type BulkValue, type ColumnSpec, type SqlClient } from "./sql-client.js";
+import { assertIdentifier, type BulkInsertOptions, type BulkValue, type ColumnSpec, type SqlClient } from "./sql-client.js";
 
 /**
  * Settings written into a new PGlite data directory. `wal_level = minimal` lets a COPY into a
@@ -40,10 +40,10 @@ class PgliteSession implements SqlClient {
     return this.owner.transaction((tx) => fn(new PgliteSession(tx)));
   }
 
-  async bulkInsert(table: string, columns: readonly ColumnSpec[], rows: Iterable<readonly BulkValue[]>): Promise<number> {
+  async bulkInsert(table: string, columns: readonly ColumnSpec[], rows: Iterable<readonly BulkValue[]>, options: BulkInsertOptions = {}): Promise<number> {
     const { chunks, count } = encodeCopyBinary(columns, rows);
     const names = columns.map((c) => assertIdentifier(c.name)).join(", ");
-    await this.db.query(`COPY ${assertIdentifier(table)} (${names}) FROM '/dev/blob' WITH (FORMAT binary)`, [], {
+    await this.db.query(`COPY ${assertIdentifier(table)} (${names}) FROM '/dev/blob' WITH (FORMAT binary${options.freeze ? ", FREEZE" : ""})`, [], {
       blob: new Blob(chunks),
     });
     return count;

@@ -19,6 +19,10 @@ export interface ColumnSpec {
  */
 export type BulkValue = string | number | readonly number[] | Float32Array | Record<string, unknown> | null;
 
+export interface BulkInsertOptions {
+  freeze?: boolean;
+}
+
 /** A connection (or pool) that runs parameterised SQL. */
 export interface SqlClient {
   /** `pglite` or `postgres`: only for messages, reports and benchmarks; the SQL is the same. */
@@ -29,8 +33,12 @@ export interface SqlClient {
   exec(sql: string): Promise<void>;
   /** Runs `fn` inside one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T>;
-  /** Appends rows to `table` as fast as the driver allows (binary COPY on PGlite, batched INSERTs on PostgreSQL). */
-  bulkInsert(table: string, columns: readonly ColumnSpec[], rows: Iterable<readonly BulkValue[]>): Promise<number>;
+  /**
+   * Appends rows to `table` with a binary COPY (both drivers). `freeze` writes the rows frozen
+   * (COPY FREEZE: the table must have been created in this transaction), so later reads never
+   * dirty a page to set hint bits.
+   */
+  bulkInsert(table: string, columns: readonly ColumnSpec[], rows: Iterable<readonly BulkValue[]>, options?: BulkInsertOptions): Promise<number>;
   close(): Promise<void>;
 }
 

@@ -55,6 +55,8 @@ export function generatorFingerprint(): string {
 }
 
 const fmt = (n: number) => n.toLocaleString("en-US");
+/** Every table is created in the loading transaction, so its rows can be written frozen. */
+const FROZEN = { freeze: true } as const;
 
 function metaRows(estate: Estate, generator: string): BulkValue[][] {
   const counts = estateCounts(estate);
@@ -95,30 +97,34 @@ export async function loadEstate(
       "ops.cis",
       CI_COLUMNS,
       estate.cis.map((ci) => [ci.ci_id, ci.name, ci.type, ci.status, ci.environment, ci.location, ci.owner_team, ci.criticality, ci.description, ci.attributes, ci.created_at, ci.updated_at]),
+      FROZEN,
     );
-    await tx.bulkInsert("ops.ci_relationships", RELATIONSHIP_COLUMNS, estate.relationships.map((r) => [r.source_id, r.target_id, r.relation]));
+    await tx.bulkInsert("ops.ci_relationships", RELATIONSHIP_COLUMNS, estate.relationships.map((r) => [r.source_id, r.target_id, r.relation]), FROZEN);
     await tx.bulkInsert(
       "ops.metric_defs",
       METRIC_DEF_COLUMNS,
       METRIC_NAMES.map((m) => [m, METRIC_DEFINITIONS[m].unit, METRIC_DEFINITIONS[m].description, METRIC_DEFINITIONS[m].appliesTo.join(",")]),
+      FROZEN,
     );
     progress(`loading ${fmt(estate.series.length)} metric series (30 days hourly + last day at 5 minutes)`);
-    await tx.bulkInsert("ops.metric_series", METRIC_SERIES_COLUMNS, estate.series.map((s) => [s.ci_id, s.metric, s.hourly_avg, s.hourly_max, s.recent_5m]));
+    await tx.bulkInsert("ops.metric_series", METRIC_SERIES_COLUMNS, estate.series.map((s) => [s.ci_id, s.metric, s.hourly_avg, s.hourly_max, s.recent_5m]), FROZEN);
     await tx.bulkInsert(
       "ops.metric_window_stats",
       WINDOW_STATS_COLUMNS,
       computeWindowStats(estate.clock, estate.series).map((w) => [w.ci_id, w.metric, w.window, w.avg, w.max, w.min, w.p95, w.samples]),
+      FROZEN,
     );
     progress(`loading ${fmt(estate.events.length)} change, incident and alert events`);
     await tx.bulkInsert(
       "ops.ci_events",
       EVENT_COLUMNS,
       estate.events.map((e) => [e.event_id, e.ci_id, e.kind, e.severity, e.status, e.title, e.started_at, e.ended_at, e.actor]),
+      FROZEN,
     );
     progress("indexing");
     await tx.exec(CREATE_INDEXES);
     // Written last: an estate with this row is complete.
-    await tx.bulkInsert("ops.estate_meta", META_COLUMNS, metaRows(estate, generator));
+    await tx.bulkInsert("ops.estate_meta", META_COLUMNS, metaRows(estate, generator), FROZEN);
   });
   await client.exec("ANALYZE ops.cis; ANALYZE ops.ci_relationships; ANALYZE ops.metric_series; ANALYZE ops.metric_window_stats; ANALYZE ops.ci_events; ANALYZE ops.metric_defs");
 }

@@ -1,0 +1,187 @@
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { PlangraphError } from "../../../src/errors.js";
+import { DEFAULT_SCALE, DEFAULT_SEED, generateEstate } from "../estate/generate.js";
+import { generatorFingerprint, loadEstate, readEstateMeta, type ProgressListener } from "../estate/load.js";
+import { ESTATE_VERSION } from "../estate/model.js";
+import { tryLockDirectory } from "./dir-lock.js";
+import type { OpsDatabase } from "./open.js";
+import { PGLITE_BUILD_SETTINGS, openPglite } from "./pglite-client.js";
+import type { SqlClient } from "./sql-client.js";
+
+/**
+ * The embedded estate: a PGlite data directory built on first use, reused afterwards, rebuilt
+ * when it is stale, and never opened by two processes at once (the second one reads a private
+ * copy: the tools only read, so a copy answers exactly the same).
+ */
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** A client whose close() also runs `after` (release a lock, remove a copy). */
+function closingAlso(client: SqlClient, after: () => void): SqlClient {
+  const close = client.close.bind(client);
+  client.close = async () => {
+    try {
+      await close();
+    } finally {
+      after();
+    }
+  };
+  return client;
+}
+
+export async function openEmbedded(dataDir: string, seed: number, scale: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
+  let waited = false;
+  for (;;) {
+    const attempt = tryLockDirectory(dataDir);
+    if (attempt.acquired) {
+      try {
+        const db = await openOrBuild(dataDir, seed, scale, onProgress);
+        attempt.lock.setState("open");
+        closingAlso(db.client, () => attempt.lock.release());
+        return db;
+      } catch (error) {
+        attempt.lock.release();
+        throw error;
+      }
+    }
+    if (attempt.state === "building") {
+      if (!waited) onProgress?.(`waiting for process ${attempt.pid}, which is building the estate in ${dataDir}`);
+      waited = true;
+      await sleep(250);
+      continue;
+    }
+    // Another process serves this directory: read a private copy instead of sharing its files.
+    onProgress?.(`${dataDir} is in use by process ${attempt.pid}; reading a private copy`);
+    const copy = join(mkdtempSync(join(tmpdir(), "plangraph-estate-")), "estate");
+    cpSync(dataDir, copy, { recursive: true });
+    try {
+      const client = closingAlso(await openPglite(copy), () => rmSync(dirname(copy), { recursive: true, force: true }));
+      return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
+    } catch (error) {
+      rmSync(dirname(copy), { recursive: true, force: true });
+      throw error;
+    }
+  }
+}
+
+async function openOrBuild(dataDir: string, seed: number, scale: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
+  // Never let PGlite initialise a database inside a directory that is not one (it would, silently).
+  if (existsSync(dataDir) && !isPgliteDir(dataDir)) {
+    throw new PlangraphError("USAGE", `${dataDir} exists and is not an estate data directory; refusing to use or replace it (set PLANGRAPH_DATA_DIR elsewhere)`);
+  }
+  if (existsSync(join(dataDir, "PG_VERSION"))) {
+    const client = await openPglite(dataDir);
+    try {
+      const meta = await readEstateMeta(client, dataDir);
+      const generator = generatorFingerprint();
+      const sameCode = generator === "" || meta.generator === generator;
+      if (meta.version === ESTATE_VERSION && meta.seed === seed && meta.scale === scale && sameCode) return { client, meta, location: dataDir };
+      onProgress?.(
+        sameCode
+          ? `estate in ${dataDir} is version ${meta.version}, seed ${meta.seed}, scale ${meta.scale}: rebuilding`
+          : `the estate generator changed since ${dataDir} was built: rebuilding`,
+      );
+    } catch {
+      onProgress?.(`${dataDir} holds no complete estate: rebuilding`);
+    }
+    await client.close();
+  }
+  await buildEmbeddedEstate(dataDir, { seed, scale, onProgress });
+  const client = await openPglite(dataDir);
+  return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
+}
+
+/** A PostgreSQL data directory, or an empty directory: the only things an estate build may replace. */
+function isPgliteDir(dir: string): boolean {
+  return existsSync(join(dir, "PG_VERSION")) || readdirSync(dir).length === 0;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Total bytes under `dir`. */
+export function directorySize(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? directorySize(path) : statSync(path).size;
+  }
+  return total;
+}
+
+/**
+ * Generates the estate and loads it into a new PGlite directory at `dataDir`. The build happens in
+ * a sibling temporary directory that is renamed into place only when complete, so a build that is
+ * killed leaves nothing that a later run would mistake for an estate.
+ */
+export async function buildEmbeddedEstate(
+  dataDir: string,
+  options: { seed?: number; scale?: number; onProgress?: ProgressListener } = {},
+): Promise<{ seconds: number; bytes: number }> {
+  const seed = options.seed ?? DEFAULT_SEED;
+  const scale = options.scale ?? DEFAULT_SCALE;
+  const progress = options.onProgress ?? (() => undefined);
+  const started = performance.now();
+  const parent = dirname(dataDir);
+  const name = basename(dataDir);
+  mkdirSync(parent, { recursive: true });
+  if (existsSync(dataDir) && !isPgliteDir(dataDir)) {
+    throw new PlangraphError("USAGE", `${dataDir} exists and is not an estate data directory; refusing to use or replace it`);
+  }
+  // Left-overs of builds that were killed.
+  for (const entry of readdirSync(parent)) {
+    const m = entry.startsWith(`${name}.building-`) ? /\.building-(\d+)-/.exec(entry) : null;
+    if (m && !processAlive(Number(m[1]))) rmSync(join(parent, entry), { recursive: true, force: true });
+  }
+
+  progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir}; first run only`);
+  const estate = generateEstate({ seed, scale });
+  const generated = performance.now();
+  progress(
+    `generated ${fmt(estate.cis.length)} CIs, ${fmt(estate.relationships.length)} relationships, ` +
+      `${fmt(estate.series.length)} metric series, ${fmt(estate.events.length)} events in ${((generated - started) / 1000).toFixed(1)} s`,
+  );
+
+  const temp = join(parent, `${name}.building-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  try {
+    progress("initialising PGlite");
+    const client = await openPglite(temp, PGLITE_BUILD_SETTINGS);
+    try {
+      await loadEstate(client, estate, { onProgress: progress });
+      await client.exec("CHECKPOINT");
+    } finally {
+      await client.close();
+    }
+    replaceDirectory(temp, dataDir);
+  } finally {
+    rmSync(temp, { recursive: true, force: true });
+  }
+  const bytes = directorySize(dataDir);
+  const seconds = (performance.now() - started) / 1000;
+  progress(`estate ready in ${seconds.toFixed(1)} s (${(bytes / 1e6).toFixed(0)} MB on disk)`);
+  return { seconds, bytes };
+}
+
+/** Moves the finished build into place, replacing an older or broken estate. */
+function replaceDirectory(built: string, target: string): void {
+  try {
+    renameSync(built, target);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "ENOTEMPTY" && code !== "EEXIST") throw error;
+  }
+  const retired = `${target}.retired-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+  renameSync(target, retired);
+  renameSync(built, target);
+  rmSync(retired, { recursive: true, force: true });
+}
