@@ -27,6 +27,11 @@ describe.each(BACKENDS)("ops tools on $name", (backend) => {
       expect(out.data.total).toBe(searchText(e, "db-prod-01").length);
     });
 
+    it("puts a CI whose name is exactly the text before other matches", async () => {
+      const out = await run(t.ci_search!, { query: "checkout", limit: 3 });
+      expect(out.data.rows[0]).toMatchObject({ ci_id: "svc-checkout", name: "Checkout" });
+    });
+
     it("filters by type, status and environment, and counts every match", async () => {
       const out = await run(t.ci_search!, { type: ["host", "vm"], status: "operational", environment: "prod", limit: 7 });
       const expected = e.cis.filter((c) => (c.type === "host" || c.type === "vm") && c.status === "operational" && c.environment === "prod");

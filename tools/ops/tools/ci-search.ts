@@ -25,7 +25,7 @@ export const CI_SEARCH_MAX_OFFSET = 10_000;
 
 export const ciSearchInput = z.object({
   ...ciFilterShape,
-  sort: SortKey.default("relevance").describe("relevance: exact id match first, then id prefix, then by id"),
+  sort: SortKey.default("relevance").describe("relevance: exact id, then exact name, then id prefix, then by id"),
   order: z.enum(["asc", "desc"]).default("asc"),
   limit: z.number().int().min(1).max(CI_SEARCH_MAX_LIMIT).default(20),
   offset: z.number().int().min(0).max(CI_SEARCH_MAX_OFFSET).default(0),
@@ -60,7 +60,9 @@ export function createCiSearchTool(database: DatabaseProvider) {
       if (sort === null) {
         if (input.query) {
           const q = params.add(input.query);
-          orderBy = `(lower(c.ci_id) = lower(${q}::text)) DESC, starts_with(lower(c.ci_id), lower(${q}::text)) DESC, c.ci_id COLLATE "C" ${direction}`;
+          orderBy =
+            `(lower(c.ci_id) = lower(${q}::text)) DESC, (lower(c.name) = lower(${q}::text)) DESC, ` +
+            `starts_with(lower(c.ci_id), lower(${q}::text)) DESC, c.ci_id COLLATE "C" ${direction}`;
         } else {
           orderBy = `c.ci_id COLLATE "C" ${direction}`;
         }
