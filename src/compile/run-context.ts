@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import { setMaxListeners } from "node:events";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { PreparedPlan } from "../analysis/prepare.js";
@@ -102,8 +103,11 @@ export class RunContext {
   attachWriter(writer: ((chunk: unknown) => void) | undefined, origin: unknown): void {
     if (typeof origin === "number" && this.origin === undefined) this.origin = origin;
     if (!writer || this.writer) return;
-    this.writer = writer;
-    for (const chunk of this.unsent.splice(0)) writer(chunk);
+    // LangGraph's writer takes the stream namespace from the async context it is called in; events
+    // of eagerly launched tools come from the context of `stream()`, which for a subgraph is the
+    // parent's. Calling it in this node's context keeps them in the subgraph's namespace.
+    this.writer = AsyncResource.bind(writer);
+    for (const chunk of this.unsent.splice(0)) this.writer(chunk);
   }
 
   private publish(event: RunEvent): void {
