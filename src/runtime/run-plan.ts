@@ -147,10 +147,16 @@ function prepare(plan: unknown, options: PlanOptions): PreparedPlan {
   return preparePlan(plan, { registry, limits: resolveLimits(options.limits), compileCondition: compileConditionForPlan });
 }
 
-function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
-  const evaluateDecision =
+/** The caller's decision evaluator, or rules + the chat model (with the plan's goal as context). */
+function evaluatorFor(prepared: PreparedPlan, options: PlanOptions): DecisionEvaluator {
+  return (
     options.evaluateDecision ??
-    createDecisionEvaluator({ ...(options.chatModel !== undefined ? { chatModel: options.chatModel } : {}), ...(prepared.plan.goal ? { goal: prepared.plan.goal } : {}) });
+    createDecisionEvaluator({ ...(options.chatModel !== undefined ? { chatModel: options.chatModel } : {}), ...(prepared.plan.goal ? { goal: prepared.plan.goal } : {}) })
+  );
+}
+
+function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
+  const evaluateDecision = evaluatorFor(prepared, options);
   return buildPlanGraph(prepared, {
     evaluateDecision,
     ...(options.clock ? { clock: options.clock } : {}),
@@ -245,9 +251,7 @@ async function runLegacy(
 ): Promise<RunResult> {
   const clock = options.clock ?? systemClock;
   const origin = clock.now();
-  const evaluateDecision =
-    options.evaluateDecision ??
-    createDecisionEvaluator({ ...(options.chatModel !== undefined ? { chatModel: options.chatModel } : {}), ...(prepared.plan.goal ? { goal: prepared.plan.goal } : {}) });
+  const evaluateDecision = evaluatorFor(prepared, options);
   const scheduler = new PlanScheduler({
     prepared,
     runId: "legacy",
