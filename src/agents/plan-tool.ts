@@ -2,7 +2,9 @@ import { DynamicStructuredTool } from "@langchain/core/tools";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { preparePlan } from "../analysis/prepare.js";
-import { isPlangraphError } from "../errors.js";
+import type { ToolRunnableConfig } from "@langchain/core/tools";
+import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
+import { isPlangraphError, PlangraphError } from "../errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
 import { compileConditionForPlan } from "../runtime/decisions.js";
 import type { RunResult } from "../runtime/result.js";
@@ -10,6 +12,10 @@ import { runPlan } from "../runtime/run-plan.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
+import { planSubgraph } from "./plan-subgraph.js";
+
+/** LangGraph's config key for the checkpointer of the run a tool is called in. */
+const CHECKPOINTER_KEY = "__pregel_checkpointer";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
 
 /** Options of {@link createPlanTool}. */
@@ -54,6 +60,37 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
       "Returns the run's status, results and errors as JSON. Tools a plan may use:",
       catalogueText(registry, 8_000),
     ].join("\n");
+  const runOptions = {
+    registry,
+    limits,
+    ...(options.chatModel !== undefined ? { chatModel: options.chatModel } : {}),
+    ...(options.strict ? { strict: true } : {}),
+  };
+
+  // Inside a graph (a ToolNode of an agent) the plan graph becomes a subgraph of the calling run:
+  // its checkpointer keeps the plan's state, and an approval interrupts the agent until resumed.
+  const runAsSubgraph = async (plan: Record<string, unknown>, config: ToolRunnableConfig | undefined): Promise<RunResult> => {
+    const graph = planSubgraph(plan, { ...runOptions, name: "plan" });
+    const waiting = [...graph.prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
+    if (waiting.length && !config?.configurable?.[CHECKPOINTER_KEY]) {
+      throw new PlangraphError(
+        "APPROVAL_REQUIRED",
+        `${waiting.map((s) => `'${s}'`).join(", ")} need${waiting.length === 1 ? "s" : ""} approval: call the plan tool from a graph with a checkpointer, or create it with approveAll`,
+        { step: waiting[0]! },
+      );
+    }
+    const output = (await graph.invoke({}, config ?? {})) as { result?: RunResult | null };
+    if (!output.result) throw new PlangraphError("INTERNAL", "the plan run produced no result");
+    return output.result;
+  };
+
+  // With approveAll nothing pauses, so the plan runs as a run of its own: detached from the calling
+  // graph, an approval's interrupt comes back to runPlan (which answers it) instead of pausing the agent.
+  const runApprovingAll = (plan: Record<string, unknown>, config: ToolRunnableConfig | undefined): Promise<RunResult> =>
+    AsyncLocalStorageProviderSingleton.getInstance().run(undefined, () =>
+      runPlan(plan, { ...runOptions, approveAll: true, ...(config?.signal ? { signal: config.signal } : {}) }),
+    );
+
   return new DynamicStructuredTool({
     name: options.name ?? "run_plan",
     description,
@@ -68,14 +105,7 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
         const problems = validationProblems(error);
         return [`The plan is invalid and did not run. Fix these problems and call the tool again:\n${problems.map((p) => `- ${p}`).join("\n")}`, { status: "invalid", problems }];
       }
-      const result = await runPlan(plan, {
-        registry,
-        limits,
-        ...(options.chatModel !== undefined ? { chatModel: options.chatModel } : {}),
-        ...(options.approveAll ? { approveAll: true } : {}),
-        ...(options.strict ? { strict: true } : {}),
-        ...(config?.signal ? { signal: config.signal } : {}),
-      });
+      const result = options.approveAll ? await runApprovingAll(plan, config) : await runAsSubgraph(plan, config);
       return [resultForModel(result, maxChars), result];
     },
   }) as unknown as StructuredToolInterface;
