@@ -18,20 +18,24 @@ plangraph_postgres_up() {
       || { echo "postgres.sh: apt-get install postgresql failed (see $log)" >&2; return 1; }
   fi
 
-  local version
+  # Plain variables rather than pipelines into `grep -q`: safe under the caller's pipefail/errexit.
+  local version clusters state
   version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
-  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$version main"; then
+  clusters=$(pg_lsclusters -h 2>/dev/null || true)
+  state=$(awk -v v="$version" '$1==v && $2=="main" {print $4}' <<<"$clusters")
+  if [ -z "$state" ]; then
     pg_createcluster "$version" main >>"$log" 2>&1 \
       || { echo "postgres.sh: pg_createcluster $version main failed (see $log)" >&2; return 1; }
+    state=down
   fi
-  if ! pg_lsclusters -h | awk -v v="$version" '$1==v && $2=="main" {print $4}' | grep -qx online; then
+  if [ "$state" != online ]; then
     pg_ctlcluster "$version" main start >>"$log" 2>&1 \
       || { echo "postgres.sh: pg_ctlcluster $version main start failed (see $log)" >&2; return 1; }
   fi
 
   local i
-  for i in $(seq 1 30); do
-    pg_isready -q -h 127.0.0.1 -p 5432 && break
+  for i in $(seq 1 60); do
+    if pg_isready -q -h 127.0.0.1 -p 5432; then break; fi
     sleep 0.5
   done
   pg_isready -q -h 127.0.0.1 -p 5432 || { echo "postgres.sh: PostgreSQL did not accept connections on 127.0.0.1:5432" >&2; return 1; }

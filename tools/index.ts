@@ -7,6 +7,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { openOpsDatabase, type OpenOpsDatabaseOptions, type OpsDatabase } from "./ops/db/open.js";
 import { createOpsTools } from "./ops/index.js";
 
+/** Options of `opsTools`: where the estate lives (see `OpenOpsDatabaseOptions`), or a database to use as is. */
 export interface OpsToolsOptions extends OpenOpsDatabaseOptions {
   /** Use this database (or provider) instead of the shared one that `openOpsDatabase(options)` opens. */
   database?: OpsDatabase | (() => Promise<OpsDatabase>);

@@ -17,4 +17,5 @@ export function createOpsTools(database: DatabaseProvider): StructuredToolInterf
   ];
 }
 
+/** Names of the ops tools, in the order `createOpsTools` returns them. */
 export const OPS_TOOL_NAMES = ["ci_search", "ci_aggregate", "ci_graph", "ci_metric", "ci_history"] as const;

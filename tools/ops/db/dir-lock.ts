@@ -8,13 +8,16 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
  * is taken over.
  */
 
+/** `building`: the holder is checking or building the estate; `open`: it serves queries from it. */
 export type LockState = "building" | "open";
 
+/** A held lock: change its state, or release it (idempotent). */
 export interface DirectoryLock {
   setState(state: LockState): void;
   release(): void;
 }
 
+/** Either the lock, or who holds it and in which state. */
 export type LockAttempt = { acquired: true; lock: DirectoryLock } | { acquired: false; pid: number; state: LockState };
 
 function alive(pid: number): boolean {
@@ -36,6 +39,7 @@ function readLock(file: string): { pid: number; state: LockState } | null {
   return null;
 }
 
+/** Takes `<dataDir>.lock` if no live process holds it; never waits. */
 export function tryLockDirectory(dataDir: string): LockAttempt {
   const file = `${dataDir}.lock`;
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -32,6 +32,7 @@ function closingAlso(client: SqlClient, after: () => void): SqlClient {
   return client;
 }
 
+/** Opens the embedded estate in `dataDir`: builds or rebuilds it when needed, waits for another builder, or reads a private copy of a directory another process has open. */
 export async function openEmbedded(dataDir: string, seed: number, scale: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
   let waited = false;
   for (;;) {

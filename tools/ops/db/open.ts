@@ -18,6 +18,7 @@ export interface OpsDatabase {
   location: string;
 }
 
+/** Where the ops tools find their estate. */
 export interface OpenOpsDatabaseOptions {
   /** Server mode: a PostgreSQL URL with a loaded estate. Default `DATABASE_URL`; `null` forces PGlite. */
   databaseUrl?: string | null;

@@ -5,8 +5,10 @@ import type { ColumnSpec } from "./sql-client.js";
  * loaded rows is several times faster than maintaining it row by row.
  */
 
+/** The schema every estate table lives in; nothing outside it is touched. */
 export const OPS_SCHEMA = "ops";
 
+/** DDL of the estate tables, without indexes (they come after the load). */
 export const CREATE_TABLES = `
 CREATE SCHEMA ${OPS_SCHEMA};
 
@@ -101,6 +103,7 @@ CREATE INDEX ci_events_ci_time ON ops.ci_events (ci_id, started_at DESC);
 CREATE INDEX ci_events_time ON ops.ci_events (started_at DESC);
 `;
 
+/** Columns bulk-loaded into each table, in the order the loader passes values. */
 export const CI_COLUMNS: readonly ColumnSpec[] = [
   { name: "ci_id", type: "text" },
   { name: "name", type: "text" },

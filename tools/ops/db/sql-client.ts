@@ -19,6 +19,7 @@ export interface ColumnSpec {
  */
 export type BulkValue = string | number | readonly number[] | Float32Array | Record<string, unknown> | null;
 
+/** Options of `SqlClient.bulkInsert`. */
 export interface BulkInsertOptions {
   freeze?: boolean;
 }

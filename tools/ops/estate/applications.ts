@@ -25,6 +25,7 @@ import {
  * `infrastructure.ts`, from the demand recorded here.
  */
 
+/** A service in one environment, with its apps and databases. */
 export interface ServiceUnit {
   domain: Domain;
   environment: Environment;
@@ -43,6 +44,7 @@ export interface VmDemand {
   count: number;
 }
 
+/** The application layer and what it needs from the infrastructure. */
 export interface ApplicationLayer {
   units: ServiceUnit[];
   vmDemands: VmDemand[];
@@ -68,6 +70,7 @@ function tierOf(criticality: Criticality): string {
   return { critical: "tier-1", high: "tier-2", medium: "tier-3", low: "tier-4" }[criticality];
 }
 
+/** Services, apps, databases and their calls for `scale` (at least 8 business domains). */
 export function buildApplicationLayer(b: EstateBuilder, scale: number): ApplicationLayer {
   const { rng } = b;
   const domainCount = Math.max(8, Math.min(DOMAINS.length, Math.round(DOMAINS.length * scale)));

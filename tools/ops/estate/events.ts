@@ -27,6 +27,7 @@ const ALERT_TITLES: Record<string, readonly string[]> = {
   database: ["Latency p95 > 50 ms on {id}", "Connections > 80% of max on {id}", "CPU > 85% on {id}"],
 };
 
+/** Events of the 30 days before `clock.now`, sorted by start and numbered (`chg-000001`, `inc-…`, `alr-…`). */
 export function generateEvents(rng: Rng, clock: EstateClock, cis: readonly CiRecord[], hot: ReadonlySet<string>): EventRecord[] {
   const drafts: Draft[] = [];
   const windowStart = clock.now - 30 * DAY_MS;

@@ -14,6 +14,7 @@ import { ENV_CODE, FRONT_COMPONENTS, HOST_MODELS, VM_OS, VM_SIZES, pad } from ".
 const VMS_PER_HOST: Record<Environment, number> = { prod: 5, staging: 7, dev: 8 };
 const HOSTS_PER_RACK = 16;
 
+/** Where everything runs: VMs per app or database, host per VM or database. */
 export interface Infrastructure {
   hosts: CiRecord[];
   /** app or database id → the VMs it runs on. */
@@ -22,6 +23,7 @@ export interface Infrastructure {
   hostOf: Map<string, CiRecord>;
 }
 
+/** VMs, hosts, racks, network devices and load balancers for the application layer. */
 export function buildInfrastructure(b: EstateBuilder, apps: ApplicationLayer): Infrastructure {
   const { rng } = b;
   const vmsOf = new Map<string, CiRecord[]>();

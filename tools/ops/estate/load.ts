@@ -27,6 +27,7 @@ export interface EstateMeta {
   generator: string;
 }
 
+/** Receives one human-readable line per build or load phase. */
 export type ProgressListener = (message: string) => void;
 
 let fingerprint: string | undefined;

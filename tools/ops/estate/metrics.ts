@@ -66,6 +66,7 @@ const round2 = (v: number) => Math.round(v * 100) / 100;
 /** (u1 + u2 − 1) has standard deviation 1/√6: scale it to 1. */
 const TRIANGULAR_SD = Math.sqrt(6);
 
+/** One series per CI and applicable metric (retired CIs report nothing). */
 export function generateMetrics(
   rng: Rng,
   clock: EstateClock,

@@ -12,8 +12,10 @@ import type {
 
 /** Everything the estate generator produces, before it is loaded into a database. */
 
+/** Attribute values are strings or numbers (JSON in the database). */
 export type AttributeValue = string | number;
 
+/** A configuration item. */
 export interface CiRecord {
   ci_id: string;
   name: string;
@@ -30,6 +32,7 @@ export interface CiRecord {
   updated_at: number;
 }
 
+/** `source` depends on `target` through `relation`. */
 export interface RelationshipRecord {
   source_id: string;
   target_id: string;
@@ -51,6 +54,7 @@ export interface MetricSeriesRecord {
   recent_5m: Float32Array;
 }
 
+/** A change, incident or alert on one CI. */
 export interface EventRecord {
   event_id: string;
   ci_id: string;
@@ -73,6 +77,7 @@ export interface EstateClock {
   recentSlots: number;
 }
 
+/** A whole generated estate. */
 export interface Estate {
   version: number;
   seed: number;
@@ -84,6 +89,7 @@ export interface Estate {
   events: EventRecord[];
 }
 
+/** Durations in milliseconds. */
 export const HOUR_MS = 3_600_000;
 export const FIVE_MINUTES_MS = 300_000;
 export const DAY_MS = 24 * HOUR_MS;
@@ -94,6 +100,7 @@ export const ESTATE_VERSION = 1;
 /** 2025-06-02T09:00:00Z, a Monday morning: the estate's "now". */
 export const ESTATE_NOW = Date.UTC(2025, 5, 2, 9, 0, 0);
 
+/** The clock of an estate whose "now" is `now`. */
 export function estateClock(now: number = ESTATE_NOW): EstateClock {
   return {
     now,

@@ -10,6 +10,7 @@ export interface Domain {
   platform?: boolean;
 }
 
+/** The 50 business domains, platform ones early. */
 export const DOMAINS: readonly Domain[] = [
   { key: "orders", title: "Orders", blurb: "order capture and order history", criticality: "critical" },
   { key: "identity", title: "Identity", blurb: "login, tokens and sessions", criticality: "critical", platform: true },
@@ -83,6 +84,7 @@ export const COMPONENTS = [
 /** Components that take traffic from a load balancer. */
 export const FRONT_COMPONENTS = new Set(["gateway", "web", "graphql", "api", "admin"]);
 
+/** Weighted vocabularies for attributes. */
 export const LANGUAGES: ReadonlyArray<readonly [string, number]> = [
   ["java", 5],
   ["go", 4],
@@ -131,12 +133,14 @@ export const HOST_MODELS: ReadonlyArray<readonly [readonly [string, string, numb
 ];
 export const PEOPLE = ["a.novak", "j.smith", "m.garcia", "l.chen", "p.kumar", "s.muller", "k.tanaka", "r.silva", "e.olsen", "d.okafor"];
 
+/** Where services of each environment live, weighted. */
 export const LOCATION_WEIGHTS = {
   prod: [["fra1", 45], ["iad1", 35], ["sin1", 20]],
   staging: [["fra1", 60], ["iad1", 40]],
   dev: [["fra1", 1]],
 } as const satisfies Record<string, ReadonlyArray<readonly [string, number]>>;
 
+/** Environment spellings in ids, suffixes and descriptions. */
 export const ENV_CODE = { prod: "prod", staging: "stg", dev: "dev" } as const;
 export const ENV_SUFFIX = { prod: "", staging: "-stg", dev: "-dev" } as const;
 export const ENV_LABEL = { prod: "production", staging: "staging", dev: "development" } as const;
@@ -151,6 +155,7 @@ export function titleCase(key: string): string {
     .join(" ");
 }
 
+/** `pad(7, 4)` → `0007`. */
 export function pad(n: number, width: number): string {
   return String(n).padStart(width, "0");
 }

@@ -8,8 +8,10 @@ import { DAY_MS, FIVE_MINUTES_MS, HOUR_MS } from "./model.js";
  * computes an explicit window (same slices, same formulas), so both paths return the same numbers.
  */
 
+/** The relative windows whose statistics are materialised. */
 export const SUMMARY_WINDOWS = { "1h": HOUR_MS, "6h": 6 * HOUR_MS, "24h": DAY_MS, "7d": 7 * DAY_MS, "30d": 30 * DAY_MS } as const;
 
+/** Statistics of one series over one relative window. */
 export interface WindowStats {
   ci_id: string;
   metric: string;
@@ -31,6 +33,7 @@ export function percentileCont(sorted: ArrayLike<number>, fraction: number): num
   return lower === upper ? a : a + (pos - lower) * (b - a);
 }
 
+/** Statistics of every series over every relative window. */
 export function computeWindowStats(clock: EstateClock, series: readonly MetricSeriesRecord[]): WindowStats[] {
   const out: WindowStats[] = [];
   for (const s of series) {

@@ -26,8 +26,10 @@ const GROUPS = {
 type GroupField = keyof typeof GROUPS;
 const GroupField = z.enum(Object.keys(GROUPS) as [GroupField, ...GroupField[]]);
 
+/** Most groups one call returns. */
 export const CI_AGGREGATE_MAX_LIMIT = 500;
 
+/** Input of `ci_aggregate`. */
 export const ciAggregateInput = z.object({
   ...ciFilterShape,
   group_by: z
@@ -48,6 +50,7 @@ const GroupColumns = Object.fromEntries(
   (Object.keys(GROUPS) as GroupField[]).map((k) => [k, z.string().nullable().optional()]),
 ) as Record<GroupField, z.ZodOptional<z.ZodNullable<z.ZodString>>>;
 
+/** One group: its key, CI count, measure, and the group fields it was grouped by. */
 export const ciAggregateRow = z.object({
   key: z.string().describe("The group's values joined with ' / ' ('all' without group_by)"),
   count: z.number().int().describe("CIs in the group"),
@@ -56,6 +59,7 @@ export const ciAggregateRow = z.object({
   ...GroupColumns,
 });
 
+/** Output of `ci_aggregate`. */
 export const ciAggregateOutput = z.object({
   data: z.object({
     rows: z.array(ciAggregateRow),
@@ -67,6 +71,7 @@ export const ciAggregateOutput = z.object({
   }),
 });
 
+/** `ci_aggregate`: counts, group-bys and top-N over CIs. */
 export function createCiAggregateTool(database: DatabaseProvider) {
   return defineTool({
     name: "ci_aggregate",

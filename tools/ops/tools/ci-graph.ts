@@ -5,6 +5,7 @@ import type { SqlClient } from "../db/sql-client.js";
 import { CiId, CiIdList, asList, oneOrMany } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
 
+/** Limits of a walk: hops, CIs reached, rows returned. */
 export const CI_GRAPH_MAX_DEPTH = 6;
 export const CI_GRAPH_MAX_NODES = 5000;
 export const CI_GRAPH_MAX_LIMIT = 2000;
@@ -13,6 +14,7 @@ const MAX_EDGES_RETURNED = 2000;
 /** Edges read per walk at most; a walk through a hub (a core router) stops here and says so. */
 const EDGE_BUDGET = 20_000;
 
+/** Input of `ci_graph`. */
 export const ciGraphInput = z
   .object({
     ci_id: CiId.optional().describe("Start here (or give ci_ids)"),
@@ -34,6 +36,7 @@ export const ciGraphInput = z
     }
   });
 
+/** A CI reached by the walk. */
 export const GraphNode = z.object({
   ci_id: z.string(),
   name: z.string(),
@@ -46,8 +49,10 @@ export const GraphNode = z.object({
   reached_from: z.string().describe("The CI it was first reached from"),
 });
 
+/** A relationship walked, as stored. */
 export const GraphEdge = z.object({ source_id: z.string(), target_id: z.string(), relation: RelationType });
 
+/** Output of `ci_graph`. */
 export const ciGraphOutput = z.object({
   data: z.object({
     rows: z.array(GraphNode).describe("Reached CIs (not the start CIs) of the wanted types, nearest first"),
@@ -80,6 +85,7 @@ async function edgesAround(client: SqlClient, frontier: string[], direction: str
   return client.query<Edge>(`${sql} ${limit}`, params);
 }
 
+/** `ci_graph`: breadth-first relationship walks. */
 export function createCiGraphTool(database: DatabaseProvider) {
   return defineTool({
     name: "ci_graph",

@@ -5,8 +5,10 @@ import { CiId, CiIdList, SqlParams, asList, isoSql, oneOrMany, text } from "./co
 import { databaseFor, type DatabaseProvider } from "./context.js";
 import { checkWindow, iso, resolveWindow, windowShape } from "./window.js";
 
+/** Most events one call returns. */
 export const CI_HISTORY_MAX_LIMIT = 200;
 
+/** Input of `ci_history`. */
 export const ciHistoryInput = z
   .object({
     ci_id: CiId.optional().describe("Events of this CI (or ci_ids; neither: all CIs)"),
@@ -21,6 +23,7 @@ export const ciHistoryInput = z
   })
   .superRefine(checkWindow);
 
+/** An event with the name and type of its CI. */
 export const EventRow = z.object({
   event_id: z.string(),
   ci_id: z.string(),
@@ -35,6 +38,7 @@ export const EventRow = z.object({
   actor: z.string(),
 });
 
+/** Output of `ci_history`. */
 export const ciHistoryOutput = z.object({
   data: z.object({
     rows: z.array(EventRow),
@@ -44,6 +48,7 @@ export const ciHistoryOutput = z.object({
   }),
 });
 
+/** `ci_history`: change, incident and alert events in a window. */
 export function createCiHistoryTool(database: DatabaseProvider) {
   return defineTool({
     name: "ci_history",

@@ -20,11 +20,14 @@ function orderBy(sort: keyof typeof SORTS, direction: "ASC" | "DESC", alias: "w"
   return key === null ? `${id} ${direction}` : `${key} ${direction} NULLS LAST, ${id}`;
 }
 
+/** Most CIs one call returns. */
 export const CI_METRIC_MAX_LIMIT = 200;
+/** Most buckets per CI. */
 export const CI_METRIC_MAX_POINTS = 288;
 /** Series one call may scan: bounds the work of a query with a loose scope. */
 export const CI_METRIC_MAX_SERIES = 1000;
 
+/** Input of `ci_metric`. */
 export const ciMetricInput = z
   .object({
     metric: MetricName.describe("cpu_pct, mem_pct (hosts, VMs), disk_pct (hosts), latency_ms, connections (databases)"),
@@ -50,6 +53,7 @@ export const ciMetricInput = z
 
 const Point = z.object({ ts: z.string().describe("Bucket start, ISO-8601 UTC"), avg: z.number().nullable(), max: z.number().nullable() });
 
+/** Statistics of one CI over the window. */
 export const MetricRow = z.object({
   ci_id: z.string(),
   name: z.string(),
@@ -64,6 +68,7 @@ export const MetricRow = z.object({
   points: z.array(Point).optional().describe("Present when bucket is given"),
 });
 
+/** Output of `ci_metric`. */
 export const ciMetricOutput = z.object({
   data: z.object({
     rows: z.array(MetricRow),
@@ -101,6 +106,7 @@ function sliceFor(window: ResolvedWindow, meta: EstateMeta): Slice | null {
     : { resolution: "1h", avgColumn: "hourly_avg", maxColumn: "hourly_max", first: first + 1, last: last + 1, start, step };
 }
 
+/** `ci_metric`: metric statistics and time series. */
 export function createCiMetricTool(database: DatabaseProvider) {
   return defineTool({
     name: "ci_metric",

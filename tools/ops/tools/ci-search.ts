@@ -20,9 +20,11 @@ const SORTS = {
 } as const;
 const SortKey = z.enum(Object.keys(SORTS) as [keyof typeof SORTS, ...(keyof typeof SORTS)[]]);
 
+/** Limits of paging. */
 export const CI_SEARCH_MAX_LIMIT = 200;
 export const CI_SEARCH_MAX_OFFSET = 10_000;
 
+/** Input of `ci_search`. */
 export const ciSearchInput = z.object({
   ...ciFilterShape,
   sort: SortKey.default("relevance").describe("relevance: exact id, then exact name, then id prefix, then by id"),
@@ -31,6 +33,7 @@ export const ciSearchInput = z.object({
   offset: z.number().int().min(0).max(CI_SEARCH_MAX_OFFSET).default(0),
 });
 
+/** Output of `ci_search`. */
 export const ciSearchOutput = z.object({
   data: z.object({
     rows: z.array(CiRow),
@@ -41,6 +44,7 @@ export const ciSearchOutput = z.object({
   }),
 });
 
+/** `ci_search`: CI lookups by text, filters and ids, paged. */
 export function createCiSearchTool(database: DatabaseProvider) {
   return defineTool({
     name: "ci_search",

@@ -27,6 +27,7 @@ export function oneOrMany<T extends z.ZodType>(item: T, max: number) {
   return z.union([item, z.array(item).min(1).max(max)]);
 }
 
+/** A oneOrMany value as a list (undefined stays undefined). */
 export function asList<T>(value: T | readonly T[] | undefined): T[] | undefined {
   if (value === undefined) return undefined;
   return Array.isArray(value) ? [...(value as readonly T[])] : [value as T];
@@ -50,6 +51,7 @@ export const ciFilterShape = {
   ci_ids: CiIdList.optional().describe("Only these CIs (e.g. the ids of a previous step)"),
 };
 
+/** The parsed CI filters (see ciFilterShape). */
 export interface CiFilters {
   query?: string | undefined;
   type?: string | string[] | undefined;
@@ -95,6 +97,7 @@ export function ciConditions(filters: CiFilters, params: SqlParams, alias = "c")
   return where;
 }
 
+/** `WHERE a AND b`, or nothing. */
 export function whereClause(conditions: readonly string[]): string {
   return conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
 }
@@ -143,7 +146,9 @@ export const CiRow = z.object({
   attributes: CiAttributes,
   updated_at: z.string().describe("ISO-8601 UTC"),
 });
+/** A configuration item as the tools return it. */
 export type CiRow = z.infer<typeof CiRow>;
 
+/** The select list of a CiRow from the CI table aliased `c`. */
 export const CI_COLUMNS_SQL = (c = "c") =>
   `${c}.ci_id, ${c}.name, ${c}.type, ${c}.status, ${c}.environment, ${c}.location, ${c}.owner_team, ${c}.criticality, ${c}.description, ${c}.attributes, ${isoSql(`${c}.updated_at`)} AS updated_at`;

@@ -8,11 +8,15 @@ import { DAY_MS, HOUR_MS } from "../estate/model.js";
  * 30 days of history the estate keeps.
  */
 
+/** Relative windows and their lengths. */
 export const RELATIVE_WINDOWS = { "1h": HOUR_MS, "6h": 6 * HOUR_MS, "24h": DAY_MS, "7d": 7 * DAY_MS, "30d": 30 * DAY_MS } as const;
+/** A relative window name: `1h` … `30d`. */
 export type RelativeWindow = keyof typeof RELATIVE_WINDOWS;
 export const RelativeWindow = z.enum(Object.keys(RELATIVE_WINDOWS) as [RelativeWindow, ...RelativeWindow[]]);
+/** No window is longer than the history the estate keeps. */
 export const MAX_WINDOW_MS = 30 * DAY_MS;
 
+/** The window fields of a tool input, `defaultWindow` when none is given. */
 export function windowShape(defaultWindow: RelativeWindow) {
   return {
     window: RelativeWindow.optional().describe(`Relative to the estate's "now": 1h, 6h, 24h, 7d or 30d (default ${defaultWindow})`),
@@ -41,11 +45,13 @@ export function checkWindow(input: WindowInput, ctx: z.RefinementCtx): void {
   }
 }
 
+/** A window as epoch milliseconds, [from, to). */
 export interface ResolvedWindow {
   from: number;
   to: number;
 }
 
+/** The window an input means, relative windows counted from the estate's now. */
 export function resolveWindow(input: WindowInput, meta: EstateMeta, defaultWindow: RelativeWindow): ResolvedWindow {
   if (input.from === undefined && input.to === undefined) {
     const span = RELATIVE_WINDOWS[input.window ?? defaultWindow];
@@ -57,6 +63,7 @@ export function resolveWindow(input: WindowInput, meta: EstateMeta, defaultWindo
   return { from: Math.max(from, to - MAX_WINDOW_MS), to };
 }
 
+/** ISO-8601 UTC without milliseconds. */
 export function iso(ms: number): string {
   return new Date(ms).toISOString().replace(".000Z", "Z");
 }
