@@ -60,6 +60,7 @@ describe.each(BACKENDS)("injection strings on $name", (backend) => {
     ["ci_metric", "ci_ids", (p) => ({ ci_ids: [id(p)], metric: "latency_ms", from: new Date(weekAgo).toISOString() }), (out) => expect(out.data.total).toBe(0)],
     ["ci_metric", "query", (p) => ({ query: p, metric: "cpu_pct" }), (out, p) => expect(out.data.total).toBe(seriesFor("cpu_pct", new Set(searchText(e, p))))],
     ["ci_metric", "location", (p) => ({ location: p.slice(0, 64), metric: "mem_pct" }), (out) => expect(out.data.total).toBe(0)],
+    ["ci_metric", "owner_team", (p) => ({ owner_team: p.slice(0, 64), metric: "cpu_pct", window: "7d" }), (out) => expect(out.data.total).toBe(0)],
     ["ci_metric", "attributes value", (p) => ({ attributes: { cluster: p }, metric: "cpu_pct", window: "30d" }), (out) => expect(out.data.total).toBe(0)],
     ["ci_history", "ci_id", (p) => ({ ci_id: id(p), window: "30d" }), (out) => expect(out.data.total).toBe(0)],
     ["ci_history", "ci_ids", (p) => ({ ci_ids: [id(p)], window: "30d" }), (out) => expect(out.data.total).toBe(0)],

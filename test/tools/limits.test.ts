@@ -56,6 +56,7 @@ const cases: Case[] = [
   ["ci_metric", ciMetricInput, { metric: "cpu_pct", from: at(-31 * DAY), to: at(0) }, "from"],
   ["ci_metric", ciMetricInput, { metric: "cpu_pct", from: at(0), to: at(-DAY) }, "to"],
   ["ci_metric", ciMetricInput, { metric: "cpu_pct", from: "yesterday" }, "from"],
+  ["ci_metric", ciMetricInput, { metric: "cpu_pct", to: "2025-06-01T00:00:00Z'; DROP TABLE ops.cis; --" }, "to"],
   ["ci_metric", ciMetricInput, { metric: "cpu_pct", window: "24h", from: at(-DAY) }, "window"],
   ["ci_metric", ciMetricInput, { metric: "cpu_pct", window: "7d", bucket: "5m" }, "bucket"],
   ["ci_metric", ciMetricInput, { metric: "cpu_pct", bucket: "1w" }, "bucket"],
