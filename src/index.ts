@@ -31,5 +31,8 @@ export { createDecisionEvaluator } from "./runtime/decisions.js";
 export { chatModelFromEnvironment } from "./runtime/chat-model.js";
 export { MemoryCompletionStore, type CompletionStore } from "./runtime/completion-store.js";
 export { SqliteCompletionStore } from "./runtime/sqlite-store.js";
+export { PgCompletionStore, schemaForDb } from "./runtime/pg-store.js";
+export { createPlanTool, planSubgraph, createOpsAgent, PlanToolInputSchema, type PlanToolOptions, type PlanSubgraphOptions, type OpsAgentOptions } from "./agents/index.js";
+export { loadMcpTools, type McpTools, type McpConfigInput } from "./mcp/index.js";
 export { MemoryStepCache, type StepCache } from "./runtime/step-cache.js";
 export type { Clock } from "./runtime/clock.js";
