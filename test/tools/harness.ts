@@ -3,7 +3,7 @@
  * once into the OS temp dir and copied per test file (PGlite data directories must not be opened
  * by two processes), and the same estate in the PostgreSQL named by PLANGRAPH_TEST_DATABASE_URL.
  */
-import { cpSync, existsSync, mkdirSync, rmSync, writeFileSync, readFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -46,8 +46,14 @@ function processAlive(pid: number): boolean {
 async function cachedEstateDir(): Promise<string> {
   const root = join(tmpdir(), "plangraph-test-estates");
   mkdirSync(root, { recursive: true });
-  const dir = join(root, `seed${TEST_SEED}-scale${TEST_SCALE}-${estateDigest(testEstate()).slice(0, 16)}`);
+  const name = `seed${TEST_SEED}-scale${TEST_SCALE}-${estateDigest(testEstate()).slice(0, 16)}`;
+  const dir = join(root, name);
   const lock = `${dir}.lock`;
+  // Estates of older generator versions, untouched for an hour, are dead weight.
+  for (const entry of readdirSync(root)) {
+    const path = join(root, entry);
+    if (entry !== name && !entry.startsWith(`${name}.`) && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
+  }
   for (;;) {
     if (existsSync(join(dir, "PG_VERSION"))) return dir;
     try {
