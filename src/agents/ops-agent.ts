@@ -1,3 +1,4 @@
+import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import { AIMessage, SystemMessage, ToolMessage, isAIMessage, isHumanMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { Annotation, END, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
@@ -64,7 +65,8 @@ export function createOpsAgent(options: OpsAgentOptions) {
     function: {
       name: OPS_PLAN_TOOL,
       description: "Run a plan of tool calls; returns the run's status, results and errors as JSON.",
-      parameters: planSchema,
+      // A JSON Schema: ChatOpenAI sends an OpenAI-format tool's parameters as they are.
+      parameters: jsonSchemaOf(planSchema),
     },
   };
   const planningPrompt = plannerPrompt(registry);
@@ -203,4 +205,9 @@ function isInvalidPlanReply(message: ToolMessage): boolean {
   if ((message.artifact as { status?: string } | undefined)?.status === "invalid") return true;
   // Checkpoint serialisers may drop the artifact; the text says it as well.
   return typeof message.content === "string" && (message.content.startsWith("The plan is invalid") || message.content.startsWith("Unknown tool"));
+}
+
+function jsonSchemaOf(schema: unknown): Record<string, unknown> {
+  const { $schema: _ignored, ...rest } = toJsonSchema(schema as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
+  return rest;
 }

@@ -36,7 +36,9 @@ describe("ops agent: plan → validate → run as a subgraph → answer", () => 
     expect(state.messages.at(-1)!.content).toBe("db-prod-01 has 10 dependants.");
     // The model planned against the catalogue: one tool, whose schema names the registered tools.
     const planTool = stub.requests[0]!.tools!.find((t) => t.function.name === OPS_PLAN_TOOL)!;
-    expect(JSON.stringify(planTool.function.parameters)).toContain('"ci_lookup"');
+    const parameters = planTool.function.parameters as { type: string; properties: { steps: { items: { properties: { tool: { enum: string[] } } } } } };
+    expect(parameters.type).toBe("object");
+    expect(parameters.properties.steps.items.properties.tool.enum).toEqual(expect.arrayContaining(["ci_lookup", "ci_restart", "echo"]));
     expect(requestText(stub.requests[0]!)).toContain("ci_restart");
     // The repair request carries the validation problem, naming the step and the typo.
     const repair = requestText(stub.requests[1]!);

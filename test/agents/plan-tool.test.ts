@@ -48,6 +48,9 @@ describe("createPlanTool: a plan as one tool call of any LangChain/LangGraph age
     expect(content).toMatchObject({ status: "completed", answer: "db-prod-01 has 10 dependants", results: { detail: { data: { total: 1 } } } });
     expect(toolReply!.artifact).toMatchObject({ status: "completed", strategy: "SERIAL", order: [["primary"], ["detail"]] });
     expect(inventory.calls).toHaveLength(2);
+    // The agent's model saw the plan schema as the tool's parameters.
+    const parameters = stub.requests[0]!.tools![0]!.function.parameters as { properties: Record<string, unknown> };
+    expect(Object.keys(parameters.properties)).toEqual(expect.arrayContaining(["steps", "decisions", "primary"]));
     expect(requestText(stub.requests[1]!)).toContain("db-prod-01 has 10 dependants");
     expect(state.messages.at(-1)!.content).toBe("db-prod-01 has 10 dependants.");
   });
