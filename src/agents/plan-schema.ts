@@ -10,11 +10,14 @@ const REFERENCES =
  * function-calling APIs want an object at the top. `tool` is limited to `toolNames` when given, so
  * a model's structured output is checked against the catalogue before plangraph even sees it.
  * Everything the schema cannot say (ids, references, cycles) is checked by `preparePlan`.
+ * `catalogue` (see `catalogueText`) describes each tool's input where the model reads `tool`.
  */
-export function planToolSchema(toolNames?: readonly string[]) {
+export function planToolSchema(toolNames?: readonly string[], catalogue?: string) {
   const tool = toolNames && toolNames.length ? z.enum(toolNames as [string, ...string[]]) : z.string().min(1);
+  // The catalogue goes here rather than in the tool's description, which OpenAI caps at 1024 characters.
+  const toolHelp = catalogue ? `Name of a registered tool; its input is params merged with output_mapping. Tools:\n${catalogue}` : "Name of a registered tool";
   const step = StepSchema.extend({
-    tool: tool.describe("Name of a registered tool"),
+    tool: tool.describe(toolHelp),
     output_mapping: StepSchema.shape.output_mapping.describe(`Input fields computed from earlier steps. ${REFERENCES}`),
   });
   const section = SectionSchema.extend({ tool: tool.describe("Name of a registered tool") }).nullish();

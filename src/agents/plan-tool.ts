@@ -14,6 +14,18 @@ import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
 
+/** OpenAI rejects function descriptions longer than this; the catalogue goes into the schema instead. */
+const MAX_DESCRIPTION = 1024;
+
+function defaultDescription(registry: ToolRegistry): string {
+  const intro =
+    "Run a plan of tool calls in one go: steps run as soon as the steps they depend on finish, later steps take values " +
+    "from earlier results with references like '{search.data.rows[0].ci_id}', and decisions pick branches. " +
+    "Returns the run's status, results and errors as JSON. Each tool's input is described in the 'tool' field.";
+  const names = ` Tools: ${registry.names().join(", ")}.`;
+  return intro.length + names.length <= MAX_DESCRIPTION ? intro + names : intro;
+}
+
 /** LangGraph's config key for the checkpointer of the run a tool is called in. */
 const CHECKPOINTER_KEY = "__pregel_checkpointer";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
@@ -25,7 +37,7 @@ export interface PlanToolOptions {
   tools?: StructuredToolInterface[];
   /** Tool name the agent's model sees (default `run_plan`). */
   name?: string;
-  /** Replaces the default description (which lists the catalogue). */
+  /** Replaces the default description (which names the tools; OpenAI allows at most 1024 characters). */
   description?: string;
   /** Chat model for `question` decisions; `null` for none (default: the environment's). */
   chatModel?: BaseChatModel | null;
@@ -52,14 +64,7 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
   const registry = options.registry ?? createToolRegistry(options.tools ?? []);
   const limits = resolveLimits(options.limits);
   const maxChars = options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
-  const description =
-    options.description ??
-    [
-      "Run a plan of tool calls in one go: steps run as soon as the steps they depend on finish, later steps take values",
-      "from earlier results with references like '{search.data.rows[0].ci_id}', and decisions pick branches.",
-      "Returns the run's status, results and errors as JSON. Tools a plan may use:",
-      catalogueText(registry, 8_000),
-    ].join("\n");
+  const description = options.description ?? defaultDescription(registry);
   const runOptions = {
     registry,
     limits,
@@ -94,7 +99,7 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
   return new DynamicStructuredTool({
     name: options.name ?? "run_plan",
     description,
-    schema: planToolSchema(registry.names()),
+    schema: planToolSchema(registry.names(), catalogueText(registry, 16_000)),
     responseFormat: "content_and_artifact",
     func: async (input: Record<string, unknown>, _runManager, config): Promise<[string, RunResult | { status: "invalid"; problems: string[] }]> => {
       const plan = planFromToolInput(input);

@@ -32,6 +32,10 @@ describe("createPlanTool: a plan as one tool call of any LangChain/LangGraph age
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(["goal", "steps", "decisions", "answer", "primary", "tool_dependencies"]));
     expect(schema.properties.steps!.items!.properties!.tool!.enum).toEqual(expect.arrayContaining(["ci_lookup", "ci_restart", "echo"]));
     expect(planTool.description).toContain("ci_lookup");
+    // OpenAI caps a function description at 1024 characters: each tool's input is described in the schema.
+    expect(planTool.description.length).toBeLessThanOrEqual(1024);
+    const toolField = (toJsonSchema(planTool.schema as never) as { properties: { steps: { items: { properties: { tool: { description: string } } } } } }).properties.steps.items.properties.tool;
+    expect(toolField.description).toMatch(/- ci_lookup: Find configuration items[\s\S]*"query"/);
     // The generic schema (any tool name) is exported for documentation and other agents.
     expect(Object.keys((toJsonSchema(PlanToolInputSchema as never) as { properties: object }).properties)).toContain("steps");
   });
