@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
@@ -21,8 +22,8 @@ import type { Command } from "./args.js";
 export interface DurableBackend {
   checkpointer: BaseCheckpointSaver;
   store: CompletionStore;
-  savePlan(thread: string, plan: string, tools: string | undefined): Promise<void>;
-  loadPlan(thread: string): Promise<{ plan: string; tools: string | undefined } | undefined>;
+  savePlan(thread: string, plan: string, tools: string | undefined, runId: string): Promise<void>;
+  loadPlan(thread: string): Promise<{ plan: string; tools: string | undefined; runId: string | undefined } | undefined>;
   /** Where the runs are, for messages: the SQLite file, or `postgresql schema <name>`. */
   where: string;
   close(): Promise<void>;
@@ -41,7 +42,7 @@ export async function openDurable(db: string, env: NodeJS.ProcessEnv = process.e
     return {
       checkpointer: SqliteSaver.fromConnString(db),
       store,
-      savePlan: async (thread, plan, tools) => store.savePlan(thread, plan, tools),
+      savePlan: async (thread, plan, tools, runId) => store.savePlan(thread, plan, tools, runId),
       loadPlan: async (thread) => store.loadPlan(thread),
       where: `'${db}'`,
       close: async () => store.close(),
@@ -56,7 +57,7 @@ export async function openDurable(db: string, env: NodeJS.ProcessEnv = process.e
     return {
       checkpointer,
       store,
-      savePlan: (thread, plan, tools) => store.savePlan(thread, plan, tools),
+      savePlan: (thread, plan, tools, runId) => store.savePlan(thread, plan, tools, runId),
       loadPlan: (thread) => store.loadPlan(thread),
       where: `PostgreSQL schema '${schema}' (DATABASE_URL)`,
       close: async () => {
@@ -80,8 +81,10 @@ export async function openDurable(db: string, env: NodeJS.ProcessEnv = process.e
 export async function runDurable(planText: string, thread: string, db: string, options: RunPlanOptions, toolsModule?: string): Promise<RunResult> {
   const backend = await openDurable(db);
   try {
-    await backend.savePlan(thread, planText, toolsModule);
-    return await runPlan(planText, { ...options, checkpointer: backend.checkpointer, store: backend.store, threadId: thread });
+    // The run id is on record before the first tool starts (see resumeDurable).
+    const runId = randomUUID();
+    await backend.savePlan(thread, planText, toolsModule, runId);
+    return await runPlan(planText, { ...options, checkpointer: backend.checkpointer, store: backend.store, threadId: thread, runId });
   } finally {
     await backend.close();
   }
@@ -103,7 +106,15 @@ export async function resumeDurable(
     const graph = compilePlan(saved.plan, { registry, checkpointer, chatModel: null });
     const snapshot = await graph.getState(config);
     const runId = snapshot.values?.[RUN_ID_CHANNEL] as string | undefined;
-    if (!runId) throw new PlangraphError("USAGE", `thread '${command.thread}' has no checkpointed run to resume`);
+    if (!runId) {
+      // Killed before LangGraph's first checkpoint: start the run again under its recorded id, so
+      // every tool call that had completed is taken from the completion store, not made again.
+      if (!saved.runId) throw new PlangraphError("USAGE", `thread '${command.thread}' has no checkpointed run to resume`);
+      const answered = [...command.approve, ...command.reject, ...Object.keys(command.params)];
+      if (answered.length) throw new PlangraphError("USAGE", `step '${answered[0]}' is not waiting for approval (the run had not started its graph)`, { step: answered[0]! });
+      const result = await runPlan(saved.plan, { ...options, registry, checkpointer, store, threadId: command.thread, runId: saved.runId });
+      return { result, prepared: graph.prepared };
+    }
 
     // Which steps wait, and which of them have a live LangGraph interrupt to answer.
     const live = new Map<string, string>();

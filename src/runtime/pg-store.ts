@@ -67,6 +67,7 @@ export class PgCompletionStore implements CompletionStore {
           PRIMARY KEY (run_id, kind, id))`);
         await client.query(`CREATE TABLE IF NOT EXISTS ${this.tables.threads} (
           thread_id TEXT PRIMARY KEY, plan TEXT NOT NULL, tools TEXT, updated_at BIGINT NOT NULL)`);
+        await client.query(`ALTER TABLE ${this.tables.threads} ADD COLUMN IF NOT EXISTS run_id TEXT`);
         await run?.();
       } finally {
         await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`plangraph-setup:${this.schema}`]);
@@ -104,22 +105,28 @@ export class PgCompletionStore implements CompletionStore {
     return this.enqueue(() => this.pool.query(`DELETE FROM ${this.tables.completions} WHERE run_id = $1`, [runId]));
   }
 
-  /** Remembers which plan (and tool module) a thread runs, so `resume` needs only the thread. */
-  savePlan(threadId: string, plan: string, tools: string | undefined): Promise<void> {
+  /**
+   * Remembers which plan (and tool module) a thread runs, and the id of its current run, before any
+   * tool starts: `resume` needs only the thread, even for a run killed before its first checkpoint.
+   */
+  savePlan(threadId: string, plan: string, tools: string | undefined, runId?: string): Promise<void> {
     return this.enqueue(() =>
       this.pool.query(
-        `INSERT INTO ${this.tables.threads} (thread_id, plan, tools, updated_at) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (thread_id) DO UPDATE SET plan = excluded.plan, tools = excluded.tools, updated_at = excluded.updated_at`,
-        [threadId, plan, tools ?? null, Date.now()],
+        `INSERT INTO ${this.tables.threads} (thread_id, plan, tools, updated_at, run_id) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (thread_id) DO UPDATE SET plan = excluded.plan, tools = excluded.tools, updated_at = excluded.updated_at, run_id = excluded.run_id`,
+        [threadId, plan, tools ?? null, Date.now(), runId ?? null],
       ),
     );
   }
 
-  async loadPlan(threadId: string): Promise<{ plan: string; tools: string | undefined } | undefined> {
+  async loadPlan(threadId: string): Promise<{ plan: string; tools: string | undefined; runId: string | undefined } | undefined> {
     await this.flush();
-    const { rows } = await this.pool.query<{ plan: string; tools: string | null }>(`SELECT plan, tools FROM ${this.tables.threads} WHERE thread_id = $1`, [threadId]);
+    const { rows } = await this.pool.query<{ plan: string; tools: string | null; run_id: string | null }>(
+      `SELECT plan, tools, run_id FROM ${this.tables.threads} WHERE thread_id = $1`,
+      [threadId],
+    );
     const row = rows[0];
-    return row ? { plan: row.plan, tools: row.tools ?? undefined } : undefined;
+    return row ? { plan: row.plan, tools: row.tools ?? undefined, runId: row.run_id ?? undefined } : undefined;
   }
 
   /** Waits for every write made so far; rejects with the first write that failed. */
