@@ -2,15 +2,17 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { buildPlanGraph } from "../src/compile/graph.js";
 import { compilePlan, createToolRegistry, preparePlan, runPlan } from "../src/index.js";
-import { median } from "./measure.js";
+import { cpuSince, median } from "./measure.js";
 import { randomDag, zeroLatency } from "./shapes.js";
 
 /** Compile time and memory of large plans. */
 export interface CompileRow {
   plan: string;
   steps: number;
-  /** `compilePlan`: prepare (every check) + build and compile the StateGraph, median ms. */
+  /** `compilePlan`: prepare (every check) + build and compile the StateGraph, median wall ms. */
   compile_ms: number;
+  /** The same, median CPU ms (robust to other load on the machine). */
+  compile_cpu_ms: number;
   /** Of which `preparePlan` alone, median ms. */
   prepare_ms: number;
   /** Heap retained by one compiled plan graph, MB. */
@@ -45,11 +47,14 @@ export async function measureCompile(repeats = 7): Promise<CompileRow[]> {
   for (const [name, plan] of cases) {
     for (let i = 0; i < 3; i++) compilePlan(plan); // warm-up
     const compileTimes: number[] = [];
+    const compileCpu: number[] = [];
     const prepareTimes: number[] = [];
     for (let i = 0; i < repeats; i++) {
+      const c0 = process.cpuUsage();
       let t0 = performance.now();
       compilePlan(plan);
       compileTimes.push(performance.now() - t0);
+      compileCpu.push(cpuSince(c0));
       t0 = performance.now();
       preparePlan(plan, { registry });
       prepareTimes.push(performance.now() - t0);
@@ -78,6 +83,7 @@ export async function measureCompile(repeats = 7): Promise<CompileRow[]> {
       plan: name,
       steps: 1000,
       compile_ms: median(compileTimes),
+      compile_cpu_ms: median(compileCpu),
       prepare_ms: median(prepareTimes),
       graph_heap_mb,
       run_heap_mb,

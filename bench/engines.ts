@@ -1,7 +1,7 @@
 import { GraphAI, agentInfoWrapper, type GraphData } from "graphai";
 import { runPlan, sleepTool, type RunResult } from "../src/index.js";
 import type { BenchPlan } from "./shapes.js";
-import { measureRun, type RunMeasure, type StepTiming } from "./measure.js";
+import { cpuSince, measureRun, type RunMeasure, type StepTiming } from "./measure.js";
 
 /** Something that can run a benchmark plan and say how long it took. */
 export interface Engine {
@@ -27,11 +27,11 @@ function timedStep(timings: Map<string, StepTiming>) {
   };
 }
 
-function fromResult(result: RunResult, wall: number): RunMeasure {
+function fromResult(result: RunResult, wall: number, cpu: number): RunMeasure {
   if (result.status !== "completed") throw new Error(`plangraph run ${result.status}: ${JSON.stringify(result.errors)}`);
   let maxStep = 0;
   for (const t of Object.values(result.timings)) maxStep = Math.max(maxStep, t.end_ms - t.start_ms);
-  return { makespan_ms: result.makespan_ms, critical_path_ms: result.critical_path_ms, wall_ms: wall, max_step_ms: maxStep };
+  return { makespan_ms: result.makespan_ms, critical_path_ms: result.critical_path_ms, wall_ms: wall, max_step_ms: maxStep, cpu_ms: cpu };
 }
 
 function plangraph(name: string, description: string, options: Parameters<typeof runPlan>[1]): Engine {
@@ -39,9 +39,10 @@ function plangraph(name: string, description: string, options: Parameters<typeof
     name,
     description,
     async run(bench) {
+      const c0 = process.cpuUsage();
       const t0 = now();
       const result = await runPlan(bench.plan, options);
-      return fromResult(result, now() - t0);
+      return fromResult(result, now() - t0, cpuSince(c0));
     },
   };
 }
@@ -61,9 +62,10 @@ export const levelByLevel: Engine = {
     const timings = new Map<string, StepTiming>();
     const step = timedStep(timings);
     const ms = new Map(bench.steps.map((s) => [s.id, s.ms]));
+    const c0 = process.cpuUsage();
     const t0 = now();
     for (const level of bench.levels) await Promise.all(level.map((id) => step(id, ms.get(id)!)));
-    return measureRun(bench.steps, timings, t0, now() - t0);
+    return measureRun(bench.steps, timings, t0, now() - t0, cpuSince(c0));
   },
 };
 
@@ -74,11 +76,12 @@ export const rawPromises: Engine = {
   async run(bench) {
     const timings = new Map<string, StepTiming>();
     const step = timedStep(timings);
+    const c0 = process.cpuUsage();
     const t0 = now();
     const done = new Map<string, Promise<void>>();
     for (const s of bench.steps) done.set(s.id, Promise.all(s.deps.map((d) => done.get(d)!)).then(() => step(s.id, s.ms)));
     await Promise.all(done.values());
-    return measureRun(bench.steps, timings, t0, now() - t0);
+    return measureRun(bench.steps, timings, t0, now() - t0, cpuSince(c0));
   },
 };
 
@@ -94,9 +97,10 @@ export const graphai: Engine = {
       return { id: params.id };
     });
     const graph = graphaiData(bench);
+    const c0 = process.cpuUsage();
     const t0 = now();
     await new GraphAI(graph, { benchSleepAgent: agent }).run(true);
-    return measureRun(bench.steps, timings, t0, now() - t0);
+    return measureRun(bench.steps, timings, t0, now() - t0, cpuSince(c0));
   },
 };
 

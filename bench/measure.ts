@@ -14,6 +14,14 @@ export interface RunMeasure {
   wall_ms: number;
   /** The longest single step, to see timers delayed by a busy event loop. */
   max_step_ms: number;
+  /** CPU time the process used during the call (all threads): robust to other load on the machine. */
+  cpu_ms: number;
+}
+
+/** CPU time (user + system, ms) used by this process since `since` (a `process.cpuUsage()` reading). */
+export function cpuSince(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1000;
 }
 
 /**
@@ -41,6 +49,7 @@ export function measureRun(
   timings: ReadonlyMap<string, StepTiming>,
   origin: number,
   wall: number,
+  cpu: number,
 ): RunMeasure {
   checkOrder(steps, timings);
   let last = origin;
@@ -49,7 +58,7 @@ export function measureRun(
     last = Math.max(last, t.end);
     maxStep = Math.max(maxStep, t.end - t.start);
   }
-  return { makespan_ms: last - origin, critical_path_ms: criticalPathMs(steps, timings), wall_ms: wall, max_step_ms: maxStep };
+  return { makespan_ms: last - origin, critical_path_ms: criticalPathMs(steps, timings), wall_ms: wall, max_step_ms: maxStep, cpu_ms: cpu };
 }
 
 /** An engine that starts a step before its dependencies ended, or skips one, is not measuring the plan. */

@@ -14,7 +14,9 @@ export interface OverheadRow {
   run_ms: number;
   /** run_ms / steps, in µs. */
   per_step_us: number;
-  /** per_step_us minus one bare `echo.invoke` (the tool's own cost), in µs. */
+  /** Median CPU time of one run / steps, in µs: what the step costs, whatever else the machine runs. */
+  cpu_per_step_us: number;
+  /** cpu_per_step_us minus the CPU of one bare `echo.invoke` (the tool's own cost), in µs. */
   framework_us: number;
 }
 
@@ -55,27 +57,46 @@ function graphaiRunner(steps: Steps): Runner {
   return async () => new GraphAI(data, { echoAgent: agent }).run(true);
 }
 
-async function timeRuns(run: Runner, repeats: number): Promise<number> {
-  for (let i = 0; i < 2; i++) await run(); // warm-up: JIT, module caches, zod schemas
-  const times: number[] = [];
-  for (let i = 0; i < repeats; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  return median(times);
+/** Wall and CPU time of one run. */
+async function timeRun(run: Runner): Promise<{ wall: number; cpu: number }> {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  await run();
+  const wall = performance.now() - t0;
+  const used = process.cpuUsage(c0);
+  return { wall, cpu: (used.user + used.system) / 1000 };
 }
 
-/** The bare cost of one `echo.invoke` (LangChain tool: schema parse, callbacks, run tree), µs. */
-export async function toolCallMicros(calls = 2000): Promise<number> {
-  for (let i = 0; i < 200; i++) await callEcho("warm");
-  const samples: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < calls / 5; i++) await callEcho("x");
-    samples.push(((performance.now() - t0) * 1000) / (calls / 5));
+/**
+ * Runs every runner `repeats` times, round-robin (so a burst of load elsewhere on the machine
+ * hits all engines alike), after two warm-up rounds. Returns median wall and CPU ms per runner.
+ */
+async function timeRoundRobin(runners: Array<[string, Runner]>, repeats: number): Promise<Map<string, { wall: number; cpu: number }>> {
+  for (let i = 0; i < 2; i++) for (const [, run] of runners) await run(); // warm-up: JIT, module caches, zod schemas
+  const samples = new Map(runners.map(([name]) => [name, { wall: [] as number[], cpu: [] as number[] }]));
+  for (let i = 0; i < repeats; i++) {
+    for (const [name, run] of runners) {
+      const t = await timeRun(run);
+      samples.get(name)!.wall.push(t.wall);
+      samples.get(name)!.cpu.push(t.cpu);
+    }
   }
-  return median(samples);
+  return new Map([...samples].map(([name, s]) => [name, { wall: median(s.wall), cpu: median(s.cpu) }]));
+}
+
+/** The bare cost of one `echo.invoke` (LangChain tool: schema parse, callbacks, run tree): wall and CPU µs. */
+export async function toolCallMicros(calls = 2000): Promise<{ wall: number; cpu: number }> {
+  for (let i = 0; i < 200; i++) await callEcho("warm");
+  const walls: number[] = [];
+  const cpus: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t = await timeRun(async () => {
+      for (let i = 0; i < calls / 5; i++) await callEcho("x");
+    });
+    walls.push((t.wall * 1000) / (calls / 5));
+    cpus.push((t.cpu * 1000) / (calls / 5));
+  }
+  return { wall: median(walls), cpu: median(cpus) };
 }
 
 /**
@@ -83,8 +104,8 @@ export async function toolCallMicros(calls = 2000): Promise<number> {
  * twice: `runPlan` end to end (prepare + compile + run + result), and invoking an already compiled
  * plan graph — the like-for-like comparison with a compiled hand-written LangGraph graph.
  */
-export async function measureOverhead(size = 200, repeats = 7): Promise<{ rows: OverheadRow[]; tool_call_us: number }> {
-  const tool_call_us = await toolCallMicros();
+export async function measureOverhead(size = 200, repeats = 9): Promise<{ rows: OverheadRow[]; tool_call_us: number; tool_call_cpu_us: number }> {
+  const tool = await toolCallMicros();
   const rows: OverheadRow[] = [];
   for (const shape of ["chain", "fan-out"] as const) {
     const { plan, steps } = zeroLatency(shape, size);
@@ -100,13 +121,14 @@ export async function measureOverhead(size = 200, repeats = 7): Promise<{ rows: 
       ["graphai", graphaiRunner(steps)],
       ["raw-promises", rawPromises(steps)],
     ];
-    for (const [engine, run] of runners) {
-      const run_ms = await timeRuns(run, repeats);
-      const per_step_us = (run_ms * 1000) / size;
-      rows.push({ shape, steps: size, engine, run_ms, per_step_us, framework_us: per_step_us - tool_call_us });
+    const times = await timeRoundRobin(runners, repeats);
+    for (const [engine] of runners) {
+      const t = times.get(engine)!;
+      const cpu_per_step_us = (t.cpu * 1000) / size;
+      rows.push({ shape, steps: size, engine, run_ms: t.wall, per_step_us: (t.wall * 1000) / size, cpu_per_step_us, framework_us: cpu_per_step_us - tool.cpu });
     }
   }
-  return { rows, tool_call_us };
+  return { rows, tool_call_us: tool.wall, tool_call_cpu_us: tool.cpu };
 }
 
 function expectCompleted(result: { status: string; errors: Record<string, string> }): void {

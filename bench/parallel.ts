@@ -12,6 +12,8 @@ export interface ParallelRow {
   makespan_ms: number;
   /** Median of the longest single 200 ms sleep: how late timers fired on a busy event loop. */
   max_sleep_ms: number;
+  /** Median CPU time of the run: a floor for the wall time on a one-thread event loop, whatever the load. */
+  cpu_ms: number;
 }
 
 export const PARALLEL_SIZES = [10, 30, 100, 500];
@@ -27,13 +29,15 @@ export async function measureParallel(sizes = PARALLEL_SIZES, repeats = 3, ms = 
       const walls: number[] = [];
       const makespans: number[] = [];
       const sleeps: number[] = [];
+      const cpu: number[] = [];
       for (let i = 0; i < repeats; i++) {
         const m = await engine.run(plan);
         walls.push(m.wall_ms);
         makespans.push(m.makespan_ms);
         sleeps.push(m.max_step_ms);
+        cpu.push(m.cpu_ms);
       }
-      rows.push({ n, engine: engine.name, wall_ms: median(walls), makespan_ms: median(makespans), max_sleep_ms: median(sleeps) });
+      rows.push({ n, engine: engine.name, wall_ms: median(walls), makespan_ms: median(makespans), max_sleep_ms: median(sleeps), cpu_ms: median(cpu) });
     }
   }
   return rows;

@@ -43,6 +43,8 @@ export interface EngineSummary {
   nominal_ratio_p95: number;
   /** Median ratio per shape. */
   by_shape: Record<string, number>;
+  /** Median nominal ratio per shape. */
+  by_shape_nominal: Record<string, number>;
 }
 
 function nominalCriticalPath(plan: BenchPlan): number {
@@ -98,6 +100,7 @@ export function summarise(runs: SuiteRun[], engines: Engine[] = SUITE_ENGINES): 
       nominal_ratio_median: median(nominal),
       nominal_ratio_p95: p95(nominal),
       by_shape: Object.fromEntries(shapes.map((shape) => [shape, median(mine.filter((r) => r.shape === shape).map((r) => r.ratio))])),
+      by_shape_nominal: Object.fromEntries(shapes.map((shape) => [shape, median(mine.filter((r) => r.shape === shape).map((r) => r.nominal_ratio))])),
     };
   });
 }
