@@ -1,3 +1,4 @@
+import { Annotation, END, START, StateGraph } from "@langchain/langgraph";
 import { GraphAI, agentInfoWrapper, type GraphData } from "graphai";
 import { runPlan, sleepTool, type RunResult } from "../src/index.js";
 import type { BenchPlan } from "./shapes.js";
@@ -117,6 +118,37 @@ export function graphaiData(bench: { steps: ReadonlyArray<{ id: string; deps: re
   }
   return { version: 0.5, concurrency: Math.max(1, bench.steps.length), nodes };
 }
+
+/**
+ * A LangGraph StateGraph written by hand: a node per step that calls the tool itself, a channel per
+ * step, one edge per dependency (waiting edges for joins). Plain supersteps, no plangraph.
+ */
+export const handWrittenLangGraph: Engine = {
+  name: "hand-written LangGraph",
+  description: "a StateGraph written by hand, the tool called in each node (plain supersteps)",
+  async run(bench) {
+    const timings = new Map<string, StepTiming>();
+    const step = timedStep(timings);
+    const spec: Record<string, ReturnType<typeof Annotation<unknown>>> = {};
+    for (const s of bench.steps) spec[s.id] = Annotation<unknown>();
+    const State = Annotation.Root(spec);
+    const builder = new StateGraph(State) as unknown as StateGraph<typeof State.spec, Record<string, unknown>, Record<string, unknown>, string>;
+    const node = (id: string) => `n_${id}`;
+    const dependents = new Set(bench.steps.flatMap((s) => s.deps));
+    for (const s of bench.steps) builder.addNode(node(s.id), async () => ({ [s.id]: await step(s.id, s.ms) }));
+    for (const s of bench.steps) {
+      if (s.deps.length === 0) builder.addEdge(START, node(s.id));
+      else if (s.deps.length === 1) builder.addEdge(node(s.deps[0]!), node(s.id));
+      else builder.addEdge(s.deps.map(node), node(s.id));
+      if (!dependents.has(s.id)) builder.addEdge(node(s.id), END);
+    }
+    const graph = builder.compile();
+    const c0 = process.cpuUsage();
+    const t0 = now();
+    await graph.invoke({}, { recursionLimit: bench.steps.length * 2 + 20 });
+    return measureRun(bench.steps, timings, t0, now() - t0, cpuSince(c0));
+  },
+};
 
 /** Every engine of the scheduling suite, in report order. */
 export const SUITE_ENGINES: Engine[] = [plangraphEager, plangraphLazy, levelByLevel, plangraphSequential, graphai, rawPromises];

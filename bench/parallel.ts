@@ -1,4 +1,4 @@
-import { graphai, levelByLevel, plangraphEager, plangraphLazy, plangraphSequential, rawPromises, type Engine } from "./engines.js";
+import { graphai, handWrittenLangGraph, levelByLevel, plangraphEager, plangraphLazy, plangraphSequential, rawPromises, type Engine } from "./engines.js";
 import { median } from "./measure.js";
 import { independent } from "./shapes.js";
 
@@ -23,7 +23,7 @@ export async function measureParallel(sizes = PARALLEL_SIZES, repeats = 3, ms = 
   for (const n of sizes) {
     const plan = independent(n, ms);
     // Sequential takes n × 200 ms: only the smallest size says anything new.
-    const engines: Engine[] = [plangraphEager, plangraphLazy, levelByLevel, graphai, rawPromises, ...(n <= 10 ? [plangraphSequential] : [])];
+    const engines: Engine[] = [plangraphEager, plangraphLazy, handWrittenLangGraph, levelByLevel, graphai, rawPromises, ...(n <= 10 ? [plangraphSequential] : [])];
     for (const engine of engines) {
       await engine.run(independent(Math.min(n, 10), 1)); // warm-up
       const walls: number[] = [];

@@ -135,7 +135,11 @@ export function renderMarkdown(r: BenchResults): string {
   out.push("");
   out.push(`## N independent 200 ms tools`);
   out.push("");
-  out.push("Wall = call to return (plangraph: prepare + compile + run + result). Slowest sleep = the longest single 200 ms tool call: above 200 the event loop was busy when its timer was due.");
+  out.push(
+    "Wall = call to return (plangraph: prepare + compile + run + result; hand-written LangGraph: invoke of the compiled graph). " +
+      "Slowest sleep = the longest single 200 ms tool call: above 200 the event loop was busy when its timer was due. " +
+      "CPU = the process's CPU time for the run: on one event loop thread the wall time cannot go below the part of it spent on that thread.",
+  );
   out.push("");
   out.push(
     table(
