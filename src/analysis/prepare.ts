@@ -96,6 +96,8 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
 
   const steps = new Map<string, PreparedStep>();
   const loopRefs = new Map<string, string>();
+  // What a reference may name: any step, or the loop pseudo step (checked once loops are known).
+  const referable = withLoopRef(stepIds);
   plan.steps.forEach((spec, index) => {
     const path = stepPath(spec, index);
     const tool = options.registry.get(spec.tool);
@@ -112,7 +114,7 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
       issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${spec.id}' uses tool '${spec.tool}', which this run does not allow`, { path: `${path}.tool`, step: spec.id }));
       return;
     }
-    const input = collect(issues, () => compileInput(spec, path, withLoopRef(stepIds), decisionIds));
+    const input = collect(issues, () => compileInput(spec, path, referable, decisionIds));
     if (!input) return;
     const fieldPath = (key: string) => `${path}.${Object.prototype.hasOwnProperty.call(spec.output_mapping, key) ? "output_mapping" : "params"}.${key}`;
     issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
@@ -167,7 +169,7 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
       if (!options.compileCondition) {
         issues.push(new PlangraphError("BAD_DECISION", `decision '${spec.id}' has a condition but no condition compiler was supplied`, { path, step: spec.id }));
       } else {
-        const compiled = collect(issues, () => options.compileCondition!(spec.condition!, { steps: withLoopRef(stepIds), path: `${path}.condition`, owner: spec.id }));
+        const compiled = collect(issues, () => options.compileCondition!(spec.condition!, { steps: referable, path: `${path}.condition`, owner: spec.id }));
         if (compiled) {
           condition = compiled.compiled;
           checkLoopReferences(compiled.references, spec.id, `${path}.condition`, loopRefs, issues);
