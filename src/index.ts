@@ -36,3 +36,4 @@ export { createPlanTool, planSubgraph, createOpsAgent, PlanToolInputSchema, type
 export { loadMcpTools, type McpTools, type McpConfigInput } from "./mcp/index.js";
 export { MemoryStepCache, type StepCache } from "./runtime/step-cache.js";
 export type { Clock } from "./runtime/clock.js";
+export type { TelemetryOptions } from "./telemetry/index.js";
