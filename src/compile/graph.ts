@@ -12,6 +12,7 @@ import { RESULT_CHANNEL, RUN_CONTEXT_KEY, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, de
 import { assembleResult, type RunResult } from "../runtime/result.js";
 import { RunContext, contextOf } from "./run-context.js";
 import { planWiring } from "./wiring.js";
+import { escapeForState } from "./state-escape.js";
 import { parseApprovalAnswer } from "./approval.js";
 import type { StepCache } from "../runtime/step-cache.js";
 
@@ -74,7 +75,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       const context = contextOf(config);
       context.allowTaskListeners(config.signal);
       context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
-      const run = await context.obtain(state);
+      const run = await context.obtain(state, config);
       if (step.spec.requires_approval && !run.isResolved(step.id)) {
         const request = await run.approvalRequest(step.id);
         if (!("skipped" in request)) {
@@ -91,7 +92,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       run.demand(step.id);
       const iteration = passIteration(prepared, step.id, state);
       await run.whenSettled(step.id, iteration);
-      return { [stepChannel(step.id)]: run.stepRecord(step.id, iteration), ...resultUpdate(prepared, options, run, state) };
+      return { [stepChannel(step.id)]: escapeForState(run.stepRecord(step.id, iteration)), ...resultUpdate(prepared, options, run, state) };
     });
   }
   for (const decision of prepared.decisions.values()) {
@@ -99,7 +100,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       const context = contextOf(config);
       context.allowTaskListeners(config.signal);
       context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
-      const run = await context.obtain(state);
+      const run = await context.obtain(state, config);
       const iteration = passIteration(prepared, decision.id, state);
       await run.whenSettled(decision.id, iteration);
       return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id, iteration), ...resultUpdate(prepared, options, run, state) };
@@ -220,7 +221,7 @@ function resultUpdate(prepared: PreparedPlan, options: GraphRuntimeOptions, run:
   if (result.skipped.length + Object.keys(result.results).length + Object.keys(result.errors).length < prepared.steps.size && result.status === "completed") {
     result.status = run.pendingApprovals().length ? "interrupted" : result.status;
   }
-  return { [RESULT_CHANNEL]: result };
+  return { [RESULT_CHANNEL]: escapeForState(result) };
 }
 
 /**

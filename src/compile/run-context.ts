@@ -8,6 +8,7 @@ import type { DecisionOutcome, StepRecord } from "../runtime/records.js";
 import { PlanScheduler, type ApprovalAnswer, type RunEvent } from "../runtime/scheduler.js";
 import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
 import type { GraphRuntimeOptions } from "./graph.js";
+import { unescapeFromState } from "./state-escape.js";
 
 /** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
 export class RunContext {
@@ -47,12 +48,13 @@ export class RunContext {
   private starting: Promise<PlanScheduler> | undefined;
 
   /** The run's scheduler, created on first use from what state (and the completion store) already hold. */
-  async obtain(state: Record<string, unknown>): Promise<PlanScheduler> {
+  async obtain(state: Record<string, unknown>, config?: LangGraphRunnableConfig): Promise<PlanScheduler> {
     if (this.scheduler) return this.scheduler;
     if (this.starting) return this.starting;
     const runId = typeof state[RUN_ID_CHANNEL] === "string" ? (state[RUN_ID_CHANNEL] as string) : "anonymous";
     const seed = { steps: {} as Record<string, StepRecord>, decisions: {} as Record<string, DecisionOutcome> };
     const stored = this.options.store ? await this.options.store.load(runId) : undefined;
+    const pending = await this.pendingWrites(config);
     // Two nodes of the first superstep may both get here; the first to finish loading wins.
     if (this.scheduler) return this.scheduler;
     this.answers = { ...stored?.answers };
@@ -66,8 +68,33 @@ export class RunContext {
       const outcome = state[decisionChannel(id)] as DecisionOutcome | null | undefined;
       if (outcome) seed.decisions[id] = outcome;
     }
+    // Nodes that finished in the superstep a crash interrupted are not re-run by LangGraph: their
+    // writes are pending in the checkpoint, and their tools must not be called again either.
+    for (const [channel, value] of pending) {
+      if (!value) continue;
+      for (const id of this.prepared.steps.keys()) if (channel === stepChannel(id)) seed.steps[id] ??= value as StepRecord;
+      for (const id of this.prepared.decisions.keys()) if (channel === decisionChannel(id)) seed.decisions[id] ??= value as DecisionOutcome;
+    }
+    for (const id of Object.keys(seed.steps)) seed.steps[id] = unescapeFromState(seed.steps[id]) as StepRecord;
     this.scheduler = this.createScheduler(runId, seed);
     return this.scheduler;
+  }
+
+  /** The checkpoint's pending writes for this thread (a resumed run), as [channel, value] pairs. */
+  private async pendingWrites(config: LangGraphRunnableConfig | undefined): Promise<Array<[string, unknown]>> {
+    const saver = this.options.checkpointer;
+    const threadId = config?.configurable?.thread_id;
+    if (!saver || threadId === undefined) return [];
+    try {
+      // A node's checkpoint_ns names its own task ("node:task-id", nested with "|"); the graph's
+      // checkpoint is one level up.
+      const taskNs = String(config?.configurable?.checkpoint_ns ?? "");
+      const graphNs = taskNs.split("|").slice(0, -1).join("|");
+      const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: graphNs } });
+      return (tuple?.pendingWrites ?? []).map(([, channel, value]) => [String(channel), value] as [string, unknown]);
+    } catch {
+      return [];
+    }
   }
 
   private createScheduler(runId: string, seed: { steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }): PlanScheduler {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { PlangraphError } from "../errors.js";
 
 /**
  * Limits on what a plan may ask for. Plans come from a model: every limit is checked before
@@ -29,5 +30,8 @@ export type PlanLimitsInput = z.input<typeof PlanLimitsSchema>;
 export const DEFAULT_LIMITS: PlanLimits = PlanLimitsSchema.parse({});
 
 export function resolveLimits(overrides?: PlanLimitsInput): PlanLimits {
-  return PlanLimitsSchema.parse(overrides ?? {});
+  const parsed = PlanLimitsSchema.safeParse(overrides ?? {});
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0]!;
+  throw new PlangraphError("USAGE", `limits.${issue.path.map(String).join(".")}: ${issue.message}`, { path: `limits.${issue.path.map(String).join(".")}` });
 }

@@ -146,6 +146,9 @@ function checkIdentity(plan: Plan, limits: PlanLimits): void {
   const checkId = (id: string, path: string) => {
     if (!STEP_ID_PATTERN.test(id)) {
       issues.push(new PlangraphError("BAD_ID", `id '${id}' is not allowed: ids match [A-Za-z_][A-Za-z0-9_-]{0,63}`, { path: `${path}.id`, step: id }));
+    } else if (Object.prototype.hasOwnProperty.call(Object.prototype, id)) {
+      // LangGraph keeps node and channel names in plain objects: such a name collides with them.
+      issues.push(new PlangraphError("BAD_ID", `id '${id}' is reserved (it names a built-in object property)`, { path: `${path}.id`, step: id }));
     } else if (id.startsWith("__")) {
       issues.push(new PlangraphError("BAD_ID", `id '${id}' may not start with '__' (LangGraph reserves such names)`, { path: `${path}.id`, step: id }));
     }

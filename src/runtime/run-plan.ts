@@ -5,6 +5,7 @@ import { Command, isGraphInterrupt } from "@langchain/langgraph";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { buildPlanGraph, type PlanGraph } from "../compile/graph.js";
 import { RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "../compile/channels.js";
+import { unescapeFromState } from "../compile/state-escape.js";
 import { describeError, isPlangraphError, PlangraphError } from "../errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
@@ -131,9 +132,15 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Pro
   } catch (error) {
     if (isPlangraphError(error) && error.code !== "INTERNAL") throw error;
     if (isGraphInterrupt(error)) throw error;
+    const scheduler = graph.lastRun?.current;
+    if (options.signal?.aborted && scheduler) {
+      // Cancelled by the caller: not a broken orchestration. Report what ran and what was cut off.
+      scheduler.abort(options.signal.reason);
+      await scheduler.whenIdle();
+      return resultFromRun(prepared, graph, {});
+    }
     // The orchestrated path itself broke: finish the plan with the flat executor, reusing every
     // step that already completed so no tool runs twice.
-    const scheduler = graph.lastRun?.current;
     const seed = scheduler ? recordsOf(prepared, scheduler) : { steps: {}, decisions: {} };
     scheduler?.abort();
     const warning = `orchestration failed (${describeError(error)}); finished the plan in sequential fallback mode`;
@@ -194,7 +201,8 @@ export function resultFromRun(prepared: PreparedPlan, graph: PlanGraph, state: R
   const steps = new Map<string, StepRecord>();
   const decisions = new Map<string, DecisionOutcome>();
   for (const id of prepared.steps.keys()) {
-    const record = (state?.[stepChannel(id)] as StepRecord | null | undefined) ?? records.steps[id];
+    const stored = state?.[stepChannel(id)] as StepRecord | null | undefined;
+    const record = stored ? (unescapeFromState(stored) as StepRecord) : records.steps[id];
     if (record) steps.set(id, record);
   }
   for (const id of prepared.decisions.keys()) {

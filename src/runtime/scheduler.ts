@@ -81,6 +81,7 @@ export class PlanScheduler {
   private readonly awaitingApproval = new Set<string>();
   private readonly pendingInputs = new Map<string, unknown>();
   private readonly readyAt = new Map<string, number>();
+  private readonly readied = new Set<string>();
   /** Lazy mode: steps whose inputs are ready but whose node has not asked yet, and those asked for. */
   private readonly parked = new Set<string>();
   private readonly demanded = new Set<string>();
@@ -258,6 +259,11 @@ export class PlanScheduler {
   }
 
   private becomeReady(id: string): void {
+    // Once per node (per loop iteration): a step resolved synchronously (a cache hit) readies its
+    // dependents while start() is still walking the plan, which must not ready them again.
+    const key = `${id}#${this.iteration(id)}`;
+    if (this.readied.has(key)) return;
+    this.readied.add(key);
     const step = this.prepared.steps.get(id);
     if (step) return this.readyStep(step);
     const decision = this.prepared.decisions.get(id);

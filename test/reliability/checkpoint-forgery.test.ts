@@ -8,8 +8,8 @@
  * approval gate), resume it from the checkpointer, and compare.
  *
  * What holds: nothing forged executes code (no Function, no module outside @langchain/core, no
- * secret read from the environment) and no global prototype is touched. What does not (it.fails,
- * see the comments): the data changes across the round trip, and two shapes brick the thread.
+ * secret read from the environment), no global prototype is touched, and the data comes back
+ * unchanged: plangraph escapes outputs that the serializer could revive before they enter state.
  *
  * Reproduce: npx vitest run test/reliability/checkpoint-forgery.test.ts
  */
@@ -172,17 +172,7 @@ describe.each(SAVERS)("forged serialised records in a step's output, through $na
     }
   });
 
-  // BUG (src/compile/graph.ts writes raw tool outputs into state; src/cli/durable.ts uses the
-  // savers' default JsonPlusSerializer): a tool output shaped like a serialisation record does not
-  // survive a checkpoint round trip. After a pause (or a crash) and a resume, observed:
-  // - {lc:1,type:"constructor",id:["langchain_core","messages","HumanMessage"],kwargs:{content:"hi"}}
-  //   comes back as a HumanMessage instance (kwargs gain additional_kwargs/response_metadata);
-  // - {lc:2,type:"constructor",id:["Error"],args:["boom"]} comes back as an Error, i.e. `{}` in JSON;
-  // - {kept:1,gone:{lc:2,type:"undefined"}} loses `gone`;
-  // - an own "__proto__" key is lost (assigned as the revived object's prototype).
-  // Results after resume then differ from an uninterrupted run's. Expected: outputs are escaped
-  // (or stored as text) so the serializer never revives tool data.
-  it.fails("tool outputs shaped like serialisation records come back from a checkpoint unchanged", async () => {
+  it("tool outputs shaped like serialisation records come back from a checkpoint unchanged", async () => {
     for (const name of ["langchainMessage", "errorRecord", "undefinedRecord", "protoKey"] as const) {
       const { before, after } = await roundTrip(saver, name);
       expect(after.status, name).toBe("completed");
@@ -191,13 +181,7 @@ describe.each(SAVERS)("forged serialised records in a step's output, through $na
     }
   });
 
-  // BUG (same place): an lc:1 constructor record that load() cannot build — a secret inside it
-  // ("Missing secret \"PLANGRAPH_FORGERY_CANARY\" at $.kwargs.content") or a namespace outside
-  // @langchain/core ("Invalid namespace: $ -> {...child_process...}") — makes every load of the
-  // thread's checkpoint throw. runPlan then reports "orchestration failed (…); finished the plan in
-  // sequential fallback mode", the approved step never runs and the result stays "interrupted":
-  // one tool output bricks the thread for good. Expected: the resume completes.
-  it.fails("a tool output that load() cannot revive does not brick the thread", async () => {
+  it("a tool output that load() cannot revive does not brick the thread", async () => {
     for (const name of ["secretInConstructor", "foreignNamespace"] as const) {
       const { after } = await roundTrip(saver, name);
       expect(after.status, name).toBe("completed");

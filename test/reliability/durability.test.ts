@@ -90,18 +90,7 @@ describe("a completion durable in the checkpoint is never called again", () => {
     expect(calls.filter((c) => c === "a")).toEqual(["a"]);
   });
 
-  // BUG (src/runtime/scheduler.ts resolveStep saves completions fire-and-forget — `void
-  // store.saveStep(…)` — and src/compile/graph.ts RunContext.obtain seeds a resumed scheduler from
-  // checkpoint values + store only, not from the checkpoint's pending writes). With a store that
-  // commits asynchronously — PgCompletionStore, whose INSERTs are queued — a node's write can be
-  // durable as a LangGraph pending write before the store's record of the same completion. A
-  // crash in between: LangGraph does not re-run the node (its write is there), but the resumed
-  // scheduler does not know the step completed and calls its tool again (here: calls
-  // ['a','slow','a','slow','b']). Seen for real once in kill-resume.postgres.test.ts ("seed 110:
-  // 's3' was durable … yet 'resume1' called it again"; that suite now counts such re-runs as
-  // `rerunDespitePendingWrite`). Expected: a node returns only after its completion is in the
-  // store, or a resume seeds the scheduler from pending writes too.
-  it.fails("with a store that commits after the node's write (PgCompletionStore's queued INSERTs): a runs once", async () => {
+  it("with a store that commits after the node's write (PgCompletionStore's queued INSERTs): a runs once", async () => {
     const { calls, resumed, aDurableInCheckpoint, aInStore } = await crashAndResume(new LaggingStore(200));
     expect(aDurableInCheckpoint).toBe(true);
     expect(aInStore).toBe(false);

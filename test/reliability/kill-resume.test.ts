@@ -19,10 +19,7 @@
  * Kill points are seeded: the k-th side-effect line a process writes (any k from its first tool
  * call on, so also before LangGraph's first checkpoint) plus 0–19 ms. Each plan is killed up to
  * five times in a row (the run, then each resume but the last); replay one plan with
- * PLANGRAPH_KILL_SEED=<seed>. Two known bugs are counted, not failed (each pinned by an it.fails
- * elsewhere): a join called twice by one resumed process (scheduler-start.test.ts), and — with
- * PostgreSQL's asynchronous store only — a step durable only as a pending write called again
- * (durability.test.ts). PostgreSQL: kill-resume.postgres.test.ts.
+ * PLANGRAPH_KILL_SEED=<seed>. PostgreSQL: kill-resume.postgres.test.ts.
  *
  * Reproduce: npx vitest run test/reliability/kill-resume.test.ts
  */

@@ -188,10 +188,7 @@ describe("limits: each configurable, each a typed error before anything runs", (
     expect(() => prepare(chain(20), [counter().tool])).not.toThrow();
   });
 
-  // BUG (src/plan/limits.ts, resolveLimits): a malformed limits option — here maxSteps: -1, from an
-  // assistant's configuration — escapes as a raw zod `ZodError` (message: a JSON dump of zod
-  // issues), not a PlangraphError with a code. Expected: a typed USAGE error naming the limit.
-  it.fails("a malformed limits option is a typed error naming the limit", async () => {
+  it("a malformed limits option is a typed error naming the limit", async () => {
     let caught: unknown;
     try {
       await runPlan({ steps: [{ id: "a", tool: "echo" }] }, { limits: { maxSteps: -1 }, chatModel: null, telemetry: false });

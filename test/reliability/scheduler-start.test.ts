@@ -63,12 +63,7 @@ describe("a step is called once per run, whatever resolves first at start-up", (
     expect(rec.calls.sort()).toEqual(["a", "b"]);
   });
 
-  // BUG (src/runtime/scheduler.ts, PlanScheduler.start): the second loop readies every step whose
-  // waitingFor count is 0 and that is not resolved. A step that became ready earlier in the same
-  // loop — through a dependency resolved synchronously inside launch() (a cache hit) — is running,
-  // not resolved, so it is launched again: b's tool runs twice (calls ['b', 'b'], attempts {b: 1}).
-  // With a side-effecting b behind a cached read, the side effect happens twice. Expected: once.
-  it.fails("when a dependency is served from the cache, its dependent is called once", async () => {
+  it("when a dependency is served from the cache, its dependent is called once", async () => {
     const rec = recorder();
     const cache = new MemoryStepCache();
     const plan = {
@@ -84,10 +79,7 @@ describe("a step is called once per run, whatever resolves first at start-up", (
     expect(rec.calls).toEqual(["b"]);
   });
 
-  // BUG (same loop): on a resume, a decision taken before the crash is seeded, so at start() its
-  // untaken branch is skipped synchronously, which readies a join waiting only on that branch —
-  // and the loop then readies the join a second time. Its tool runs twice in the resumed process.
-  it.fails("after a resume, a join behind an already-decided branch is called once", async () => {
+  it("after a resume, a join behind an already-decided branch is called once", async () => {
     const rec = recorder();
     const plan = {
       steps: [

@@ -159,10 +159,6 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
       const later = procs.slice(i + 1);
       for (const step of kill.persisted.done) {
         if (!later.some((proc) => starts(step, proc) > 0)) continue;
-        if (backend.asyncStore && kill.persisted.pendingOnly.has(step)) {
-          report.rerunPendingOnly.push(`seed ${seed}: ${step}`);
-          continue;
-        }
         // Exactly once for completed calls: durable at the kill, never called again.
         const where = [kill.persisted.inStore.has(step) ? "completion store" : "", kill.persisted.inGraph.has(step) ? "checkpoint/pending writes" : ""].filter(Boolean).join(" + ");
         expect.fail(`seed ${seed}: '${step}' was durable (${where}) when '${kill.proc}' died, yet a later process called it again\n${dump()}`);
@@ -178,10 +174,7 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
       for (const step of ran) {
         const n = starts(step, proc);
         if (n <= 1) continue;
-        // The known scheduler bug (scheduler-restart.test.ts): at a resume's start, the untaken
-        // branch is skipped synchronously, which readies the join twice.
-        if (decision && step === join && proc !== "run" && n === 2) report.doubleLaunch.push(`seed ${seed}: ${proc} ${step}`);
-        else expect.fail(`seed ${seed}: '${step}' called ${n} times by '${proc}'\n${dump()}`);
+        expect.fail(`seed ${seed}: '${step}' called ${n} times by '${proc}'\n${dump()}`);
       }
     }
     return report;
@@ -223,8 +216,6 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
         eagerCompletionsOnlyInStore: storeOnly,
         rerunInFlight: reports.reduce((n, r) => n + r.rerunInFlight, 0),
         rerunAfterReturnBeforeRecord: reports.reduce((n, r) => n + r.rerunAfterReturn, 0),
-        knownBugRerunDespitePendingWrite: [...new Set(reports.flatMap((r) => r.rerunPendingOnly))],
-        knownBugDoubleLaunchAtResume: reports.flatMap((r) => r.doubleLaunch),
         seeds: reports.map((r) => r.seed).sort((a, b) => a - b),
       };
       console.log(`[reliability] kill-resume summary ${JSON.stringify(summary)}`);
