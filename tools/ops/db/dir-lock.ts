@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
 
 /**
  * One process per PGlite data directory: PGlite takes no lock of its own (its postmaster.pid is a
@@ -42,6 +43,8 @@ function readLock(file: string): { pid: number; state: LockState } | null {
 /** Takes `<dataDir>.lock` if no live process holds it; never waits. */
 export function tryLockDirectory(dataDir: string): LockAttempt {
   const file = `${dataDir}.lock`;
+  // On a fresh clone the parent (`.data/`) does not exist yet: the lock lives beside the estate.
+  mkdirSync(dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       writeFileSync(file, JSON.stringify({ pid: process.pid, state: "building" }), { flag: "wx" });
