@@ -67,6 +67,17 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
   for (const id of prepared.steps.keys()) spec[stepChannel(id)] = Annotation<unknown>();
   for (const id of prepared.decisions.keys()) spec[decisionChannel(id)] = Annotation<unknown>();
   const State = Annotation.Root(spec);
+  // Each node reads only what it uses (the run's id and start, and its loop's decision). Reading
+  // every step channel in every node costs LangGraph O(nodes × channels) at compile and run time;
+  // a resumed run's full state is read once, when its scheduler is created (RunContext.obtain).
+  const nodeInput = (id: string) => {
+    const loop = prepared.loopOf.get(id);
+    return Annotation.Root({
+      [RUN_ID_CHANNEL]: spec[RUN_ID_CHANNEL]!,
+      [STARTED_AT_CHANNEL]: spec[STARTED_AT_CHANNEL]!,
+      ...(loop !== undefined ? { [decisionChannel(loop)]: spec[decisionChannel(loop)]! } : {}),
+    });
+  };
   // The graph's node names are the plan's ids: not known to the type system, hence the casts below.
   const builder = new StateGraph(State) as unknown as StateGraph<typeof State.spec, Record<string, unknown>, Record<string, unknown>, string>;
 
@@ -93,7 +104,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       const iteration = passIteration(prepared, step.id, state);
       await run.whenSettled(step.id, iteration);
       return { [stepChannel(step.id)]: escapeForState(run.stepRecord(step.id, iteration)), ...resultUpdate(prepared, options, run, state) };
-    });
+    }, { input: nodeInput(step.id) });
   }
   for (const decision of prepared.decisions.values()) {
     builder.addNode(decision.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
@@ -104,7 +115,7 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions) {
       const iteration = passIteration(prepared, decision.id, state);
       await run.whenSettled(decision.id, iteration);
       return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id, iteration), ...resultUpdate(prepared, options, run, state) };
-    });
+    }, { input: nodeInput(decision.id) });
   }
 
   const wiring = planWiring(prepared);

@@ -48,9 +48,10 @@ export class RunContext {
   private starting: Promise<PlanScheduler> | undefined;
 
   /** The run's scheduler, created on first use from what state (and the completion store) already hold. */
-  async obtain(state: Record<string, unknown>, config?: LangGraphRunnableConfig): Promise<PlanScheduler> {
+  async obtain(nodeState: Record<string, unknown>, config?: LangGraphRunnableConfig): Promise<PlanScheduler> {
     if (this.scheduler) return this.scheduler;
     if (this.starting) return this.starting;
+    const state = this.readState(config) ?? nodeState;
     const runId = typeof state[RUN_ID_CHANNEL] === "string" ? (state[RUN_ID_CHANNEL] as string) : "anonymous";
     const seed = { steps: {} as Record<string, StepRecord>, decisions: {} as Record<string, DecisionOutcome> };
     const stored = this.options.store ? await this.options.store.load(runId) : undefined;
@@ -78,6 +79,21 @@ export class RunContext {
     for (const id of Object.keys(seed.steps)) seed.steps[id] = unescapeFromState(seed.steps[id]) as StepRecord;
     this.scheduler = this.createScheduler(runId, seed);
     return this.scheduler;
+  }
+
+  /**
+   * The whole state as the current superstep sees it. Nodes read only a few channels; seeding a
+   * resumed run needs every step's record, read here once per run through the task's channel reader.
+   */
+  private readState(config: LangGraphRunnableConfig | undefined): Record<string, unknown> | undefined {
+    const read = config?.configurable?.["__pregel_read"] as ((select: string[], fresh?: boolean) => Record<string, unknown>) | undefined;
+    if (typeof read !== "function") return undefined;
+    const channels = [RUN_ID_CHANNEL, ...[...this.prepared.steps.keys()].map(stepChannel), ...[...this.prepared.decisions.keys()].map(decisionChannel)];
+    try {
+      return read(channels, false);
+    } catch {
+      return undefined;
+    }
   }
 
   /** The checkpoint's pending writes for this thread (a resumed run), as [channel, value] pairs. */
