@@ -6,7 +6,7 @@ import { PlangraphError } from "../errors.js";
 import { systemClock } from "../runtime/clock.js";
 import type { DecisionOutcome, StepRecord } from "../runtime/records.js";
 import { PlanScheduler, type ApprovalAnswer, type RunEvent } from "../runtime/scheduler.js";
-import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
+import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, channelOwner, decisionChannel, stepChannel } from "./channels.js";
 import type { GraphRuntimeOptions } from "./graph.js";
 import { unescapeFromState } from "./state-escape.js";
 
@@ -73,8 +73,9 @@ export class RunContext {
     // writes are pending in the checkpoint, and their tools must not be called again either.
     for (const [channel, value] of pending) {
       if (!value) continue;
-      for (const id of this.prepared.steps.keys()) if (channel === stepChannel(id)) seed.steps[id] ??= value as StepRecord;
-      for (const id of this.prepared.decisions.keys()) if (channel === decisionChannel(id)) seed.decisions[id] ??= value as DecisionOutcome;
+      const owner = channelOwner(channel);
+      if (owner?.kind === "step" && this.prepared.steps.has(owner.id)) seed.steps[owner.id] ??= value as StepRecord;
+      if (owner?.kind === "decision" && this.prepared.decisions.has(owner.id)) seed.decisions[owner.id] ??= value as DecisionOutcome;
     }
     for (const id of Object.keys(seed.steps)) seed.steps[id] = unescapeFromState(seed.steps[id]) as StepRecord;
     this.scheduler = this.createScheduler(runId, seed);
