@@ -15,6 +15,7 @@ import { compileConditionForPlan } from "../../src/runtime/decisions.js";
 import { defineTool } from "../../src/tools/define.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { main, type CliIO } from "../../src/cli/main.js";
+import { seededRandom as seeded } from "../../bench/random.js";
 
 /** preparePlan with the built-in tools plus `tools`: every compile-time check, nothing run. */
 export function prepare(plan: unknown, tools: StructuredToolInterface[] = [], limits?: PlanLimitsInput): PreparedPlan {
@@ -83,17 +84,8 @@ export function callLog(name = "record", options: { ms?: number } = {}): CallLog
   return log;
 }
 
-/** A small seeded PRNG (mulberry32): reproducible "random" plans without fast-check. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG (mulberry32) shared with the benchmark: same seed, same plans. */
+export { seeded };
 
 /** A random DAG plan of `n` steps on `tool`: each step depends on up to 3 earlier ones, some by reference. */
 export function randomDagPlan(n: number, random: () => number, tool = "record") {

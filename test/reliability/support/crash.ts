@@ -9,22 +9,14 @@ import Database from "better-sqlite3";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import type { CheckpointTuple } from "@langchain/langgraph-checkpoint";
 import { readSideEffectLog, type SideEffectLine } from "../../../scripts/reliability/logging-tools.js";
+import { seededRandom } from "../../../bench/random.js";
 
 export const ROOT = resolve(import.meta.dirname, "../../..");
 export const CLI = resolve(ROOT, "bin/plangraph.mjs");
 export const LOGGING_TOOLS = resolve(ROOT, "scripts/reliability/logging-tools.ts");
 
-/** mulberry32: a tiny seeded PRNG, so every kill point can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG (mulberry32) shared with the benchmark: same seed, same plans. */
+export { seededRandom };
 
 export const randomInt = (rng: () => number, min: number, max: number) => min + Math.floor(rng() * (max - min + 1));
 
