@@ -1,6 +1,6 @@
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { buildPlanGraph } from "../src/compile/graph.js";
+import { buildPlanGraph } from "../src/langgraph/graph.js";
 import { compilePlan, createToolRegistry, preparePlan, runPlan } from "../src/index.js";
 import { cpuSince, median } from "./measure.js";
 import { randomDag, zeroLatency } from "./shapes.js";

@@ -10,8 +10,8 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { planSubgraph } from "../src/agents/plan-subgraph.js";
-import { PlanValidationError, isPlangraphError } from "../src/errors.js";
-import { chatModelFromEnvironment } from "../src/runtime/chat-model.js";
+import { PlanValidationError, isPlangraphError } from "../src/model/errors.js";
+import { chatModelFromEnvironment } from "../src/decide/chat-model.js";
 import { serverRegistry } from "./catalogue.js";
 import { examplePlan, planFromConfig } from "./plans.js";
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
-import { PlangraphError } from "../src/errors.js";
+import { PlangraphError } from "../src/model/errors.js";
 
 /** Where the example plans live (`npm start` runs them; each is also a graph of the server). */
 export const EXAMPLES_DIR = resolve(fileURLToPath(new URL("../examples", import.meta.url)));

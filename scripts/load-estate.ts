@@ -8,7 +8,7 @@
  * is already there with the same seed, scale and digest.
  */
 import { parseArgs } from "node:util";
-import { describeError } from "../src/errors.js";
+import { describeError } from "../src/model/errors.js";
 import { ensureServerEstate, openPostgres } from "../tools/index.js";
 import { redactUrl } from "../tools/ops/db/open.js";
 

@@ -2,10 +2,10 @@
  * plangraph's public API: compile a tool Plan into a LangGraph graph and run it at its critical
  * path. Everything here is also reachable from the CLI (`plangraph run | validate | draw | resume`).
  */
-export { compilePlan, runPlan, type PlanOptions, type RunPlanOptions } from "./runtime/run-plan.js";
-export type { PlanGraph } from "./compile/graph.js";
-export type { RunResult, PendingApproval } from "./runtime/result.js";
-export type { RunEvent, ApprovalAnswer, DecisionEvaluator } from "./runtime/scheduler.js";
+export { compilePlan, runPlan, type PlanOptions, type RunPlanOptions } from "./api/run-plan.js";
+export type { PlanGraph } from "./langgraph/graph.js";
+export type { RunResult, PendingApproval } from "./engine/result.js";
+export type { RunEvent, ApprovalAnswer, DecisionEvaluator } from "./engine/scheduler.js";
 export { preparePlan, type PreparedPlan, type PreparedStep, type PreparedDecision } from "./analysis/prepare.js";
 export { planGraphView, type PlanGraphView } from "./analysis/view.js";
 export { normalizePlan } from "./plan/normalize.js";
@@ -22,18 +22,18 @@ export {
   type PlanDecision,
 } from "./plan/schema.js";
 export { PlanLimitsSchema, DEFAULT_LIMITS, type PlanLimits, type PlanLimitsInput } from "./plan/limits.js";
-export { PlangraphError, PlanValidationError, isPlangraphError, type ErrorCode } from "./errors.js";
+export { PlangraphError, PlanValidationError, isPlangraphError, type ErrorCode } from "./model/errors.js";
 export { defineTool, type ToolDefinition } from "./tools/define.js";
 export { declareToolTraits, toolTraits, type ToolTraits } from "./tools/traits.js";
 export { ToolRegistry, createToolRegistry, type RegisteredTool } from "./tools/registry.js";
 export { echoTool, sleepTool, failTool, builtinTools } from "./tools/builtin.js";
-export { createDecisionEvaluator } from "./runtime/decisions.js";
-export { chatModelFromEnvironment } from "./runtime/chat-model.js";
-export { MemoryCompletionStore, type CompletionStore } from "./runtime/completion-store.js";
-export { SqliteCompletionStore } from "./runtime/sqlite-store.js";
-export { PgCompletionStore, schemaForDb } from "./runtime/pg-store.js";
+export { createDecisionEvaluator } from "./engine/decisions.js";
+export { chatModelFromEnvironment } from "./decide/chat-model.js";
+export { MemoryCompletionStore, type CompletionStore } from "./durability/completion-store.js";
+export { SqliteCompletionStore } from "./durability/sqlite.js";
+export { PgCompletionStore, schemaForDb } from "./durability/postgres.js";
 export { createPlanTool, planSubgraph, createOpsAgent, PlanToolInputSchema, type PlanToolOptions, type PlanSubgraphOptions, type OpsAgentOptions } from "./agents/index.js";
 export { loadMcpTools, type McpTools, type McpConfigInput } from "./mcp/index.js";
-export { MemoryStepCache, type StepCache } from "./runtime/step-cache.js";
-export type { Clock } from "./runtime/clock.js";
+export { MemoryStepCache, type StepCache } from "./engine/step-cache.js";
+export type { Clock } from "./engine/clock.js";
 export type { TelemetryOptions } from "./telemetry/index.js";

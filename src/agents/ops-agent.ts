@@ -4,10 +4,10 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { Annotation, END, MessagesAnnotation, START, StateGraph, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { preparePlan } from "../analysis/prepare.js";
-import { isPlangraphError } from "../errors.js";
+import { isPlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
-import { compileConditionForPlan } from "../runtime/decisions.js";
-import type { RunResult } from "../runtime/result.js";
+import { compileConditionForPlan } from "../engine/decisions.js";
+import type { RunResult } from "../engine/result.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";

@@ -1,9 +1,9 @@
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import type { PreparedPlan } from "../analysis/prepare.js";
-import { RESULT_CHANNEL, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "../compile/channels.js";
-import type { PlanGraph } from "../compile/graph.js";
-import { DecisionOutcomeSchema, StepRecordSchema } from "../runtime/records.js";
-import { compilePlan, runConfig, type PlanOptions } from "../runtime/run-plan.js";
+import { RESULT_CHANNEL, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "../langgraph/channels.js";
+import type { PlanGraph } from "../langgraph/graph.js";
+import { DecisionOutcomeSchema, StepRecordSchema } from "../model/records.js";
+import { compilePlan, runConfig, type PlanOptions } from "../api/run-plan.js";
 
 /** Options of {@link planSubgraph}: those of `compilePlan`, plus a name for the graph. */
 export interface PlanSubgraphOptions extends PlanOptions {

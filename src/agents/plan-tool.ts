@@ -4,11 +4,11 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { preparePlan } from "../analysis/prepare.js";
 import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
-import { isPlangraphError, PlangraphError } from "../errors.js";
+import { isPlangraphError, PlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
-import { compileConditionForPlan } from "../runtime/decisions.js";
-import type { RunResult } from "../runtime/result.js";
-import { runPlan } from "../runtime/run-plan.js";
+import { compileConditionForPlan } from "../engine/decisions.js";
+import type { RunResult } from "../engine/result.js";
+import { runPlan } from "../api/run-plan.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";

@@ -1,5 +1,5 @@
-import { PlanValidationError, isPlangraphError, describeError } from "../errors.js";
-import type { RunResult } from "../runtime/result.js";
+import { PlanValidationError, isPlangraphError, describeError } from "../model/errors.js";
+import type { RunResult } from "../engine/result.js";
 
 /** Default bound on the text a model reads back from a run (results are truncated beyond it). */
 export const DEFAULT_MAX_RESULT_CHARS = 20_000;

@@ -1,4 +1,4 @@
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 import { dependentsOf, downstreamOf, upstreamOf, type DependencyGraph } from "./graph.js";
 
 /** The pseudo step a loop body references for its iteration: `{__loop.iteration}` (1-based). */

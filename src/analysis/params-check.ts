@@ -1,6 +1,6 @@
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 import type { Template } from "../refs/template.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../model/suggest.js";
 
 interface ZodLike {
   safeParse: (value: unknown) => { success: boolean; error?: { issues: Array<{ path?: PropertyKey[]; message: string }> } };

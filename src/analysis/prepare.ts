@@ -1,5 +1,5 @@
-import { PlangraphError, PlanValidationError } from "../errors.js";
-import { didYouMean } from "../suggest.js";
+import { PlangraphError, PlanValidationError } from "../model/errors.js";
+import { didYouMean } from "../model/suggest.js";
 import { isNormalizedPlan, normalizePlan } from "../plan/normalize.js";
 import { DEFAULT_LIMITS, type PlanLimits } from "../plan/limits.js";
 import type { Plan, PlanDecision, PlanStep } from "../plan/schema.js";

@@ -1,5 +1,5 @@
 import { parseArgs } from "node:util";
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 
 /** A parsed command line. Every command and flag the contract names, and nothing silently ignored. */
 export type Command =

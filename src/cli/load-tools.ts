@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { existsSync } from "node:fs";
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { describeError, PlangraphError } from "../errors.js";
+import { describeError, PlangraphError } from "../model/errors.js";
 
 /**
  * Loads a user's tool module (`--tools`): its default export, or its export `tools`, must be an

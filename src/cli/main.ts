@@ -1,10 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { isPlangraphError, PlanValidationError, PlangraphError, describeError } from "../errors.js";
+import { isPlangraphError, PlanValidationError, PlangraphError, describeError } from "../model/errors.js";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
-import { compilePlan, runPlan } from "../runtime/run-plan.js";
-import { compileConditionForPlan } from "../runtime/decisions.js";
-import { chatModelFromEnvironment } from "../runtime/chat-model.js";
-import type { RunResult } from "../runtime/result.js";
+import { compilePlan, runPlan } from "../api/run-plan.js";
+import { compileConditionForPlan } from "../engine/decisions.js";
+import { chatModelFromEnvironment } from "../decide/chat-model.js";
+import type { RunResult } from "../engine/result.js";
 import { USAGE, parseCommandLine, type Command } from "./args.js";
 import { ProgressDisplay } from "./progress.js";
 import { EXIT, exitCodeFor, formatSummary } from "./summary.js";

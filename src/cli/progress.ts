@@ -1,4 +1,4 @@
-import type { RunEvent } from "../runtime/scheduler.js";
+import type { RunEvent } from "../engine/scheduler.js";
 
 type State = { status: "running" | "done" | "failed" | "skipped" | "rejected" | "waiting"; started?: number; ms?: number; attempt?: number; note?: string };
 

@@ -3,7 +3,7 @@ import { basename } from "node:path";
 import type { PreparedPlan } from "../analysis/prepare.js";
 import { planGraphView } from "../analysis/view.js";
 import { renderReport } from "../report/index.js";
-import type { RunResult } from "../runtime/result.js";
+import type { RunResult } from "../engine/result.js";
 
 /** Writes the self-contained HTML report of a run (`--report`). */
 export async function writeReport(file: string, result: RunResult, prepared: PreparedPlan, title: string): Promise<void> {

@@ -1,4 +1,4 @@
-import type { RunResult } from "../runtime/result.js";
+import type { RunResult } from "../engine/result.js";
 import { formatMs } from "./progress.js";
 
 /** The human summary printed after a run: outcome, the critical path, and how close we came to it. */

@@ -1,4 +1,4 @@
-import { PlangraphError, type ErrorCode } from "../errors.js";
+import { PlangraphError, type ErrorCode } from "../model/errors.js";
 import type { ConditionContext } from "./syntax.js";
 
 /** How much of a long condition is shown around the caret. */

@@ -1,6 +1,6 @@
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 import { GrammarError, parseSegments, scanStepId, type Reference } from "../refs/grammar.js";
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../model/suggest.js";
 import { conditionError } from "./errors.js";
 import type { ConditionContext, LiteralValue } from "./syntax.js";
 

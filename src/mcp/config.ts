@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { describeError, PlangraphError } from "../errors.js";
+import { describeError, PlangraphError } from "../model/errors.js";
 
 /** A server started as a child process, speaking MCP on stdin/stdout. */
 const StdioServerSchema = z

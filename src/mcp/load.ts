@@ -3,7 +3,7 @@ import { MultiServerMCPClient } from "@langchain/mcp-adapters";
 import { tool as defineLangChainTool, type StructuredToolInterface } from "@langchain/core/tools";
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { isToolMessage } from "@langchain/core/messages";
-import { describeError, PlangraphError } from "../errors.js";
+import { describeError, PlangraphError } from "../model/errors.js";
 import { declareToolTraits } from "../tools/traits.js";
 import { readMcpConfig, parseMcpConfig, type McpConfig, type McpConfigInput } from "./config.js";
 

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 
 /**
  * Limits on what a plan may ask for. Plans come from a model: every limit is checked before

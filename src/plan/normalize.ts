@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { PlangraphError, PlanValidationError } from "../errors.js";
-import { didYouMean } from "../suggest.js";
+import { PlangraphError, PlanValidationError } from "../model/errors.js";
+import { didYouMean } from "../model/suggest.js";
 import { STEP_ID_PATTERN } from "../refs/grammar.js";
 import { DEFAULT_LIMITS, type PlanLimits } from "./limits.js";
 import {

@@ -1,4 +1,4 @@
-import { didYouMean } from "../suggest.js";
+import { didYouMean } from "../model/suggest.js";
 import { formatSegments, type Segment } from "./grammar.js";
 
 /** Outcome of checking a path against a tool's declared output schema. */

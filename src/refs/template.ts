@@ -1,5 +1,5 @@
-import { PlangraphError } from "../errors.js";
-import { didYouMean } from "../suggest.js";
+import { PlangraphError } from "../model/errors.js";
+import { didYouMean } from "../model/suggest.js";
 import { GrammarError, parseSegments, scanStepId, type Reference } from "./grammar.js";
 
 /**

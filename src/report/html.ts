@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 import { escapeHtml, formatMs } from "./escape.js";
 import { layoutReportGraph, renderGraphSvg } from "./graph-svg.js";
 import { buildReportModel, OUTCOME_LABEL, type Outcome, type ReportModel } from "./model.js";

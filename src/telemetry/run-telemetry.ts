@@ -11,10 +11,10 @@ import {
   type TracerProvider,
 } from "@opentelemetry/api";
 import type { PreparedPlan } from "../analysis/prepare.js";
-import type { Clock } from "../runtime/clock.js";
-import type { DecisionOutcome, StepRecord } from "../runtime/records.js";
-import type { RunResult } from "../runtime/result.js";
-import type { RunEvent } from "../runtime/scheduler.js";
+import type { Clock } from "../engine/clock.js";
+import type { DecisionOutcome, StepRecord } from "../model/records.js";
+import type { RunResult } from "../engine/result.js";
+import type { RunEvent } from "../engine/scheduler.js";
 import { instrumentsFor, type RunInstruments } from "./instruments.js";
 import { ATTR, EVENT, INSTRUMENTATION_SCOPE, SPAN_DECISION, SPAN_RUN, spanStepName } from "./names.js";
 

@@ -1,5 +1,5 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 import { builtinTools } from "./builtin.js";
 import { toolTraits, type ToolTraits } from "./traits.js";
 

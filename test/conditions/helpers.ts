@@ -1,6 +1,6 @@
 import { parseCondition, evaluateCondition, type Condition, type ConditionContext, type ConditionResult } from "../../src/conditions/index.js";
 import type { MissingReference, OutputLookup } from "../../src/refs/resolve.js";
-import { PlangraphError } from "../../src/errors.js";
+import { PlangraphError } from "../../src/model/errors.js";
 
 export const STEPS: ReadonlySet<string> = new Set(["primary", "topology", "flags", "metrics", "a"]);
 

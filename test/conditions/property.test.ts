@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { evaluateCondition, formatCondition, parseCondition } from "../../src/conditions/index.js";
-import { PlangraphError } from "../../src/errors.js";
+import { PlangraphError } from "../../src/model/errors.js";
 import { CONTEXT, lookupIn } from "./helpers.js";
 
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { END, START } from "@langchain/langgraph";
-import { compilePlan, runPlan } from "../../src/runtime/run-plan.js";
-import type { PlanGraph } from "../../src/compile/graph.js";
+import { compilePlan, runPlan } from "../../src/api/run-plan.js";
+import type { PlanGraph } from "../../src/langgraph/graph.js";
 import { callLog } from "./helpers.js";
 
 /** a, b roots; c after a; d after b and c (a fan-in); e after a. Sinks: d, e. */

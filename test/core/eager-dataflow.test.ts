@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import type { RunEvent } from "../../src/runtime/scheduler.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import type { RunEvent } from "../../src/engine/scheduler.js";
 
 /**
  * The DESIGN.md example: A 100 ms, B 1000 ms, C 900 ms after A, D after B and C. Superstep

@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import { PlanValidationError } from "../../src/errors.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import { PlanValidationError } from "../../src/model/errors.js";
 import { defineTool } from "../../src/tools/define.js";
 import { CONTRACT_KEYS, callLog, expectContractShape, randomDagPlan, seeded } from "./helpers.js";
 
@@ -13,7 +13,7 @@ import { CONTRACT_KEYS, callLog, expectContractShape, randomDagPlan, seeded } fr
  * this test follows new extensions without being edited.
  */
 function documentedExtensions(): Set<string> {
-  const source = readFileSync(fileURLToPath(new URL("../../src/runtime/result.ts", import.meta.url)), "utf8");
+  const source = readFileSync(fileURLToPath(new URL("../../src/engine/result.ts", import.meta.url)), "utf8");
   return new Set([...source.matchAll(/\/\*\* Extension:[^*]*\*\/\s*(\w+)\??:/g)].map((m) => m[1]!));
 }
 

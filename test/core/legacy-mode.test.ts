@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemorySaver } from "@langchain/langgraph";
 import { topologicalOrder } from "../../src/analysis/graph.js";
-import { runPlan, type RunPlanOptions } from "../../src/runtime/run-plan.js";
+import { runPlan, type RunPlanOptions } from "../../src/api/run-plan.js";
 import { callLog, declaredDeps, prepare, randomDagPlan, seeded, type CallLog } from "./helpers.js";
 
 const step = (id: string, deps: string[] = [], ms = 2) => ({ id, tool: "record", params: { tag: id, ms }, ...(deps.length ? { depends_on: deps } : {}) });

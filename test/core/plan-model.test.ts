@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { normalizePlan } from "../../src/plan/normalize.js";
-import { PlangraphError, PlanValidationError } from "../../src/errors.js";
+import { PlangraphError, PlanValidationError } from "../../src/model/errors.js";
 import { resolveLimits } from "../../src/plan/limits.js";
 import { prepare, rejection } from "./helpers.js";
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { PlangraphError } from "../../src/errors.js";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import type { RunEvent } from "../../src/runtime/scheduler.js";
+import { PlangraphError } from "../../src/model/errors.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import type { RunEvent } from "../../src/engine/scheduler.js";
 import { callLog, declaredDeps, prepare } from "./helpers.js";
 
 // Budget: the whole file runs in a few seconds. Failing seeds are printed by fast-check; replay

@@ -2,8 +2,8 @@ import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
 import { parseSegments, type Segment } from "../../src/refs/grammar.js";
 import { walkPath } from "../../src/refs/resolve.js";
-import { PlanValidationError } from "../../src/errors.js";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { PlanValidationError } from "../../src/model/errors.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { defineTool } from "../../src/tools/define.js";
 import { prepare, rejection } from "./helpers.js";
 

@@ -4,8 +4,8 @@
  * clock it moves by hand.
  */
 import { beforeEach, describe, expect, it } from "vitest";
-import { runPlan, type RunPlanOptions } from "../../src/runtime/run-plan.js";
-import { MemoryStepCache } from "../../src/runtime/step-cache.js";
+import { runPlan, type RunPlanOptions } from "../../src/api/run-plan.js";
+import { MemoryStepCache } from "../../src/engine/step-cache.js";
 import { probeStep, probeTool, type Probe } from "./support.js";
 
 let now: number;

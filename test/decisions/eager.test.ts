@@ -4,8 +4,8 @@
  * drive the `sleep` tool and the injected clock, so times are exact.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import { runPlan, type RunPlanOptions } from "../../src/runtime/run-plan.js";
-import type { RunResult } from "../../src/runtime/result.js";
+import { runPlan, type RunPlanOptions } from "../../src/api/run-plan.js";
+import type { RunResult } from "../../src/engine/result.js";
 
 beforeEach(() => {
   vi.useFakeTimers();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { compilePlan } from "../../src/runtime/run-plan.js";
+import { compilePlan } from "../../src/api/run-plan.js";
 
 type Edge = { source: string; target: string; conditional: boolean; data?: unknown };
 

@@ -9,8 +9,8 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { chatModelFromEnv } from "../../src/decide/index.js";
-import { createDecisionEvaluator } from "../../src/runtime/decisions.js";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { createDecisionEvaluator } from "../../src/engine/decisions.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { reply, requestText, startOpenAIStub, type OpenAIStub } from "../support/openai-stub.js";
 import { probeStep, probeTool, type Probe } from "./support.js";
 

@@ -6,7 +6,7 @@
  *   in which an input finishes (its tool would run several times).
  */
 import { describe, expect, it } from "vitest";
-import { compilePlan, runPlan } from "../../src/runtime/run-plan.js";
+import { compilePlan, runPlan } from "../../src/api/run-plan.js";
 import { probeStep, probeTool, type Probe } from "./support.js";
 
 /** Streams the compiled graph and counts how often each LangGraph node executed. */

@@ -5,7 +5,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { probeTool } from "./support.js";
 
 const OPERATORS = [">", ">=", "<", "<=", "==", "!="] as const;

@@ -6,7 +6,7 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { compilePlan, runPlan } from "../../src/runtime/run-plan.js";
+import { compilePlan, runPlan } from "../../src/api/run-plan.js";
 import { defineTool } from "../../src/tools/define.js";
 import { probeStep, probeTool } from "./support.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import { createDecisionEvaluator } from "../../src/runtime/decisions.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import { createDecisionEvaluator } from "../../src/engine/decisions.js";
 import { probeStep, probeTool } from "./support.js";
 
 /**

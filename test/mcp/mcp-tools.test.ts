@@ -11,10 +11,10 @@ import { HumanMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createOpsAgent, OPS_PLAN_TOOL } from "../../src/agents/index.js";
 import { loadMcpTools, parseMcpConfig, type McpTools } from "../../src/mcp/index.js";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { toolTraits } from "../../src/tools/traits.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
-import { PlangraphError } from "../../src/errors.js";
+import { PlangraphError } from "../../src/model/errors.js";
 import { reply, requestText } from "../support/openai-stub.js";
 import { stubModel } from "../agents/support.js";
 

@@ -23,10 +23,10 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { z } from "zod";
 import { afterAll, describe, expect, it } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import type { RunResult } from "../../src/runtime/result.js";
-import { SqliteCompletionStore } from "../../src/runtime/sqlite-store.js";
-import { MemoryCompletionStore, type CompletionStore } from "../../src/runtime/completion-store.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import type { RunResult } from "../../src/engine/result.js";
+import { SqliteCompletionStore } from "../../src/durability/sqlite.js";
+import { MemoryCompletionStore, type CompletionStore } from "../../src/durability/completion-store.js";
 import { defineTool } from "../../src/tools/define.js";
 
 const quiet = { chatModel: null, telemetry: false } as const;

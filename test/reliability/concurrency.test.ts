@@ -20,11 +20,11 @@ import { MemorySaver } from "@langchain/langgraph";
 import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { z } from "zod";
 import { afterAll, describe, expect, it } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import { SqliteCompletionStore } from "../../src/runtime/sqlite-store.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import { SqliteCompletionStore } from "../../src/durability/sqlite.js";
 import { planSubgraph } from "../../src/agents/plan-subgraph.js";
 import { defineTool } from "../../src/tools/define.js";
-import type { RunResult } from "../../src/runtime/result.js";
+import type { RunResult } from "../../src/engine/result.js";
 import { randomInt, randomPlan, seededRandom } from "./support/crash.js";
 
 const RUNS = 50;

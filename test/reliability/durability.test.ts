@@ -9,10 +9,10 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import { MemoryCompletionStore, type CompletionStore, type StoredRun } from "../../src/runtime/completion-store.js";
-import type { DecisionOutcome, StepRecord } from "../../src/runtime/records.js";
-import type { ApprovalAnswer } from "../../src/runtime/scheduler.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import { MemoryCompletionStore, type CompletionStore, type StoredRun } from "../../src/durability/completion-store.js";
+import type { DecisionOutcome, StepRecord } from "../../src/model/records.js";
+import type { ApprovalAnswer } from "../../src/engine/scheduler.js";
 import { defineTool } from "../../src/tools/define.js";
 import { abortableDelay } from "../../src/tools/builtin.js";
 

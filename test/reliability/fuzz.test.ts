@@ -11,9 +11,9 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PlangraphError, PlanValidationError } from "../../src/errors.js";
-import { runPlan } from "../../src/runtime/run-plan.js";
-import type { RunResult } from "../../src/runtime/result.js";
+import { PlangraphError, PlanValidationError } from "../../src/model/errors.js";
+import { runPlan } from "../../src/api/run-plan.js";
+import type { RunResult } from "../../src/engine/result.js";
 import { malformedPlan } from "./support/fuzz.js";
 import { counter, prepare } from "./support/tools.js";
 

@@ -7,8 +7,8 @@
  * Reproduce: npx vitest run test/reliability/hostile-references.test.ts
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { PlangraphError, PlanValidationError } from "../../src/errors.js";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { PlangraphError, PlanValidationError } from "../../src/model/errors.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { HOSTILE_CONDITIONS, INHERITED_MEMBERS, LITERAL_EXPLOITS, REJECTED_REFERENCES } from "./support/payloads.js";
 import { counter, hostileTools, prepare } from "./support/tools.js";
 

@@ -9,9 +9,9 @@
 import { MemorySaver } from "@langchain/langgraph";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { defineTool } from "../../src/tools/define.js";
-import { PlangraphError } from "../../src/errors.js";
+import { PlangraphError } from "../../src/model/errors.js";
 import { counter, hostileTools } from "./support/tools.js";
 
 const quiet = { chatModel: null, telemetry: false } as const;

@@ -13,7 +13,7 @@
 import pg from "pg";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { afterAll, describe, it } from "vitest";
-import { schemaForDb } from "../../src/runtime/pg-store.js";
+import { schemaForDb } from "../../src/durability/postgres.js";
 import { readCheckpoint, summarise, type Persisted } from "./support/crash.js";
 import { defineKillSuite } from "./support/kill-suite.js";
 

@@ -27,7 +27,7 @@ import { writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { workTool } from "../../scripts/reliability/logging-tools.js";
 import { LOGGING_TOOLS, parseJsonOutput, randomPlan, readPersisted, readSideEffectLog, seededRandom, spawnCli } from "./support/crash.js";
 import { comparable, defineKillSuite } from "./support/kill-suite.js";

@@ -7,8 +7,8 @@
  * Reproduce: npx vitest run test/reliability/limits.test.ts
  */
 import { describe, expect, it } from "vitest";
-import { PlangraphError, PlanValidationError, type ErrorCode } from "../../src/errors.js";
-import { runPlan } from "../../src/runtime/run-plan.js";
+import { PlangraphError, PlanValidationError, type ErrorCode } from "../../src/model/errors.js";
+import { runPlan } from "../../src/api/run-plan.js";
 import { createPlanTool } from "../../src/agents/index.js";
 import type { PlanLimitsInput } from "../../src/plan/limits.js";
 import { counter, hostileTools, prepare } from "./support/tools.js";

@@ -7,7 +7,7 @@
  */
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { compilePlan, runPlan } from "../../src/runtime/run-plan.js";
+import { compilePlan, runPlan } from "../../src/api/run-plan.js";
 import { defineTool } from "../../src/tools/define.js";
 import { counter } from "./support/tools.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { PlangraphError } from "../../src/errors.js";
+import { PlangraphError } from "../../src/model/errors.js";
 import { escapeHtml, renderReport, ReportInputSchema, buildReportModel, type ReportInput } from "../../src/report/index.js";
 import { formatBytes, formatMs } from "../../src/report/escape.js";
 import { axisTicks } from "../../src/report/timeline.js";

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main, type CliIO } from "../../src/cli/main.js";
-import { PgCompletionStore, schemaForDb } from "../../src/runtime/pg-store.js";
+import { PgCompletionStore, schemaForDb } from "../../src/durability/postgres.js";
 import { REPO } from "./dev-server.js";
 
 const url = process.env.PLANGRAPH_TEST_DATABASE_URL;

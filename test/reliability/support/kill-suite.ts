@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runPlan } from "../../../src/runtime/run-plan.js";
-import type { RunResult } from "../../../src/runtime/result.js";
+import { runPlan } from "../../../src/api/run-plan.js";
+import type { RunResult } from "../../../src/engine/result.js";
 import { workTool } from "../../../scripts/reliability/logging-tools.js";
 import {
   LOGGING_TOOLS,

@@ -7,7 +7,7 @@ import { defineTool } from "../../../src/tools/define.js";
 import { abortableDelay } from "../../../src/tools/builtin.js";
 import { preparePlan, type PreparedPlan } from "../../../src/analysis/prepare.js";
 import { resolveLimits, type PlanLimitsInput } from "../../../src/plan/limits.js";
-import { compileConditionForPlan } from "../../../src/runtime/decisions.js";
+import { compileConditionForPlan } from "../../../src/engine/decisions.js";
 import { createToolRegistry } from "../../../src/tools/registry.js";
 
 /** preparePlan with the built-ins plus `tools`: every compile-time check, nothing run. */

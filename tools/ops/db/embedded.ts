@@ -2,7 +2,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rm
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PlangraphError } from "../../../src/errors.js";
+import { PlangraphError } from "../../../src/model/errors.js";
 import { DEFAULT_SCALE, DEFAULT_SEED, generateEstate } from "../estate/generate.js";
 import { generatorFingerprint, loadEstate, readEstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";

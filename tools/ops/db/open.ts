@@ -1,6 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PlangraphError, describeError } from "../../../src/errors.js";
+import { PlangraphError, describeError } from "../../../src/model/errors.js";
 import { DEFAULT_SCALE, DEFAULT_SEED, estateDigest, generateEstate } from "../estate/generate.js";
 import { inspectOpsSchema, loadEstate, readEstateMeta, type EstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PlangraphError } from "../../../src/errors.js";
+import { PlangraphError } from "../../../src/model/errors.js";
 import { CI_COLUMNS, CREATE_INDEXES, CREATE_TABLES, EVENT_COLUMNS, META_COLUMNS, METRIC_DEF_COLUMNS, METRIC_SERIES_COLUMNS, RELATIONSHIP_COLUMNS, WINDOW_STATS_COLUMNS } from "../db/schema.js";
 import type { BulkValue, SqlClient } from "../db/sql-client.js";
 import { METRIC_DEFINITIONS, METRIC_NAMES } from "../vocabulary.js";

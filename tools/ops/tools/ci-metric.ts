@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { defineTool } from "../../../src/tools/define.js";
-import { PlangraphError } from "../../../src/errors.js";
+import { PlangraphError } from "../../../src/model/errors.js";
 import type { EstateMeta } from "../estate/load.js";
 import { FIVE_MINUTES_MS, HOUR_MS } from "../estate/model.js";
 import { CiType, Environment, METRIC_DEFINITIONS, MetricName } from "../vocabulary.js";

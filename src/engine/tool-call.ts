@@ -1,4 +1,4 @@
-import { describeError, PlangraphError } from "../errors.js";
+import { describeError, PlangraphError } from "../model/errors.js";
 import type { RetryPolicy } from "../plan/schema.js";
 import type { RegisteredTool } from "../tools/registry.js";
 import { abortableDelay } from "../tools/builtin.js";

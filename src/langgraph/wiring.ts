@@ -1,5 +1,5 @@
 import type { PreparedPlan } from "../analysis/prepare.js";
-import { PlangraphError, PlanValidationError } from "../errors.js";
+import { PlangraphError, PlanValidationError } from "../model/errors.js";
 import { upstreamOf } from "../analysis/graph.js";
 
 /**

@@ -1,7 +1,7 @@
 import type { PreparedPlan } from "../analysis/prepare.js";
 import { criticalPath, type Strategy } from "../analysis/graph.js";
 import { renderTemplate } from "../refs/resolve.js";
-import type { DecisionOutcome, StepRecord } from "./records.js";
+import type { DecisionOutcome, StepRecord } from "../model/records.js";
 
 /** A step paused for human approval, with its resolved input. */
 export interface PendingApproval {

@@ -3,18 +3,18 @@ import { Annotation, END, START, StateGraph, interrupt, isCommand, type LangGrap
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { IterableReadableStream } from "@langchain/core/utils/stream";
 import type { PreparedPlan } from "../analysis/prepare.js";
-import type { Clock } from "../runtime/clock.js";
-import { systemClock } from "../runtime/clock.js";
-import type { CompletionStore } from "../runtime/completion-store.js";
-import type { DecisionOutcome, StepRecord } from "../runtime/records.js";
-import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "../runtime/scheduler.js";
+import type { Clock } from "../engine/clock.js";
+import { systemClock } from "../engine/clock.js";
+import type { CompletionStore } from "../durability/completion-store.js";
+import type { DecisionOutcome, StepRecord } from "../model/records.js";
+import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "../engine/scheduler.js";
 import { RESULT_CHANNEL, RUN_CONTEXT_KEY, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
-import { assembleResult, type RunResult } from "../runtime/result.js";
+import { assembleResult, type RunResult } from "../engine/result.js";
 import { RunContext, contextOf } from "./run-context.js";
 import { planWiring } from "./wiring.js";
 import { escapeForState } from "./state-escape.js";
 import { parseApprovalAnswer } from "./approval.js";
-import type { StepCache } from "../runtime/step-cache.js";
+import type { StepCache } from "../engine/step-cache.js";
 
 export interface GraphRuntimeOptions {
   evaluateDecision: DecisionEvaluator;

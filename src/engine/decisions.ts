@@ -3,7 +3,7 @@ import type { ConditionCompiler, PreparedDecision } from "../analysis/prepare.js
 import { conditionReferences, evaluateCondition, parseCondition, type Condition } from "../conditions/index.js";
 import { askDecision } from "../decide/index.js";
 import type { OutputLookup } from "../refs/resolve.js";
-import type { DecisionOutcome } from "./records.js";
+import type { DecisionOutcome } from "../model/records.js";
 import type { DecisionEvaluator } from "./scheduler.js";
 
 /** Parses a decision's `condition` once, at compile time. */

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { PlangraphError } from "../errors.js";
-import type { ApprovalAnswer } from "../runtime/scheduler.js";
+import { PlangraphError } from "../model/errors.js";
+import type { ApprovalAnswer } from "../engine/scheduler.js";
 
 /**
  * What a resume may send for a step waiting for approval: `true`/`"approve"`, `false`/`"reject"`,

@@ -1,11 +1,11 @@
 import { setMaxListeners } from "node:events";
 import type { PreparedDecision, PreparedPlan, PreparedStep } from "../analysis/prepare.js";
-import { PlangraphError } from "../errors.js";
+import { PlangraphError } from "../model/errors.js";
 import { renderTemplate, type OutputLookup } from "../refs/resolve.js";
 import type { Clock } from "./clock.js";
-import type { CompletionStore } from "./completion-store.js";
+import type { CompletionStore } from "../durability/completion-store.js";
 import { deferred, type Deferred } from "./deferred.js";
-import type { DecisionOutcome, StepRecord } from "./records.js";
+import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import { callTool } from "./tool-call.js";
 import { LOOP_REF, type LoopInfo } from "../analysis/loops.js";
 import { cacheKey, DEFAULT_CACHE_TTL_MS, type StepCache } from "./step-cache.js";

@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { CompletionStore, StoredRun } from "./completion-store.js";
-import type { DecisionOutcome, StepRecord } from "./records.js";
-import type { ApprovalAnswer } from "./scheduler.js";
+import type { DecisionOutcome, StepRecord } from "../model/records.js";
+import type { ApprovalAnswer } from "../engine/scheduler.js";
 
 /** A PostgreSQL schema name plangraph accepts: a plain lower-case identifier. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;

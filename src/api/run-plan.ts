@@ -3,19 +3,19 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { Command, isGraphInterrupt } from "@langchain/langgraph";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
-import { buildPlanGraph, type PlanGraph } from "../compile/graph.js";
-import { RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "../compile/channels.js";
-import { unescapeFromState } from "../compile/state-escape.js";
-import { describeError, isPlangraphError, PlangraphError } from "../errors.js";
+import { buildPlanGraph, type PlanGraph } from "../langgraph/graph.js";
+import { RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "../langgraph/channels.js";
+import { unescapeFromState } from "../langgraph/state-escape.js";
+import { describeError, isPlangraphError, PlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
-import { systemClock, type Clock } from "./clock.js";
-import { MemoryCompletionStore, type CompletionStore } from "./completion-store.js";
-import { createDecisionEvaluator, compileConditionForPlan } from "./decisions.js";
-import type { DecisionOutcome, StepRecord } from "./records.js";
-import { assembleResult, type PendingApproval, type RunResult } from "./result.js";
-import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "./scheduler.js";
-import { defaultStepCache, type StepCache } from "./step-cache.js";
+import { systemClock, type Clock } from "../engine/clock.js";
+import { MemoryCompletionStore, type CompletionStore } from "../durability/completion-store.js";
+import { createDecisionEvaluator, compileConditionForPlan } from "../engine/decisions.js";
+import type { DecisionOutcome, StepRecord } from "../model/records.js";
+import { assembleResult, type PendingApproval, type RunResult } from "../engine/result.js";
+import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "../engine/scheduler.js";
+import { defaultStepCache, type StepCache } from "../engine/step-cache.js";
 import { startRunTelemetry, type RunMode, type TelemetryOptions } from "../telemetry/index.js";
 
 /** Options shared by `compilePlan` and `runPlan`. */

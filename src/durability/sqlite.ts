@@ -1,7 +1,7 @@
 import Database from "better-sqlite3";
 import type { CompletionStore, StoredRun } from "./completion-store.js";
-import type { DecisionOutcome, StepRecord } from "./records.js";
-import type { ApprovalAnswer } from "./scheduler.js";
+import type { DecisionOutcome, StepRecord } from "../model/records.js";
+import type { ApprovalAnswer } from "../engine/scheduler.js";
 
 /**
  * Completion store and plan registry in a SQLite file, beside LangGraph's own checkpoint tables.
