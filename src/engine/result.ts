@@ -2,45 +2,9 @@ import type { PreparedPlan } from "../analysis/prepare.js";
 import { criticalPath, type Strategy } from "../analysis/graph.js";
 import { renderTemplate } from "../refs/resolve.js";
 import type { DecisionOutcome, StepRecord } from "../model/records.js";
+import type { PendingApproval, RunResult } from "../model/result.js";
 
-/** A step paused for human approval, with its resolved input. */
-export interface PendingApproval {
-  step: string;
-  tool: string;
-  params: unknown;
-}
-
-/** The contract's `run --json` object, plus additive extensions (marked). */
-export interface RunResult {
-  status: "completed" | "failed" | "interrupted";
-  strategy: Strategy;
-  order: string[][];
-  results: Record<string, unknown>;
-  errors: Record<string, string>;
-  skipped: string[];
-  decisions: Record<string, { branch: "then" | "else"; source: "rule" | "llm" | "fallback"; reason: string; cause?: string; latency_ms?: number; at_ms?: number; iterations?: number }>;
-  warnings: string[];
-  timings: Record<string, { start_ms: number; end_ms: number }>;
-  makespan_ms: number;
-  critical_path_ms: number;
-  pending: PendingApproval[];
-  /** Extension: the steps (and decisions) along the critical path, in order. */
-  critical_path: string[];
-  /** Extension: tool calls made per step (retries included). */
-  attempts: Record<string, number>;
-  /** Extension: why each skipped step was skipped. */
-  skip_reasons: Record<string, string>;
-  /** Extension: error codes per failed step. */
-  error_codes: Record<string, string>;
-  /** Extension: steps not run yet because they wait (directly or not) on a pending approval. */
-  waiting: string[];
-  /** Extension: every iteration's output of each loop-body step, oldest first. */
-  iterations: Record<string, unknown[]>;
-  /** Extension: steps whose output came from the cache instead of a tool call. */
-  cached: string[];
-  /** Extension: the plan's `answer` template, rendered. */
-  answer?: string;
-}
+export type { PendingApproval, RunResult };
 
 export interface AssembleInput {
   prepared: PreparedPlan;

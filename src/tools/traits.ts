@@ -12,6 +12,12 @@ export interface ToolTraits {
   sideEffects?: boolean;
   /** Calling it twice with the same input is harmless; only then is a side-effecting tool retried. */
   idempotent?: boolean;
+  /**
+   * Work the tool needs done once before its first call (open a database, build an embedded
+   * estate). Runs before the run's clock starts, so the first step's time is the tool's own.
+   * Tools that share one warm-up share one function: it is called once per run for all of them.
+   */
+  warmUp?: (signal?: AbortSignal) => Promise<void>;
 }
 
 // A WeakMap, not tool.metadata: metadata is sent to tracers and a zod schema does not serialise.

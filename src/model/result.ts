@@ -1,0 +1,68 @@
+import { z } from "zod";
+
+/**
+ * The result of a run: the object `run --json` prints, `runPlan` returns and the HTML report is
+ * drawn from. The single source of the type; docs/RESULT-FORMAT.md and the checked-in JSON Schema
+ * are generated from it. Fields after `pending` are additive extensions of the original format.
+ */
+
+/** A step paused for human approval, with its resolved input. */
+export const PendingApprovalSchema = z.object({
+  step: z.string(),
+  tool: z.string(),
+  params: z.unknown(),
+});
+export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
+
+export const StrategySchema = z.enum(["PARALLEL", "SERIAL", "DAG"]);
+
+export const DecisionResultSchema = z.object({
+  branch: z.enum(["then", "else"]),
+  source: z.enum(["rule", "llm", "fallback"]),
+  reason: z.string(),
+  /** Why a fallback was taken (the model's error, a timeout, an unusable answer). */
+  cause: z.string().optional(),
+  latency_ms: z.number().optional(),
+  at_ms: z.number().optional(),
+  /** Loop decisions: how many times the decision was made. */
+  iterations: z.number().int().optional(),
+});
+
+export const TimingSchema = z.object({ start_ms: z.number(), end_ms: z.number() });
+
+export const RunResultSchema = z.object({
+  status: z.enum(["completed", "failed", "interrupted"]),
+  strategy: StrategySchema,
+  /** Dependency levels, for reading (not for scheduling). */
+  order: z.array(z.array(z.string())),
+  /** Each completed step's tool output. */
+  results: z.record(z.string(), z.unknown()),
+  /** Each failed or rejected step's message. */
+  errors: z.record(z.string(), z.string()),
+  skipped: z.array(z.string()),
+  decisions: z.record(z.string(), DecisionResultSchema),
+  warnings: z.array(z.string()),
+  /** Milliseconds from the start of the run. */
+  timings: z.record(z.string(), TimingSchema),
+  makespan_ms: z.number(),
+  /** The longest chain of measured step durations through the dependency graph. */
+  critical_path_ms: z.number(),
+  pending: z.array(PendingApprovalSchema),
+  /** Extension: the steps (and decisions) along the critical path, in order. */
+  critical_path: z.array(z.string()),
+  /** Extension: tool calls made per step (retries included). */
+  attempts: z.record(z.string(), z.number()),
+  /** Extension: why each skipped step was skipped. */
+  skip_reasons: z.record(z.string(), z.string()),
+  /** Extension: error codes per failed step. */
+  error_codes: z.record(z.string(), z.string()),
+  /** Extension: steps not run yet because they wait (directly or not) on a pending approval. */
+  waiting: z.array(z.string()),
+  /** Extension: every iteration's output of each loop-body step, oldest first. */
+  iterations: z.record(z.string(), z.array(z.unknown())),
+  /** Extension: steps whose output came from the cache instead of a tool call. */
+  cached: z.array(z.string()),
+  /** Extension: the plan's `answer` template, rendered. */
+  answer: z.string().optional(),
+});
+export type RunResult = z.infer<typeof RunResultSchema>;
