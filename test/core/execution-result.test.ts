@@ -1,3 +1,4 @@
+import { RunResultSchema } from "../../src/model/result.js";
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -13,7 +14,7 @@ import { CONTRACT_KEYS, callLog, expectContractShape, randomDagPlan, seeded } fr
  * this test follows new extensions without being edited.
  */
 function documentedExtensions(): Set<string> {
-  const source = readFileSync(fileURLToPath(new URL("../../src/engine/result.ts", import.meta.url)), "utf8");
+  const source = readFileSync(fileURLToPath(new URL("../../src/model/result.ts", import.meta.url)), "utf8");
   return new Set([...source.matchAll(/\/\*\* Extension:[^*]*\*\/\s*(\w+)\??:/g)].map((m) => m[1]!));
 }
 
@@ -27,6 +28,7 @@ describe("execution result: the contract's JSON object", () => {
     });
     expectContractShape(result as unknown as Record<string, unknown>);
     expect(JSON.parse(JSON.stringify(result))).toEqual(result);
+    expect(RunResultSchema.strict().safeParse(result).error).toBeUndefined();
     expect(result).toMatchObject({
       status: "completed",
       strategy: "SERIAL",
