@@ -3,7 +3,7 @@
  * test/server/langgraph-json.test.ts checks that every example has its export here and its entry
  * in langgraph.json (an example added without them fails that test).
  */
-import { exampleGraph } from "./orchestrator.js";
+import { exampleGraph } from "./plan-graph.js";
 
 export const decision_branches = exampleGraph("decision-branches");
 export const eager_dataflow = exampleGraph("eager-dataflow");

@@ -1,7 +1,8 @@
 /**
  * The `ops_agent` graph of langgraph.json: a chat agent (messages in, messages out) whose model
  * writes a plan against the tool catalogue, has it validated (one repair round), runs it as a
- * subgraph and answers from the results.
+ * subgraph and answers from the results — under the server's policy (graphs/policy.ts): the
+ * model sees only allowed tools, and its plans get the run budget, step timeouts and approvals.
  *
  * The model is ChatOpenAI from the server's environment: OPENAI_API_KEY, OPENAI_BASE_URL (any
  * OpenAI-compatible server), PLANGRAPH_MODEL; an assistant may pick another model name with
@@ -10,11 +11,32 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createOpsAgent } from "../src/agents/ops-agent.js";
 import { chatModelFromEnv } from "../src/decide/model.js";
+import { isPlangraphError } from "../src/model/errors.js";
+import { ToolRegistry } from "../src/tools/registry.js";
 import { serverRegistry } from "./catalogue.js";
+import { registeredAfter } from "./listing-order.js";
+import { runPolicy } from "./policy.js";
+
+// Listed before the example graphs by `assistants.search` (see listing-order.ts).
+await registeredAfter(() => import("./examples.js"));
 
 export async function ops_agent(config?: LangGraphRunnableConfig) {
   const configurable = (config?.configurable ?? {}) as Record<string, unknown>;
   const env = typeof configurable.model === "string" && configurable.model ? { ...process.env, PLANGRAPH_MODEL: configurable.model } : process.env;
   const model = chatModelFromEnv(env, { maxRetries: 1 }) ?? null;
-  return createOpsAgent({ registry: await serverRegistry(), model });
+  const catalogue = await serverRegistry();
+  let policy;
+  try {
+    policy = runPolicy(config, catalogue);
+  } catch (error) {
+    throw isPlangraphError(error) ? Object.assign(error, { getResponse: () => badRequest(error.toJSON()) }) : error;
+  }
+  // The model plans against the allowed tools only; the limits refuse any other all the same.
+  const allowed = policy.limits.allowedTools;
+  const registry = allowed ? new ToolRegistry(catalogue.list().filter((t) => allowed.includes(t.name)).map((t) => t.tool)) : catalogue;
+  return createOpsAgent({ registry, model, limits: policy.limits, maxStepMs: policy.maxStepMs });
+}
+
+function badRequest(body: object): Response {
+  return new Response(JSON.stringify(body), { status: 400, headers: { "content-type": "application/json" } });
 }

@@ -12,6 +12,7 @@ import type { ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
+import { capStepTimeouts } from "./step-timeouts.js";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
 
 /** The name of the plan tool the ops agent's model calls. */
@@ -38,6 +39,8 @@ export interface OpsAgentOptions {
   /** Repair rounds for an invalid plan (default 1). */
   maxRepairs?: number;
   limits?: PlanLimitsInput;
+  /** Cap on every step's `timeout_ms` (and the timeout of steps that set none), in ms; none by default. */
+  maxStepMs?: number;
   checkpointer?: BaseCheckpointSaver;
   /** Bound on the result text the model reads back. */
   maxResultChars?: number;
@@ -119,7 +122,8 @@ export function createOpsAgent(options: OpsAgentOptions) {
   const execute = async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
     const call = lastAI(state.messages)?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
     const decisionModel = options.decisionModel !== undefined ? options.decisionModel : model;
-    const graph = planSubgraph(state.plan, { registry, limits, chatModel: decisionModel, name: "plan" });
+    const plan = options.maxStepMs ? capStepTimeouts(state.plan, options.maxStepMs, limits) : state.plan;
+    const graph = planSubgraph(plan, { registry, limits, chatModel: decisionModel, name: "plan" });
     // Invoked from the node, the plan graph is a subgraph of this run: same checkpointer, its own
     // namespace, its steps streamed with `subgraphs: true`, its approvals interrupting this agent.
     const output = (await graph.invoke({}, config)) as { result?: RunResult | null };

@@ -19,7 +19,7 @@ let stub: OpenAIStub;
 let client: Client;
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-server-test-"));
 
-type Values = Record<string, unknown> & { result?: Result; __interrupt__?: Array<{ id: string; value: { step: string; tool: string; params: unknown } }> };
+type Values = Record<string, unknown> & { result?: Result; error?: { code: string; problems: Array<Record<string, string>> }; __interrupt__?: Array<{ id: string; value: { step: string; tool: string; params: unknown } }> };
 type Result = { status: string; results: Record<string, { data?: Record<string, unknown> }>; errors: Record<string, string>; skipped: string[]; decisions: Record<string, { branch: string }>; order: string[][] };
 
 /** ops_agent's model, scripted by what it is asked: an invalid plan first, the repaired plan next, then an answer from the results. */
@@ -118,9 +118,11 @@ describe("langgraph.json graphs on the dev server", () => {
   it("rejects an assistant whose plan is invalid, naming the problem", async () => {
     const bad = await client.assistants.create({ graphId: "orchestrator", config: { configurable: { plan: { steps: [{ id: "a", tool: "nope" }] } } } });
     await expect(client.assistants.getGraph(bad.assistant_id)).rejects.toThrow(/unknown tool 'nope'/);
-    // A run of it fails with the same message.
+    // A run of it returns the same problem as data, and runs nothing.
     const thread = await client.threads.create();
-    await expect(client.runs.wait(thread.thread_id, bad.assistant_id, { input: {} })).rejects.toThrow(/unknown tool 'nope'/);
+    const values = (await client.runs.wait(thread.thread_id, bad.assistant_id, { input: {} })) as Values;
+    expect(values.error).toMatchObject({ code: "UNKNOWN_TOOL", problems: [{ code: "UNKNOWN_TOOL", step: "a", path: "$.steps[0].tool", message: expect.stringMatching(/unknown tool 'nope'/) }] });
+    expect(values.result).toBeUndefined();
   });
 });
 
