@@ -122,6 +122,16 @@ describe("ops agent: plan → validate → run as a subgraph → answer", () => 
     expect(stub.requests).toHaveLength(2);
   });
 
+  it("runs the model's plans under maxStepMs: a step asking for an hour is cut off at the cap", async () => {
+    const agent = createOpsAgent({ registry: inventoryTools().registry, model, maxStepMs: 200 });
+    const plan = { steps: [{ id: "nap", tool: "sleep", params: { ms: 3_600_000 }, timeout_ms: 3_600_000 }] };
+    stub.enqueue(reply.toolCall(OPS_PLAN_TOOL, plan), reply.text("The nap was cut short."));
+    const started = Date.now();
+    const state = await agent.invoke({ messages: [new HumanMessage("sleep for an hour")] });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(state.result).toMatchObject({ status: "failed", errors: { nap: expect.stringMatching(/timed out after 200 ms/) } });
+  });
+
   it("says so when no chat model is configured", async () => {
     const agent = createOpsAgent({ registry: inventoryTools().registry, model: null });
     const state = await agent.invoke({ messages: [new HumanMessage("hi")] });

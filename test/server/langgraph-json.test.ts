@@ -69,4 +69,22 @@ describe("orchestrator graph factory", () => {
     expect(out.result.status).toBe("completed");
     expect(out.result.order).toHaveLength(30);
   });
+
+  it("answers a run of a refused plan with a graph whose output lists every problem, and getGraph with HTTP 400", async () => {
+    const broken = { steps: [{ id: "a", tool: "nope" }, { id: "b", tool: "echo", output_mapping: { x: "{ghost.data}" } }] };
+    // The server's run config carries the run's id; that of getGraph does not.
+    const refused = await orchestrator({ configurable: { plan: broken, run_id: "run-1" } });
+    const out = (await refused.invoke({})) as { error: { code: string; problems: Array<{ code: string; step: string; path: string }> } };
+    expect(out.error.problems.map((p) => `${p.code} ${p.step} ${p.path}`)).toEqual(["UNKNOWN_TOOL a $.steps[0].tool", "UNKNOWN_STEP b $.steps[1].output_mapping.x"]);
+    const thrown = (await orchestrator({ configurable: { plan: broken } }).catch((e: unknown) => e)) as { getResponse: () => Response };
+    const response = thrown.getResponse();
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { issues: unknown[] }).issues).toEqual(out.error.problems);
+  });
+
+  it("gives every step the server's step timeout cap, and refuses configurable.limits that loosen the policy", async () => {
+    const graph = await orchestrator({ configurable: { plan: { steps: [{ id: "s", tool: "sleep", params: { ms: 1 }, timeout_ms: 3_600_000 }] } } });
+    expect((graph as unknown as { prepared: { steps: Map<string, { spec: { timeout_ms: number } }> } }).prepared.steps.get("s")!.spec.timeout_ms).toBe(30_000);
+    await expect(orchestrator({ configurable: { plan, limits: { maxRunMs: 0 } } })).rejects.toThrow(/configurable\.limits\.maxRunMs: 0 \(no budget\) is above the server's 120000/);
+  });
 });
