@@ -10,12 +10,14 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createOpsAgent } from "../src/agents/ops-agent.js";
+import { rejectedPlanGraph } from "../src/agents/plan-rejection.js";
 import { chatModelFromEnv } from "../src/decide/model.js";
 import { isPlangraphError } from "../src/model/errors.js";
 import { ToolRegistry } from "../src/tools/registry.js";
 import { serverRegistry } from "./catalogue.js";
 import { registeredAfter } from "./listing-order.js";
-import { runPolicy } from "./policy.js";
+import { asHttpError } from "./plan-graph.js";
+import { isRunConfig, runPolicy } from "./policy.js";
 
 // Listed before the example graphs by `assistants.search` (see listing-order.ts).
 await registeredAfter(() => import("./examples.js"));
@@ -29,14 +31,12 @@ export async function ops_agent(config?: LangGraphRunnableConfig) {
   try {
     policy = runPolicy(config, catalogue);
   } catch (error) {
-    throw isPlangraphError(error) ? Object.assign(error, { getResponse: () => badRequest(error.toJSON()) }) : error;
+    // As for plans (plan-graph.ts): a run gets the refusal as its `error` value, getGraph a 400.
+    if (isRunConfig(config) && isPlangraphError(error)) return rejectedPlanGraph(error, "ops_agent");
+    throw asHttpError(error);
   }
   // The model plans against the allowed tools only; the limits refuse any other all the same.
   const allowed = policy.limits.allowedTools;
   const registry = allowed ? new ToolRegistry(catalogue.list().filter((t) => allowed.includes(t.name)).map((t) => t.tool)) : catalogue;
   return createOpsAgent({ registry, model, limits: policy.limits, maxStepMs: policy.maxStepMs });
-}
-
-function badRequest(body: object): Response {
-  return new Response(JSON.stringify(body), { status: 400, headers: { "content-type": "application/json" } });
 }

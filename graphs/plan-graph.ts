@@ -56,7 +56,7 @@ async function warmUp(plan: Plan, registry: ToolRegistry): Promise<void> {
  * `getResponse()` instead. So an invalid plan comes back as 400 with its problems, each with its
  * JSON path.
  */
-function asHttpError(error: unknown): unknown {
+export function asHttpError(error: unknown): unknown {
   if (!isPlangraphError(error)) return error;
   const issues = error instanceof PlanValidationError ? error.issues.map((issue) => issue.toJSON()) : [error.toJSON()];
   return Object.assign(error, {

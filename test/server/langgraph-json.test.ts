@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { REPO } from "./dev-server.js";
 import { orchestrator } from "../../graphs/orchestrator.js";
+import { ops_agent } from "../../graphs/ops-agent.js";
 import { DEFAULT_PLAN_ID } from "../../graphs/plans.js";
 
 const config = JSON.parse(readFileSync(join(REPO, "langgraph.json"), "utf8")) as { graphs: Record<string, string>; node_version?: string };
@@ -86,5 +87,14 @@ describe("orchestrator graph factory", () => {
     const graph = await orchestrator({ configurable: { plan: { steps: [{ id: "s", tool: "sleep", params: { ms: 1 }, timeout_ms: 3_600_000 }] } } });
     expect((graph as unknown as { prepared: { steps: Map<string, { spec: { timeout_ms: number } }> } }).prepared.steps.get("s")!.spec.timeout_ms).toBe(30_000);
     await expect(orchestrator({ configurable: { plan, limits: { maxRunMs: 0 } } })).rejects.toThrow(/configurable\.limits\.maxRunMs: 0 \(no budget\) is above the server's 120000/);
+  });
+
+  it("ops_agent refuses loosening limits the same way: a run gets them as its error value, getGraph a 400", async () => {
+    const limits = { approveSideEffects: false };
+    const refused = await ops_agent({ configurable: { limits, run_id: "run-2" } });
+    const out = (await refused.invoke({} as never)) as unknown as { error: { problems: Array<{ code: string; path: string }> } };
+    expect(out.error.problems).toEqual([expect.objectContaining({ code: "LIMIT_EXCEEDED", path: "configurable.limits.approveSideEffects" })]);
+    const thrown = (await ops_agent({ configurable: { limits } }).catch((e: unknown) => e)) as { getResponse: () => Response };
+    expect(thrown.getResponse().status).toBe(400);
   });
 });

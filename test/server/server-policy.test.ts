@@ -12,10 +12,12 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { reply, startOpenAIStub, type OpenAIStub } from "../support/openai-stub.js";
 import { REPO, startDevServer, type DevServer } from "./dev-server.js";
 
 let server: DevServer;
 let client: Client;
+let stub: OpenAIStub;
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-policy-test-"));
 
 /** The policy this server runs under: small enough numbers that a test sees them bite. */
@@ -31,12 +33,21 @@ type Values = Record<string, unknown> & {
 beforeAll(async () => {
   writeFileSync(join(scratch, "policy.json"), JSON.stringify(POLICY));
   writeFileSync(join(scratch, "mcp.json"), JSON.stringify({ mcpServers: { inventory: { command: process.execPath, args: [resolve(REPO, "test/mcp/fixtures/inventory-server.mjs")] } } }));
-  server = await startDevServer({ env: { PLANGRAPH_SERVER_POLICY: join(scratch, "policy.json"), PLANGRAPH_MCP_CONFIG: join(scratch, "mcp.json"), OPENAI_API_KEY: "" } });
+  // ops_agent's model: plans an hour-long nap, then answers.
+  stub = await startOpenAIStub((request) =>
+    request.tools?.some((t) => t.function.name === "run_plan")
+      ? reply.toolCall("run_plan", { steps: [{ id: "nap", tool: "sleep", params: { ms: 3_600_000 }, timeout_ms: 3_600_000 }] })
+      : reply.text("The nap was cut short."),
+  );
+  server = await startDevServer({
+    env: { PLANGRAPH_SERVER_POLICY: join(scratch, "policy.json"), PLANGRAPH_MCP_CONFIG: join(scratch, "mcp.json"), OPENAI_API_KEY: "test", OPENAI_BASE_URL: stub.url, PLANGRAPH_MODEL: "stub-model" },
+  });
   client = new Client({ apiUrl: server.url });
 }, 120_000);
 
 afterAll(async () => {
   await server?.stop();
+  await stub?.close();
   rmSync(scratch, { recursive: true, force: true });
 });
 
@@ -134,6 +145,20 @@ describe("the server's policy (issue 12 finding 12)", () => {
     const assistant = await client.assistants.create({ graphId: "orchestrator", config: { configurable: { plan, limits: { maxRunMs: 10_000 } } } });
     await expect(client.assistants.getGraph(assistant.assistant_id)).rejects.toThrow(/maxRunMs: 10000 is above the server's 4000/);
   });
+});
+
+describe("ops_agent under the server's policy (issue 12 finding 12)", () => {
+  it("shows its model only the allowed tools and runs the model's plan with the step timeout cap", async () => {
+    const thread = await client.threads.create();
+    const started = Date.now();
+    const state = (await client.runs.wait(thread.thread_id, "ops_agent", { input: { messages: [{ role: "user", content: "nap for an hour" }] } })) as Values;
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(state.result?.status).toBe("failed");
+    expect(state.result?.errors.nap).toMatch(/timed out after 2500 ms/);
+    const planTool = stub.requests[0]!.tools!.find((t) => t.function.name === "run_plan")!;
+    const parameters = planTool.function.parameters as { properties: { steps: { items: { properties: { tool: { enum: string[] } } } } } };
+    expect(parameters.properties.steps.items.properties.tool.enum).toEqual([...POLICY.allowedTools].sort());
+  }, 30_000);
 });
 
 describe("refused plans answer with every problem, structured (issue 13 finding 6)", () => {
