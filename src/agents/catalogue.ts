@@ -1,7 +1,10 @@
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
 import type { ToolRegistry } from "../tools/registry.js";
 
-/** One tool as a planner (a chat model, or a person in Studio) sees it. */
+/**
+ * One tool as a planner sees it: the chat agent's planner prompt, `createPlanTool`'s schema and
+ * `plangraph tools` all read this one catalogue.
+ */
 export interface CatalogueEntry {
   name: string;
   description: string;
@@ -9,6 +12,10 @@ export interface CatalogueEntry {
   input: unknown;
   /** JSON Schema of the tool's output, when the tool declares one (references into it are checked). */
   output?: unknown;
+  /** Calling it changes something outside plangraph: never cached, retried only when idempotent. */
+  side_effects: boolean;
+  /** Calling it twice with the same input is harmless. */
+  idempotent: boolean;
 }
 
 /** Every registered tool with its input (and declared output) schema, sorted by name. */
@@ -21,6 +28,8 @@ export function toolCatalogue(registry: ToolRegistry): CatalogueEntry[] {
       description: tool.description ?? "",
       input: schemaOf(tool.schema),
       ...(traits.outputSchema ? { output: schemaOf(traits.outputSchema) } : {}),
+      side_effects: traits.sideEffects === true,
+      idempotent: traits.idempotent === true,
     }));
 }
 
@@ -33,7 +42,7 @@ export function catalogueText(registry: ToolRegistry, maxChars = 24_000): string
   let used = 0;
   for (const entry of toolCatalogue(registry)) {
     const block = [
-      `- ${entry.name}: ${entry.description.trim() || "(no description)"}`,
+      `- ${entry.name}${entry.side_effects ? ` [side effects${entry.idempotent ? ", idempotent" : ""}]` : ""}: ${entry.description.trim() || "(no description)"}`,
       `  input: ${JSON.stringify(entry.input)}`,
       ...(entry.output ? [`  output: ${JSON.stringify(entry.output)}`] : []),
     ].join("\n");

@@ -226,7 +226,7 @@ function resultUpdate(prepared: PreparedPlan, options: GraphRuntimeOptions, run:
     if (outcome) decisions.set(id, outcome);
   }
   const origin = typeof state[STARTED_AT_CHANNEL] === "number" ? (state[STARTED_AT_CHANNEL] as number) : 0;
-  const result: RunResult & { resolved: number } = { ...assembleResult({ prepared, steps, decisions, origin }), resolved: steps.size + decisions.size };
+  const result: RunResult & { resolved: number } = { ...assembleResult({ prepared, steps, decisions, origin, ...(options.strict ? { strict: true } : {}) }), resolved: steps.size + decisions.size };
   // Steps still unresolved (behind a pending approval) are not "skipped" yet.
   result.skipped = result.skipped.filter((id) => steps.has(id));
   if (result.skipped.length + Object.keys(result.results).length + Object.keys(result.errors).length < prepared.steps.size && result.status === "completed") {
