@@ -1,4 +1,5 @@
 import { toJsonSchema } from "@langchain/core/utils/json_schema";
+import { z } from "zod";
 import type { ToolRegistry } from "../tools/registry.js";
 
 /**
@@ -26,8 +27,8 @@ export function toolCatalogue(registry: ToolRegistry): CatalogueEntry[] {
     .map(({ name, tool, traits }) => ({
       name,
       description: tool.description ?? "",
-      input: schemaOf(tool.schema),
-      ...(traits.outputSchema ? { output: schemaOf(traits.outputSchema) } : {}),
+      input: schemaOf(tool.schema, "input"),
+      ...(traits.outputSchema ? { output: schemaOf(traits.outputSchema, "output") } : {}),
       side_effects: traits.sideEffects === true,
       idempotent: traits.idempotent === true,
     }));
@@ -56,8 +57,21 @@ export function catalogueText(registry: ToolRegistry, maxChars = 24_000): string
   return blocks.join("\n");
 }
 
-function schemaOf(schema: unknown): unknown {
+/**
+ * JSON Schema of a tool's zod schema. The input is described as a caller writes it (fields with
+ * defaults are optional, open objects stay open), which zod 4's own converter does and LangChain's
+ * does not; other schema kinds go through LangChain's converter.
+ */
+function schemaOf(schema: unknown, io: "input" | "output"): unknown {
   if (schema === undefined || schema === null) return { type: "object" };
+  if (typeof schema === "object" && "_zod" in schema) {
+    try {
+      const { $schema: _ignored, ...rest } = z.toJSONSchema(schema as z.ZodType, { io, unrepresentable: "any" }) as Record<string, unknown>;
+      return rest;
+    } catch {
+      // Falls through to LangChain's converter.
+    }
+  }
   try {
     const json = toJsonSchema(schema as Parameters<typeof toJsonSchema>[0]) as Record<string, unknown>;
     const { $schema: _ignored, ...rest } = json;
