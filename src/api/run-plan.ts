@@ -43,7 +43,7 @@ export interface PlanOptions {
   cacheTtlMs?: number;
   /** Plain LangGraph superstep timing (no eager launch): for benchmarks and comparisons only. */
   lazy?: boolean;
-  /** Keep the contract's result in a `result` state channel (graphs served by the LangGraph server). */
+  /** Keep the run's result (docs/RESULT-FORMAT.md) in a `result` state channel (graphs served by the LangGraph server). */
   resultChannel?: boolean;
   /** Stop the run at the first failed step, aborting tools in flight (default: independent steps go on). */
   failFast?: boolean;
@@ -79,7 +79,7 @@ export function compilePlan(plan: unknown, options: PlanOptions = {}): PlanGraph
   return graphFor(prepared, options);
 }
 
-/** Runs a plan to the end (or to an approval pause) and returns the contract's result. */
+/** Runs a plan to the end (or to an approval pause) and returns its result (docs/RESULT-FORMAT.md). */
 export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Promise<RunResult> {
   const prepared = prepare(plan, options);
   const telemetry = startRunTelemetry({

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The two plan forms accepted on the wire (CONTRACT.md "Plan JSON"), as zod schemas: the single
+ * The two plan forms accepted on the wire (docs/PLAN-FORMAT.md), as zod schemas: the single
  * source of their types. `normalizePlan` turns either into one `Plan`.
  */
 
