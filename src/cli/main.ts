@@ -145,13 +145,21 @@ function reportAbandoned(givenUp: GivenUpCalls, io: CliIO): void {
 
 async function resume(command: Extract<Command, { command: "resume" }>, io: CliIO): Promise<number> {
   const progress = command.json ? undefined : new ProgressDisplay(io.err, io.stderrIsTTY);
+  const givenUp = new GivenUpCalls();
+  const onEvent = (event: Parameters<GivenUpCalls["onEvent"]>[0]) => {
+    givenUp.onEvent(event);
+    progress?.onEvent(event);
+  };
   let outcome: { result: RunResult; prepared: PreparedPlan };
   try {
-    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), ...(progress ? { onEvent: progress.onEvent } : {}) }, (m: string) => io.err(`${m}\n`));
+    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), onEvent }, (m: string) => io.err(`${m}\n`));
   } finally {
     progress?.finish();
   }
-  return finish(outcome.result, command, io, outcome.prepared);
+  const code = await finish(outcome.result, command, io, outcome.prepared);
+  await closeCliResources();
+  reportAbandoned(givenUp, io);
+  return code;
 }
 
 async function finish(result: RunResult, command: { json: boolean; report?: string; plan?: string; thread?: string; db?: string }, io: CliIO, prepared: PreparedPlan): Promise<number> {
