@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { assembleResult } from "../../src/engine/result.js";
 import { formatSummary } from "../../src/cli/summary.js";
 import type { StepRecord } from "../../src/model/records.js";
-import { prepare } from "../core/helpers.js";
+import { prepare, tempWorkspace } from "../core/helpers.js";
+import { runCli } from "./support.js";
 
 // Times as a paused-and-resumed run records them: the human answered 7 s after the pause.
 const plan = {
@@ -39,5 +40,24 @@ describe("result assembly: waiting for a human is not running", () => {
     const immediate = assembleResult({ prepared: prepare(plan), steps: new Map([["build", done(0, 1000)], ["ship", done(1000, 2000)], ["announce", done(2000, 3000)]]), decisions: new Map(), origin });
     expect(immediate.approval_wait_ms).toBe(0);
     expect(formatSummary(immediate)).toMatch(/^makespan 3\.00 s · /m);
+  });
+});
+
+describe("cli: a durable run resumed after a human's wait", () => {
+  it("reports the wait in approval_wait_ms and keeps the ratio near 1", async () => {
+    const ws = tempWorkspace();
+    try {
+      const file = ws.file("wait.json", { steps: [{ id: "build", tool: "sleep", params: { ms: 100 } }, { id: "ship", tool: "echo", depends_on: ["build"], requires_approval: true }, { id: "after", tool: "sleep", params: { ms: 100 }, depends_on: ["ship"] }] });
+      const db = `${ws.dir}/wait.sqlite`;
+      expect((await runCli(["run", file, "--thread", "w", "--db", db])).code).toBe(3);
+      await new Promise((r) => setTimeout(r, 1500));
+      const json = await runCli(["resume", "--thread", "w", "--db", db, "--approve", "ship", "--json"]);
+      const result = JSON.parse(json.out);
+      expect(result.approval_wait_ms).toBeGreaterThanOrEqual(1400);
+      expect(result.makespan_ms - result.approval_wait_ms).toBeLessThan(result.critical_path_ms * 1.5);
+      expect(result.makespan_ms).toBeGreaterThan(result.critical_path_ms * 3);
+    } finally {
+      ws.cleanup();
+    }
   });
 });
