@@ -141,3 +141,14 @@ describe("cli: errors under --json and on a terminal", () => {
     expect(err).toMatch(/more characters\)/);
   });
 });
+
+describe("cli: resume reads an existing run", () => {
+  it("refuses a --db file that does not exist, without creating it", async () => {
+    const { existsSync } = await import("node:fs");
+    const db = join(ws.dir, "typo.sqlite");
+    const { code, err } = await runCli(["resume", "--thread", "t", "--db", db]);
+    expect(code).toBe(2);
+    expect(err).toContain("no such --db file");
+    expect(existsSync(db)).toBe(false);
+  });
+});
