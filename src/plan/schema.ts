@@ -63,7 +63,11 @@ export const DecisionSchema = z
 /** Shared top-level fields of both forms. */
 const planCommon = {
   goal: z.string().optional(),
-  /** A text template rendered with references after the run: the plan's answer for people. */
+  /**
+   * A text template rendered with references after the run: the plan's answer for people. A
+   * reference with no value renders empty with a warning, or fails the run under strict
+   * (docs/PLAN-FORMAT.md, "Answer").
+   */
   answer: z.string().optional(),
   decisions: z.array(DecisionSchema).default([]),
 };
