@@ -2,7 +2,7 @@ import { parseArgs } from "node:util";
 import { PlangraphError } from "../model/errors.js";
 import { didYouMean } from "../model/suggest.js";
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from "./options.js";
-import { usageLine } from "./help.js";
+import { usageBlock } from "./help.js";
 
 /** A parsed command line. Every command and flag of docs/PLAN-FORMAT.md's CLI, and nothing silently ignored. */
 export type Command =
@@ -45,11 +45,11 @@ function build(command: string, v: Values, positional: string[]): Command {
   const bool = (name: string) => v[name] === true;
   const list = (name: string) => (v[name] as string[] | undefined) ?? [];
   const one = (what: string) => {
-    if (positional.length !== 1) throw usage(`'${command}' needs exactly one ${what}${positional.length > 1 ? `, got ${positional.length}` : ""}\nusage: ${usageLine(command)}`);
+    if (positional.length !== 1) throw usage(`'${command}' needs exactly one ${what}${positional.length > 1 ? `, got ${positional.length}` : ""}\n${usageBlock(command)}`);
     return positional[0]!;
   };
   const none = () => {
-    if (positional.length) throw usage(`'${command}' takes no arguments, got '${positional[0]}'\nusage: ${usageLine(command)}`);
+    if (positional.length) throw usage(`'${command}' takes no arguments, got '${positional[0]}'\n${usageBlock(command)}`);
   };
   const tools = str("tools") === undefined ? {} : { tools: str("tools")! };
   const report = str("report") === undefined ? {} : { report: str("report")! };
@@ -76,7 +76,7 @@ function build(command: string, v: Values, positional: string[]): Command {
     }
     case "resume": {
       if (positional.length) throw usage("'resume' takes no plan file: the plan is stored with the thread");
-      if (str("thread") === undefined || str("db") === undefined) throw usage(`'resume' needs --thread <id> and --db <file>\nusage: ${usageLine("resume")}`);
+      if (str("thread") === undefined || str("db") === undefined) throw usage(`'resume' needs --thread <id> and --db <file>\n${usageBlock("resume")}`);
       const params = parseParams(list("params"));
       const approve = list("approve");
       const reject = list("reject");
@@ -134,7 +134,7 @@ function parseFlags(command: string, args: string[]): { values: Values; position
     const known = Object.keys(own);
     const hint = didYouMean(name, known).replace("'", "'--");
     const where = elsewhere.length && !hint ? ` (it is an option of ${elsewhere.map((c) => `'${c}'`).join(", ")})` : "";
-    throw usage(`'${command}' has no option '${arg}'${hint}${where}\nusage: ${usageLine(command)}`);
+    throw usage(`'${command}' has no option '${arg}'${hint}${where}\n${usageBlock(command)}`);
   }
   const options = Object.fromEntries(Object.entries(own).map(([name, spec]) => [name, { type: spec.type, ...(spec.multiple ? { multiple: true } : {}) }]));
   try {
@@ -144,7 +144,7 @@ function parseFlags(command: string, args: string[]): { values: Values; position
     const spec = flag ? own[flag.slice(2)] : undefined;
     if (spec?.type === "string") throw usage(`${flag} needs a value: ${flag} ${spec.value ?? "<value>"}`);
     if (spec?.type === "boolean") throw usage(`${flag} takes no value`);
-    throw usage(`${(error as Error).message.split("\n")[0]}\nusage: ${usageLine(command)}`);
+    throw usage(`${(error as Error).message.split("\n")[0]}\n${usageBlock(command)}`);
   }
 }
 

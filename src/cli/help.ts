@@ -25,7 +25,7 @@ export function generalHelp(): string {
 /** `plangraph <command> --help`: the command's usage line and every option explained. */
 export function commandHelp(name: string): string {
   const spec = COMMANDS[name]!;
-  const lines = [`plangraph ${name} — ${spec.summary}`, "", `usage: ${usageLine(name, spec)}`];
+  const lines = [`plangraph ${name} — ${spec.summary}`, "", usageBlock(name)];
   if (spec.positional) lines.push("", "arguments:", ...optionBlock(spec.positional.name, spec.positional.help));
   if (Object.keys(spec.options).length) lines.push("", "options:", ...optionLines(spec.options));
   lines.push(...optionLines(GLOBAL_OPTIONS));
@@ -38,6 +38,20 @@ export function commandHelp(name: string): string {
 export function usageLine(name: string, spec: CommandSpec = COMMANDS[name]!): string {
   const flags = Object.entries(spec.options).map(([flag, option]) => `[--${flag}${option.value ? ` ${option.value}` : ""}]${option.multiple ? "…" : ""}`);
   return [`plangraph ${name}`, ...(spec.positional ? [spec.positional.name] : []), ...flags].join(" ");
+}
+
+/** `usage: plangraph <command> …` wrapped between options (never inside `[--flag <value>]`). */
+export function usageBlock(name: string): string {
+  const tokens = usageLine(name).match(/\[[^\]]*\]…?|\S+/g) ?? [];
+  const head = `usage: ${tokens.slice(0, 2).join(" ")}`;
+  const indent = " ".repeat(head.length + 1);
+  const lines = [head];
+  for (const token of tokens.slice(2)) {
+    const last = lines[lines.length - 1]!;
+    if (last.length + 1 + token.length > WIDTH) lines.push(`${indent}${token}`);
+    else lines[lines.length - 1] = `${last} ${token}`;
+  }
+  return lines.join("\n");
 }
 
 function optionLines(options: Record<string, OptionSpec>): string[] {
