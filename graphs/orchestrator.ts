@@ -1,8 +1,8 @@
 /**
  * The `orchestrator` graph of langgraph.json: a plan compiled into a LangGraph graph — one node per
  * step and decision, an edge per dependency, conditional edges for decisions — run by the eager
- * scheduler, with the contract's result in the `result` state channel, under the server's policy
- * (graphs/policy.ts).
+ * scheduler, with the run's result (docs/RESULT-FORMAT.md) in the `result` state channel, under the
+ * server's policy (src/agents/server-policy.ts).
  *
  * A graph factory: the server calls it with each assistant's (and run's) config, so every assistant
  * made for a plan is drawn in Studio with that plan's shape. The plan comes from

@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, readdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { PlangraphError } from "../src/model/errors.js";
+import { EXAMPLES_DIR } from "../src/cli/examples-dir.js";
 
 /** Where the example plans live (`npm start` runs them; each is also a graph of the server). */
-export const EXAMPLES_DIR = resolve(fileURLToPath(new URL("../examples", import.meta.url)));
+export { EXAMPLES_DIR };
 
 /** The plan an orchestrator assistant runs when its config names none. */
 export const DEFAULT_PLAN_ID = "decision-branches";

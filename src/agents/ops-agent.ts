@@ -23,7 +23,7 @@ export const OpsAgentState = Annotation.Root({
   ...MessagesAnnotation.spec,
   /** The last plan that passed validation (as the model wrote it). */
   plan: Annotation<Record<string, unknown> | null>({ reducer: (_old, next) => next, default: () => null }),
-  /** The contract's result of the last plan run. */
+  /** The result (docs/RESULT-FORMAT.md) of the last plan run. */
   result: Annotation<RunResult | null>({ reducer: (_old, next) => next, default: () => null }),
 });
 export type OpsAgentStateType = typeof OpsAgentState.State;

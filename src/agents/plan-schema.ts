@@ -6,7 +6,7 @@ const REFERENCES =
   "reference keeps its JSON type, a reference inside longer text is interpolated.";
 
 /**
- * The plan as a tool input: either wire form (CONTRACT.md "Plan JSON") in one object schema, because
+ * The plan as a tool input: either wire form (docs/PLAN-FORMAT.md) in one object schema, because
  * function-calling APIs want an object at the top. `tool` is limited to `toolNames` when given, so
  * a model's structured output is checked against the catalogue before plangraph even sees it.
  * Everything the schema cannot say (ids, references, cycles) is checked by `preparePlan`.

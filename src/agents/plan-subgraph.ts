@@ -14,12 +14,12 @@ export interface PlanSubgraphOptions extends PlanOptions {
 /**
  * A plan compiled for use inside LangGraph: as a node of a parent graph
  * (`parent.addNode("plan", planSubgraph(plan))`), as a graph of the LangGraph server, or invoked
- * from a node. The contract's result object is kept in the `result` state channel (a parent whose
+ * from a node. The run's result (docs/RESULT-FORMAT.md) is kept in the `result` state channel (a parent whose
  * state has a `result` key receives it), runs get enough supersteps for the plan whatever
  * recursion limit the caller passes, and the server's `getSchemas` describes the plan's channels.
  *
  * Approvals (`requires_approval`) pause the parent through LangGraph `interrupt`; resume it with
- * `Command({ resume })` (see CONTRACT.md "Human approval"). A parent with a checkpointer is needed
+ * `Command({ resume })` (see docs/PLAN-FORMAT.md, "Approvals"). A parent with a checkpointer is needed
  * for that; the plan graph inherits it.
  */
 export function planSubgraph(plan: unknown, options: PlanSubgraphOptions = {}): PlanGraph {
@@ -99,7 +99,7 @@ function jsonSchema(schema: unknown): Record<string, unknown> {
 const RESULT_SCHEMA = {
   type: ["object", "null"],
   title: "RunResult",
-  description: "The contract's result object (CONTRACT.md, run --json), kept current as nodes finish",
+  description: "The run's result (docs/RESULT-FORMAT.md, what run --json prints), kept current as nodes finish",
   properties: {
     status: { type: "string", enum: ["completed", "failed", "interrupted"] },
     strategy: { type: "string", enum: ["PARALLEL", "SERIAL", "DAG"] },

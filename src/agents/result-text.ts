@@ -6,7 +6,7 @@ export const DEFAULT_MAX_RESULT_CHARS = 20_000;
 
 /**
  * A run's result as a model should read it: what happened and the data, without the timing detail
- * the contract object also carries. Large results are cut at `maxChars`, and the text says so.
+ * the result object also carries. Large results are cut at `maxChars`, and the text says so.
  */
 export function resultForModel(result: RunResult, maxChars = DEFAULT_MAX_RESULT_CHARS): string {
   const view = {

@@ -65,7 +65,7 @@ export interface PreparedPlan {
   dependents: ReadonlyMap<string, readonly string[]>;
   /** Topological order of steps and decisions, stable in plan order. */
   order: readonly string[];
-  /** Dependency levels of the steps (the contract's `order`). */
+  /** Dependency levels of the steps (the result's `order`, docs/RESULT-FORMAT.md). */
   levels: string[][];
   strategy: Strategy;
   answer?: Template;

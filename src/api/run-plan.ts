@@ -43,7 +43,7 @@ export interface PlanOptions {
   cacheTtlMs?: number;
   /** Plain LangGraph superstep timing (no eager launch): for benchmarks and comparisons only. */
   lazy?: boolean;
-  /** Keep the contract's result in a `result` state channel (graphs served by the LangGraph server). */
+  /** Keep the run's result (docs/RESULT-FORMAT.md) in a `result` state channel (graphs served by the LangGraph server). */
   resultChannel?: boolean;
   /** Stop the run at the first failed step, aborting tools in flight (default: independent steps go on). */
   failFast?: boolean;
@@ -79,7 +79,7 @@ export function compilePlan(plan: unknown, options: PlanOptions = {}): PlanGraph
   return graphFor(prepared, options);
 }
 
-/** Runs a plan to the end (or to an approval pause) and returns the contract's result. */
+/** Runs a plan to the end (or to an approval pause) and returns its result (docs/RESULT-FORMAT.md). */
 export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Promise<RunResult> {
   const prepared = prepare(plan, options);
   const telemetry = startRunTelemetry({
@@ -127,7 +127,7 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Pro
       // The graph has stopped; a tool still running for a step whose node never fired would be a
       // wiring bug — wait for it rather than drop its result.
       if (context && context.pendingApprovals().length === 0) await context.whenIdle();
-      return resultFromRun(prepared, graph, state);
+      return resultFromRun(prepared, graph, state, options.strict);
     }
   } catch (error) {
     if (isPlangraphError(error) && error.code !== "INTERNAL") throw error;
@@ -137,7 +137,7 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Pro
       // Cancelled by the caller: not a broken orchestration. Report what ran and what was cut off.
       scheduler.abort(options.signal.reason);
       await scheduler.whenIdle();
-      return resultFromRun(prepared, graph, {});
+      return resultFromRun(prepared, graph, {}, options.strict);
     }
     // The orchestrated path itself broke: finish the plan with the flat executor, reusing every
     // step that already completed so no tool runs twice.
@@ -195,7 +195,7 @@ export function runConfig(prepared: PreparedPlan, options: { threadId?: string; 
  * The result of a graph run, from the run's scheduler (authoritative for everything this process
  * saw, including steps whose nodes never fired) completed with what state holds.
  */
-export function resultFromRun(prepared: PreparedPlan, graph: PlanGraph, state: Record<string, unknown>): RunResult {
+export function resultFromRun(prepared: PreparedPlan, graph: PlanGraph, state: Record<string, unknown>, strict?: boolean): RunResult {
   const scheduler = graph.lastRun?.current;
   const records = scheduler ? recordsOf(prepared, scheduler) : { steps: {}, decisions: {} };
   const steps = new Map<string, StepRecord>();
@@ -224,7 +224,7 @@ export function resultFromRun(prepared: PreparedPlan, graph: PlanGraph, state: R
     pending.push({ step: id, tool: step.spec.tool, params: params?.params ?? scheduler?.pendingInput(id) ?? null });
   }
   const origin = typeof state?.[STARTED_AT_CHANNEL] === "number" ? (state[STARTED_AT_CHANNEL] as number) : earliestStart(steps);
-  return assembleResult({ prepared, steps, decisions, origin, pending });
+  return assembleResult({ prepared, steps, decisions, origin, pending, ...(strict ? { strict } : {}) });
 }
 
 function recordsOf(prepared: PreparedPlan, scheduler: PlanScheduler) {
@@ -293,6 +293,7 @@ async function runLegacy(
     origin: Object.keys(seed.steps).length ? earliestStart(new Map(Object.entries(records.steps))) : origin,
     pending,
     warnings,
+    ...(options.strict ? { strict: true } : {}),
   });
 }
 

@@ -1,18 +1,18 @@
 import { readdir } from "node:fs/promises";
-import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { preparePlan } from "../analysis/prepare.js";
 import { compileConditionForPlan } from "../engine/decisions.js";
 import { chatModelFromEnvironment } from "../decide/chat-model.js";
 import { runPlan } from "../api/run-plan.js";
 import type { RunResult } from "../engine/result.js";
 import type { Command } from "./args.js";
-import type { CliIO } from "./main.js";
-import { readPlan } from "./main.js";
+import type { CliIO } from "./io.js";
+import { readPlan } from "./read-plan.js";
+import { EXAMPLES_DIR } from "./examples-dir.js";
 import { cliRegistry } from "./registry.js";
-import { formatSummary } from "./summary.js";
+import { exitCodeFor, formatSummary } from "./summary.js";
 
-export const EXAMPLES_DIR = resolve(fileURLToPath(new URL("../../examples", import.meta.url)));
+export { EXAMPLES_DIR };
 
 /** `npm start`: runs every example plan on the embedded defaults (no key, no server) and prints each answer. */
 export async function runExamples(command: Extract<Command, { command: "examples" }>, io: CliIO): Promise<number> {
@@ -27,7 +27,7 @@ export async function runExamples(command: Extract<Command, { command: "examples
     const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
     const result = await runPlan(prepared.plan, { registry, chatModel, approveAll: true });
     all.push({ file, result });
-    if (result.status !== "completed") worst = 1;
+    if (exitCodeFor(result) !== 0) worst = 1;
     if (!command.json) {
       io.out(`\n━━ ${file}${prepared.plan.goal ? ` — ${prepared.plan.goal}` : ""}\n${formatSummary(result)}\n`);
     }

@@ -1,17 +1,28 @@
-import { readFile } from "node:fs/promises";
-import { isPlangraphError, PlanValidationError, PlangraphError, describeError } from "../model/errors.js";
+import { existsSync } from "node:fs";
+import { PlangraphError, isPlangraphError } from "../model/errors.js";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { compilePlan, runPlan } from "../api/run-plan.js";
 import { compileConditionForPlan } from "../engine/decisions.js";
 import { chatModelFromEnvironment } from "../decide/chat-model.js";
 import type { RunResult } from "../engine/result.js";
-import { USAGE, parseCommandLine, type Command } from "./args.js";
+import { parseCommandLine, type Command } from "./args.js";
+import { commandHelp, generalHelp } from "./help.js";
+import { defaultIO, type CliIO } from "./io.js";
+import { readPlan } from "./read-plan.js";
 import { ProgressDisplay } from "./progress.js";
-import { EXIT, exitCodeFor, formatSummary } from "./summary.js";
+import { exitCodeFor, formatSummary, EXIT } from "./summary.js";
 import { cliRegistry, closeCliResources } from "./registry.js";
 import { runExamples } from "./examples.js";
 import { writeReport } from "./report.js";
 import { runDurable, resumeDurable } from "./durable.js";
+import { reportFailure, jsonError } from "./failure.js";
+import { GivenUpCalls, liveHandles } from "./in-flight.js";
+import { formatToolCatalogue } from "./tools-command.js";
+import { packageVersion } from "./version.js";
+import { safeLine } from "./escape.js";
+
+export type { CliIO };
+export { readPlan };
 
 /** The CLI. Returns the exit code; never calls process.exit, so it can run inside tests. */
 export async function main(argv: string[], io: CliIO = defaultIO()): Promise<number> {
@@ -19,22 +30,27 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   try {
     command = parseCommandLine(argv);
   } catch (error) {
-    io.err(`${describeError(error)}\n\n${USAGE}\n`);
-    return EXIT.invalid;
+    return usageFailure(error, argv, io);
   }
   try {
     switch (command.command) {
       case "help":
-        io.out(`${USAGE}\n`);
+        io.out(`${command.topic ? commandHelp(command.topic) : generalHelp()}\n`);
+        return 0;
+      case "version":
+        io.out(`${packageVersion()}\n`);
         return 0;
       case "validate":
         return await validate(command, io);
       case "draw": {
         const registry = await cliRegistry(command.tools);
-        const graph = compilePlan(await readPlan(command.plan), { registry, chatModel: null });
+        const graph = compilePlan(await readPlan(command.plan, io), { registry, chatModel: null });
         io.out(`${(await graph.getGraphAsync()).drawMermaid()}\n`);
         return 0;
       }
+      case "tools":
+        io.out(`${formatToolCatalogue(await cliRegistry(command.tools), command.json)}\n`);
+        return 0;
       case "run":
         return await run(command, io);
       case "resume":
@@ -49,35 +65,18 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
   }
 }
 
-export interface CliIO {
-  out: (text: string) => void;
-  err: (text: string) => void;
-  stderrIsTTY: boolean;
-  stdinIsTTY: boolean;
-  env: NodeJS.ProcessEnv;
-}
-
-function defaultIO(): CliIO {
-  return {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    stderrIsTTY: Boolean(process.stderr.isTTY),
-    stdinIsTTY: Boolean(process.stdin.isTTY),
-    env: process.env,
-  };
-}
-
-export async function readPlan(path: string): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    throw new PlangraphError("USAGE", `cannot read plan '${path}': ${describeError(error)}`);
-  }
+function usageFailure(error: unknown, argv: string[], io: CliIO): number {
+  if (!isPlangraphError(error)) return reportFailure(error, io, false);
+  if (argv.includes("--json")) io.out(`${JSON.stringify(jsonError(error))}\n`);
+  const command = argv[0] && !argv[0].startsWith("-") ? argv[0] : undefined;
+  const more = command && /^[a-z]+$/.test(command) && !error.message.startsWith("unknown command") ? `plangraph ${command} --help` : "plangraph --help";
+  io.err(`${error.message.split("\n").map((line) => safeLine(line)).join("\n")}\n(${more} explains every option)\n`);
+  return EXIT.invalid;
 }
 
 async function validate(command: Extract<Command, { command: "validate" }>, io: CliIO): Promise<number> {
   const registry = await cliRegistry(command.tools);
-  const prepared = preparePlan(await readPlan(command.plan), { registry, compileCondition: compileConditionForPlan });
+  const prepared = preparePlan(await readPlan(command.plan, io), { registry, compileCondition: compileConditionForPlan });
   const summary = {
     valid: true,
     steps: prepared.steps.size,
@@ -91,7 +90,8 @@ async function validate(command: Extract<Command, { command: "validate" }>, io: 
 
 async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Promise<number> {
   const registry = await cliRegistry(command.tools, (message) => io.err(`${message}\n`));
-  const text = await readPlan(command.plan);
+  const givenUp = new GivenUpCalls();
+  const text = await readPlan(command.plan, io);
   const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
   const needApproval = [...prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
   if (needApproval.length && !command.db && !command.approveAll) {
@@ -114,7 +114,10 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
     approveAll: command.approveAll,
     failFast: command.failFast,
     ...(command.concurrency ? { maxConcurrency: command.concurrency } : {}),
-    ...(progress ? { onEvent: progress.onEvent } : {}),
+    onEvent: (event: Parameters<GivenUpCalls["onEvent"]>[0]) => {
+      givenUp.onEvent(event);
+      progress?.onEvent(event);
+    },
   };
   let result: RunResult;
   try {
@@ -122,38 +125,52 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
   } finally {
     progress?.finish();
   }
-  return finish(result, command, io, prepared);
+  const code = await finish(result, command, io, prepared);
+  // After the tool packs are closed, anything still holding the process is a tool's.
+  await closeCliResources();
+  reportAbandoned(givenUp, io);
+  return code;
+}
+
+/**
+ * Calls the run gave up on, when something still holds the process open: the CLI exits without
+ * waiting for them (bin/plangraph.mjs), so say which steps' tools are left behind.
+ */
+function reportAbandoned(givenUp: GivenUpCalls, io: CliIO): void {
+  const calls = givenUp.list();
+  const handles = (io.liveHandles ?? liveHandles)();
+  if (!calls.length || !handles.length) return;
+  const list = calls.map((c) => `step '${c.step}' (tool '${c.tool}', ${c.why})`).join(", ");
+  io.err(`${safeLine(`abandoned: ${list}: the tool ignored the run's abort signal and still holds ${handles.join(", ")}; exiting without waiting for it`)}\n`);
 }
 
 async function resume(command: Extract<Command, { command: "resume" }>, io: CliIO): Promise<number> {
+  // Resuming reads an existing run: a mistyped --db must not create an empty database file.
+  // Same source as openDurable (src/cli/durable.ts): the process environment.
+  if (!process.env.DATABASE_URL?.trim() && !existsSync(command.db)) {
+    throw new PlangraphError("USAGE", `resume: no such --db file '${command.db}' (resume never creates one; the run's file is the one given to 'run --db')`);
+  }
   const progress = command.json ? undefined : new ProgressDisplay(io.err, io.stderrIsTTY);
+  const givenUp = new GivenUpCalls();
+  const onEvent = (event: Parameters<GivenUpCalls["onEvent"]>[0]) => {
+    givenUp.onEvent(event);
+    progress?.onEvent(event);
+  };
   let outcome: { result: RunResult; prepared: PreparedPlan };
   try {
-    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), ...(progress ? { onEvent: progress.onEvent } : {}) }, (m: string) => io.err(`${m}\n`));
+    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), onEvent }, (m: string) => io.err(`${m}\n`));
   } finally {
     progress?.finish();
   }
-  return finish(outcome.result, command, io, outcome.prepared);
+  const code = await finish(outcome.result, command, io, outcome.prepared);
+  await closeCliResources();
+  reportAbandoned(givenUp, io);
+  return code;
 }
 
-async function finish(result: RunResult, command: { json: boolean; report?: string; plan?: string; thread?: string }, io: CliIO, prepared: PreparedPlan): Promise<number> {
+async function finish(result: RunResult, command: { json: boolean; report?: string; plan?: string; thread?: string; db?: string }, io: CliIO, prepared: PreparedPlan): Promise<number> {
   if (command.report) await writeReport(command.report, result, prepared, command.plan ?? command.thread ?? "plan");
-  io.out(command.json ? `${JSON.stringify(result)}\n` : `${formatSummary(result)}\n`);
+  const resumeHint = command.thread && command.db ? { thread: command.thread, db: command.db } : undefined;
+  io.out(command.json ? `${JSON.stringify(result)}\n` : `${formatSummary(result, resumeHint)}\n`);
   return exitCodeFor(result);
-}
-
-function reportFailure(error: unknown, io: CliIO, json: boolean): number {
-  if (error instanceof PlanValidationError) {
-    const lines = error.issues.map((issue) => `error ${issue.code}${issue.path ? ` at ${issue.path}` : ""}: ${issue.message}`);
-    io.err(`invalid plan:\n${lines.join("\n")}\n`);
-    if (json) io.out(`${JSON.stringify({ status: "invalid", errors: error.issues.map((i) => i.toJSON()) })}\n`);
-    return EXIT.invalid;
-  }
-  if (isPlangraphError(error) && error.code !== "INTERNAL") {
-    io.err(`error ${error.code}${error.step ? ` (step '${error.step}')` : ""}: ${error.message}\n`);
-    if (json) io.out(`${JSON.stringify({ status: "invalid", errors: [error.toJSON()] })}\n`);
-    return EXIT.invalid;
-  }
-  io.err(`internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  return EXIT.failed;
 }

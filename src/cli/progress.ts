@@ -1,4 +1,5 @@
 import type { RunEvent } from "../engine/scheduler.js";
+import { safeLine } from "./escape.js";
 
 type State = { status: "running" | "done" | "failed" | "skipped" | "rejected" | "waiting"; started?: number; ms?: number; attempt?: number; note?: string };
 
@@ -57,7 +58,7 @@ export class ProgressDisplay {
     const time = state.status === "running" && state.started !== undefined ? this.now() - state.started : state.ms;
     const ms = time === undefined ? "" : ` ${formatMs(time)}`;
     const attempt = state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : "";
-    const note = state.note ? `  ${state.note.slice(0, 100)}` : "";
+    const note = state.note ? `  ${safeLine(state.note, 160)}` : "";
     return `${SYMBOL[state.status]} ${id}${ms}${attempt}${note}`;
   }
 

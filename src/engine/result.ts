@@ -1,6 +1,6 @@
 import type { PreparedPlan } from "../analysis/prepare.js";
 import { criticalPath, type Strategy } from "../analysis/graph.js";
-import { renderTemplate } from "../refs/resolve.js";
+import { ANSWER_KEY, answerProblem, renderAnswer } from "./answer.js";
 import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import type { PendingApproval, RunResult } from "../model/result.js";
 
@@ -14,11 +14,13 @@ export interface AssembleInput {
   origin: number;
   pending?: PendingApproval[];
   warnings?: string[];
+  /** The run's `strict` option: the answer's missing references fail the run instead of warning. */
+  strict?: boolean;
 }
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 
-/** Builds the contract's result from the records of a run. Pure. */
+/** Builds the run's result (docs/RESULT-FORMAT.md) from the records of a run. Pure. */
 export function assembleResult(input: AssembleInput): RunResult {
   const { prepared, steps, decisions, origin } = input;
   const pending = input.pending ?? [];
@@ -42,7 +44,63 @@ export function assembleResult(input: AssembleInput): RunResult {
     cached: [],
     iterations: {},
     waiting: [],
+    approval_wait_ms: 0,
   };
+  const { failed: stepFailed, loopTime } = addStepRecords(result, input);
+  let failed = stepFailed;
+  addDecisions(result, decisions, origin);
+  const duration = (id: string) => {
+    const t = result.timings[id];
+    if (t) return t.end_ms - t.start_ms + (loopTime.get(id) ?? 0);
+    return result.decisions[id]?.latency_ms ?? 0;
+  };
+  const path = criticalPath(prepared.graph, duration, [...prepared.order]);
+  result.critical_path_ms = round(path.ms);
+  result.critical_path = path.path.filter((id) => duration(id) > 0 || prepared.steps.has(id));
+  result.approval_wait_ms = round(approvalWait(prepared, steps, decisions, origin));
+  // An interrupted run has no answer yet: the steps it reads may still be waiting for a human.
+  const answer = pending.length ? undefined : renderAnswer(prepared, steps);
+  if (answer && answer.missing.length && input.strict) {
+    failed = true;
+    result.errors[ANSWER_KEY] = answerProblem(answer.missing);
+    result.error_codes[ANSWER_KEY] = "MISSING_REFERENCE";
+  } else if (answer) {
+    for (const m of answer.missing) result.warnings.push(`answer: ${m.message} (rendered as empty text)`);
+    result.answer = answer.text;
+  }
+  result.status = pending.length ? "interrupted" : failed ? "failed" : "completed";
+  return result;
+}
+
+/**
+ * Milliseconds the run spent waiting for a human: for each step that needed approval and then
+ * ran, the time from when it could have started (its last dependency's end, or the run's start)
+ * to when it did. Overlapping waits count once. The makespan includes this time; the summary's
+ * ratio to the critical path leaves it out, since no scheduler can run ahead of a person.
+ */
+function approvalWait(prepared: PreparedPlan, steps: ReadonlyMap<string, StepRecord>, decisions: ReadonlyMap<string, DecisionOutcome>, origin: number): number {
+  const spans: Array<[number, number]> = [];
+  for (const step of prepared.steps.values()) {
+    const started = steps.get(step.id)?.started_at;
+    if (!step.spec.requires_approval || started === undefined) continue;
+    const ready = Math.max(origin, ...step.deps.map((dep) => steps.get(dep)?.ended_at ?? decisions.get(dep)?.decided_at ?? origin));
+    if (started > ready) spans.push([ready, started]);
+  }
+  spans.sort((a, b) => a[0] - b[0]);
+  let total = 0;
+  let reach = -Infinity;
+  for (const [from, to] of spans) {
+    const start = Math.max(from, reach);
+    if (to > start) total += to - start;
+    reach = Math.max(reach, to);
+  }
+  return total;
+}
+
+/** Each step's record into results, errors, skipped, timings and the other per-step fields. */
+function addStepRecords(result: RunResult, input: AssembleInput): { failed: boolean; loopTime: Map<string, number> } {
+  const { prepared, steps, origin } = input;
+  const pending = input.pending ?? [];
   const pendingIds = new Set(pending.map((p) => p.step));
   // Time a loop-body step spent in earlier iterations: the critical path runs through every pass.
   const loopTime = new Map<string, number>();
@@ -77,6 +135,11 @@ export function assembleResult(input: AssembleInput): RunResult {
       result.skip_reasons[id] = record?.reason ?? "not run";
     }
   }
+  return { failed, loopTime };
+}
+
+/** The decided decisions, with times relative to the run's start. */
+function addDecisions(result: RunResult, decisions: ReadonlyMap<string, DecisionOutcome>, origin: number): void {
   for (const [id, outcome] of decisions) {
     if (outcome.status !== "decided" || !outcome.branch || !outcome.source) continue;
     result.decisions[id] = {
@@ -89,18 +152,4 @@ export function assembleResult(input: AssembleInput): RunResult {
       ...(outcome.iteration !== undefined ? { iterations: outcome.iteration } : {}),
     };
   }
-  const duration = (id: string) => {
-    const t = result.timings[id];
-    if (t) return t.end_ms - t.start_ms + (loopTime.get(id) ?? 0);
-    return result.decisions[id]?.latency_ms ?? 0;
-  };
-  const path = criticalPath(prepared.graph, duration, [...prepared.order]);
-  result.critical_path_ms = round(path.ms);
-  result.critical_path = path.path.filter((id) => duration(id) > 0 || prepared.steps.has(id));
-  if (prepared.answer) {
-    const lookup = (id: string) => (steps.get(id)?.status === "done" ? { ok: true as const, value: steps.get(id)!.output } : { ok: false as const });
-    result.answer = String(renderTemplate(prepared.answer, lookup, () => undefined) ?? "");
-  }
-  result.status = pending.length ? "interrupted" : failed ? "failed" : "completed";
-  return result;
 }

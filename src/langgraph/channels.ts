@@ -11,5 +11,5 @@ export const channelOwner = (channel: string): { kind: "step" | "decision"; id: 
 export const RUN_ID_CHANNEL = "run_id";
 export const STARTED_AT_CHANNEL = "started_at";
 export const RUN_CONTEXT_KEY = "__plangraph_run";
-/** Optional channel holding the contract's result object, kept current as nodes finish (server graphs). */
+/** Optional channel holding the run's result (docs/RESULT-FORMAT.md), kept current as nodes finish (server graphs). */
 export const RESULT_CHANNEL = "result";

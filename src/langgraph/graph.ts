@@ -31,7 +31,7 @@ export interface GraphRuntimeOptions {
   /** Plain LangGraph timing: each tool starts only when its node runs (benchmarks, comparisons). */
   lazy?: boolean;
   /**
-   * Keep the contract's result object in a `result` state channel, updated by every node, so a
+   * Keep the run's result (docs/RESULT-FORMAT.md) in a `result` state channel, updated by every node, so a
    * client of the LangGraph server reads the result straight from the run's output. Costs O(steps)
    * per node: off for library and CLI runs, which assemble the result once at the end.
    */
@@ -212,7 +212,7 @@ function passIteration(prepared: PreparedPlan, id: string, state: Record<string,
   return 1;
 }
 
-/** The `result` channel's update: the contract result as far as this run has got. */
+/** The `result` channel's update: the run's result as far as this run has got. */
 function resultUpdate(prepared: PreparedPlan, options: GraphRuntimeOptions, run: PlanScheduler, state: Record<string, unknown>): Record<string, unknown> {
   if (!options.resultChannel) return {};
   const steps = new Map<string, StepRecord>();
@@ -226,7 +226,7 @@ function resultUpdate(prepared: PreparedPlan, options: GraphRuntimeOptions, run:
     if (outcome) decisions.set(id, outcome);
   }
   const origin = typeof state[STARTED_AT_CHANNEL] === "number" ? (state[STARTED_AT_CHANNEL] as number) : 0;
-  const result: RunResult & { resolved: number } = { ...assembleResult({ prepared, steps, decisions, origin }), resolved: steps.size + decisions.size };
+  const result: RunResult & { resolved: number } = { ...assembleResult({ prepared, steps, decisions, origin, ...(options.strict ? { strict: true } : {}) }), resolved: steps.size + decisions.size };
   // Steps still unresolved (behind a pending approval) are not "skipped" yet.
   result.skipped = result.skipped.filter((id) => steps.has(id));
   if (result.skipped.length + Object.keys(result.results).length + Object.keys(result.errors).length < prepared.steps.size && result.status === "completed") {

@@ -62,7 +62,9 @@ export const RunResultSchema = z.object({
   iterations: z.record(z.string(), z.array(z.unknown())),
   /** Extension: steps whose output came from the cache instead of a tool call. */
   cached: z.array(z.string()),
-  /** Extension: the plan's `answer` template, rendered. */
+  /** Extension: milliseconds of the makespan spent waiting for a human's approval (not running). */
+  approval_wait_ms: z.number(),
+  /** Extension: the plan's `answer` template, rendered (absent while interrupted, and when it failed under strict). */
   answer: z.string().optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;

@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * The two plan forms accepted on the wire (CONTRACT.md "Plan JSON"), as zod schemas: the single
+ * The two plan forms accepted on the wire (docs/PLAN-FORMAT.md), as zod schemas: the single
  * source of their types. `normalizePlan` turns either into one `Plan`.
  */
 
@@ -63,7 +63,11 @@ export const DecisionSchema = z
 /** Shared top-level fields of both forms. */
 const planCommon = {
   goal: z.string().optional(),
-  /** A text template rendered with references after the run: the plan's answer for people. */
+  /**
+   * A text template rendered with references after the run: the plan's answer for people. A
+   * reference with no value renders empty with a warning, or fails the run under strict
+   * (docs/PLAN-FORMAT.md, "Answer").
+   */
   answer: z.string().optional(),
   decisions: z.array(DecisionSchema).default([]),
 };

@@ -41,7 +41,7 @@ export function parseStringTemplate(text: string, context: TemplateContext): Tem
     const id = text.slice(open + 1, idEnd);
     const next = text[idEnd];
     const known = context.steps.has(id) || context.unreferenceable?.has(id) === true;
-    // `{` + a known id + anything + `}` is a reference whatever follows the id (CONTRACT.md): a typo
+    // `{` + a known id + anything + `}` is a reference whatever follows the id (docs/PLAN-FORMAT.md): a typo
     // such as `{primary data}` or `{primary:data}` must fail as a malformed path, never pass as text.
     const closed = next !== undefined && text.indexOf("}", idEnd) >= 0;
     const looksLikeReference = /^[A-Za-z_]/.test(id) && (next === "." || next === "[" || next === "}" || (known && closed));

@@ -18,7 +18,7 @@ export function escapeHtml(text: string): string {
 }
 
 /**
- * A value safe to use in an `id`/`href="#…"`: ids allowed by the contract pass unchanged, any
+ * A value safe to use in an `id`/`href="#…"`: ids allowed by the plan format (docs/PLAN-FORMAT.md) pass unchanged, any
  * other character is hex-encoded so two different ids never collide and nothing needs quoting.
  */
 export function domId(prefix: string, id: string): string {

@@ -47,7 +47,7 @@ export interface ReportModel {
   criticalPathComputed: boolean;
   /** Edge keys (`edgeKey`) on the critical path. */
   criticalEdges: Set<string>;
-  /** The contract's figure when given, else the sum along the computed path. */
+  /** The result's figure when given, else the sum along the computed path. */
   criticalPathMs: number | undefined;
   makespanMs: number;
   /** Right end of the time axis: the last moment anything happened. */

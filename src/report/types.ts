@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * What the HTML run report is drawn from: the plan's graph and the contract's `run --json`
+ * What the HTML run report is drawn from: the plan's graph and the `run --json` result (docs/RESULT-FORMAT.md)
  * object (plus a few optional extras the runtime may add). The schemas are deliberately loose
  * where the report only reads: unknown fields pass through, outputs stay `unknown`.
  */
@@ -58,7 +58,7 @@ export const PendingApprovalSchema = z.looseObject({
 export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
 
 /**
- * The contract's `run --json` object, as the report reads it. Every collection defaults to empty
+ * The `run --json` result (docs/RESULT-FORMAT.md), as the report reads it. Every collection defaults to empty
  * so a partial result (an interrupted run, a hand-written fixture) still renders.
  */
 export const RunResultSchema = z.looseObject({

@@ -1,0 +1,29 @@
+/**
+ * Safe text for a terminal or a log: messages echo plan content, which comes from a model or a
+ * stranger. Control characters could move the cursor or rewrite the line, and bidi overrides
+ * (U+202E…) could make a message read differently from what it says.
+ */
+// eslint-disable-next-line no-control-regex
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+
+/** Every control and bidi character as a visible `\u{…}` escape; newlines and tabs stay. */
+export function escapeForTerminal(text: string): string {
+  return text.replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16).padStart(4, "0")}}`);
+}
+
+/**
+ * At most `max` characters, cut at a word boundary when one is near (never mid-word unless a
+ * single word is longer than the room), saying how much was left out.
+ */
+export function truncateWords(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const room = text.slice(0, max + 1);
+  const space = room.lastIndexOf(" ");
+  const cut = space >= max * 0.6 ? space : max;
+  return `${text.slice(0, cut).trimEnd()} … (${text.length - cut} more characters)`;
+}
+
+/** One line of a message, safe and bounded: what the CLI writes for anything a plan could contain. */
+export function safeLine(text: string, max = 2_000): string {
+  return escapeForTerminal(truncateWords(text, max));
+}
