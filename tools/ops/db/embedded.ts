@@ -7,7 +7,7 @@ import { DEFAULT_SCALE, DEFAULT_SEED, generateEstate } from "../estate/generate.
 import { generatorFingerprint, loadEstate, readEstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";
 import { tryLockDirectory } from "./dir-lock.js";
-import type { OpsDatabase } from "./open.js";
+import type { OpsDatabase } from "./ops-database.js";
 import { PGLITE_BUILD_SETTINGS, openPglite } from "./pglite-client.js";
 import type { SqlClient } from "./sql-client.js";
 

@@ -7,16 +7,11 @@ import { ESTATE_VERSION } from "../estate/model.js";
 import { openEmbedded } from "./embedded.js";
 import { openPostgres } from "./pg-client.js";
 
-export { buildEmbeddedEstate, directorySize } from "./embedded.js";
+import type { OpsDatabase } from "./ops-database.js";
 import type { SqlClient } from "./sql-client.js";
 
-/** An open estate database: the client the tools query and what the estate says about itself. */
-export interface OpsDatabase {
-  client: SqlClient;
-  meta: EstateMeta;
-  /** Where the data lives, for messages: a directory or a redacted URL. */
-  location: string;
-}
+export { buildEmbeddedEstate, directorySize } from "./embedded.js";
+export type { OpsDatabase } from "./ops-database.js";
 
 /** Where the ops tools find their estate. */
 export interface OpenOpsDatabaseOptions {
