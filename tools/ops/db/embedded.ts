@@ -6,7 +6,8 @@ import { PlangraphError } from "../../../src/model/errors.js";
 import { DEFAULT_SCALE, DEFAULT_SEED, generateEstate } from "../estate/generate.js";
 import { generatorFingerprint, loadEstate, readEstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";
-import { tryLockDirectory } from "./dir-lock.js";
+import { describeHolder, tryLockDirectory, type LockAttempt } from "./dir-lock.js";
+import { pidAlive } from "./process-identity.js";
 import type { OpsDatabase } from "./ops-database.js";
 import { PGLITE_BUILD_SETTINGS, openPglite } from "./pglite-client.js";
 import type { SqlClient } from "./sql-client.js";
@@ -32,12 +33,37 @@ function closingAlso(client: SqlClient, after: () => void): SqlClient {
   return client;
 }
 
-/** Opens the embedded estate in `dataDir`: builds or rebuilds it when needed, waits for another builder, or reads a private copy of a directory another process has open. */
-export async function openEmbedded(dataDir: string, seed: number, scale: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
+/** How long to wait for another process building the estate, unless told: a scale-1 build takes ~10–30 s. */
+export const DEFAULT_LOCK_WAIT_MS = 120_000;
+
+/** The wait bound: `PLANGRAPH_ESTATE_LOCK_WAIT_MS` when set to a number of milliseconds, else the default. */
+export function lockWaitFromEnv(): number {
+  const raw = process.env.PLANGRAPH_ESTATE_LOCK_WAIT_MS;
+  if (raw === undefined || raw === "") return DEFAULT_LOCK_WAIT_MS;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new PlangraphError("USAGE", `PLANGRAPH_ESTATE_LOCK_WAIT_MS must be a number of milliseconds ≥ 0, not ${JSON.stringify(raw.slice(0, 40))}`);
+  return ms;
+}
+
+/** What `openEmbedded` needs besides the directory. */
+export interface EmbeddedOptions {
+  seed: number;
+  scale: number;
+  onProgress?: ProgressListener | undefined;
+  /** Longest wait for another process that is building the estate; then LOCK_TIMEOUT. */
+  lockWaitMs?: number | undefined;
+}
+
+/** Opens the embedded estate in `dataDir`: builds or rebuilds it when needed, waits (bounded) for another builder, or reads a private copy of a directory another process has open. */
+export async function openEmbedded(dataDir: string, options: EmbeddedOptions): Promise<OpsDatabase> {
+  const { seed, scale, onProgress } = options;
+  const waitMs = options.lockWaitMs ?? lockWaitFromEnv();
+  const started = Date.now();
   let waited = false;
   for (;;) {
     const attempt = tryLockDirectory(dataDir);
     if (attempt.acquired) {
+      if (attempt.tookOver) onProgress?.(`took over the stale estate lock ${attempt.lock.file}: ${attempt.tookOver.reason}`);
       try {
         const db = await openOrBuild(dataDir, seed, scale, onProgress);
         attempt.lock.setState("open");
@@ -48,23 +74,39 @@ export async function openEmbedded(dataDir: string, seed: number, scale: number,
         throw error;
       }
     }
-    if (attempt.state === "building") {
-      if (!waited) onProgress?.(`waiting for process ${attempt.pid}, which is building the estate in ${dataDir}`);
+    if (attempt.holder.state === "building") {
+      if (Date.now() - started >= waitMs) throw lockTimeout(attempt, dataDir, waitMs);
+      if (!waited) onProgress?.(`waiting for ${describeHolder(attempt.holder)}, which is building the estate in ${dataDir} (at most ${Math.round(waitMs / 1000)} s)`);
       waited = true;
-      await sleep(250);
+      await sleep(Math.min(250, Math.max(1, waitMs - (Date.now() - started))));
       continue;
     }
-    // Another process serves this directory: read a private copy instead of sharing its files.
-    onProgress?.(`${dataDir} is in use by process ${attempt.pid}; reading a private copy`);
-    const copy = join(mkdtempSync(join(tmpdir(), "plangraph-estate-")), "estate");
+    return openPrivateCopy(dataDir, attempt.holder.pid, onProgress);
+  }
+}
+
+function lockTimeout(attempt: Extract<LockAttempt, { acquired: false }>, dataDir: string, waitMs: number): PlangraphError {
+  const check = attempt.holder.host ? `on ${attempt.holder.host}: ps -p ${attempt.holder.pid} -o pid,lstart,args` : `ps -p ${attempt.holder.pid} -o pid,lstart,args`;
+  return new PlangraphError(
+    "LOCK_TIMEOUT",
+    `waited ${(waitMs / 1000).toFixed(1)} s for the estate lock ${attempt.file}, held by ${describeHolder(attempt.holder)}, which is building the estate in ${dataDir}; ` +
+      `${attempt.verdict.status === "live" ? "that process is alive" : attempt.verdict.reason}. ` +
+      `If it is not building the estate (check ${check}), remove ${attempt.file} and run again; ` +
+      `or wait longer with PLANGRAPH_ESTATE_LOCK_WAIT_MS (now ${waitMs} ms)`,
+  );
+}
+
+/** Another process serves this directory: read a private copy instead of sharing its files. */
+async function openPrivateCopy(dataDir: string, holderPid: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
+  onProgress?.(`${dataDir} is in use by process ${holderPid}; reading a private copy`);
+  const copy = join(mkdtempSync(join(tmpdir(), "plangraph-estate-")), "estate");
+  try {
     cpSync(dataDir, copy, { recursive: true });
-    try {
-      const client = closingAlso(await openPglite(copy), () => rmSync(dirname(copy), { recursive: true, force: true }));
-      return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
-    } catch (error) {
-      rmSync(dirname(copy), { recursive: true, force: true });
-      throw error;
-    }
+    const client = closingAlso(await openPglite(copy), () => rmSync(dirname(copy), { recursive: true, force: true }));
+    return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
+  } catch (error) {
+    rmSync(dirname(copy), { recursive: true, force: true });
+    throw error;
   }
 }
 
@@ -100,15 +142,6 @@ function isPgliteDir(dir: string): boolean {
   return existsSync(join(dir, "PG_VERSION")) || readdirSync(dir).length === 0;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Total bytes under `dir`. */
 export function directorySize(dir: string): number {
   let total = 0;
@@ -141,7 +174,7 @@ export async function buildEmbeddedEstate(
   // Left-overs of builds that were killed.
   for (const entry of readdirSync(parent)) {
     const m = entry.startsWith(`${name}.building-`) ? /\.building-(\d+)-/.exec(entry) : null;
-    if (m && !processAlive(Number(m[1]))) rmSync(join(parent, entry), { recursive: true, force: true });
+    if (m && !pidAlive(Number(m[1]))) rmSync(join(parent, entry), { recursive: true, force: true });
   }
 
   progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir}; first run only`);
