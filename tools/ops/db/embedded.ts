@@ -177,7 +177,7 @@ export async function buildEmbeddedEstate(
     if (m && !pidAlive(Number(m[1]))) rmSync(join(parent, entry), { recursive: true, force: true });
   }
 
-  progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir}; first run only`);
+  progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir} (first run only, ~10–30 s)…`);
   const estate = generateEstate({ seed, scale });
   const generated = performance.now();
   progress(
