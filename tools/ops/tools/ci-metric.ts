@@ -4,7 +4,9 @@ import { PlangraphError } from "../../../src/model/errors.js";
 import type { EstateMeta } from "../estate/load.js";
 import { FIVE_MINUTES_MS, HOUR_MS } from "../estate/model.js";
 import { CiType, Environment, METRIC_DEFINITIONS, MetricName } from "../vocabulary.js";
-import { CiId, SqlParams, ciConditions, ciFilterShape } from "./common.js";
+import { CiId, SqlParams, ciConditions, ciFilterShape, whereClause, type CiFilters } from "./common.js";
+import type { SqlClient } from "../db/sql-client.js";
+import { Note, explainNoCiMatch } from "./notes.js";
 import { databaseFor, round2, type DatabaseProvider } from "./context.js";
 import { checkWindow, iso, resolveWindow, windowShape, type ResolvedWindow } from "./window.js";
 
@@ -72,13 +74,15 @@ export const MetricRow = z.object({
 export const ciMetricOutput = z.object({
   data: z.object({
     rows: z.array(MetricRow),
-    total: z.number().int().describe("CIs with this metric in scope"),
+    total: z.number().int().describe("CIs in scope that have a series of this metric"),
+    in_scope: z.number().int().describe("CIs the scope (ci_id, ci_ids, filters) selects, with or without this metric"),
     metric: MetricName,
     unit: z.string(),
     window: z.object({ from: z.string(), to: z.string() }),
     resolution: z.enum(["5m", "1h"]).describe("5m inside the last day, else hourly rollups"),
     bucket: Bucket.nullable(),
     ids: z.array(z.string()).describe("ci_id of every row, in order"),
+    note: Note,
   }),
 });
 
@@ -106,6 +110,39 @@ function sliceFor(window: ResolvedWindow, meta: EstateMeta): Slice | null {
     : { resolution: "1h", avgColumn: "hourly_avg", maxColumn: "hourly_max", first: first + 1, last: last + 1, start, step };
 }
 
+async function countInScope(client: SqlClient, filters: CiFilters): Promise<number> {
+  const params = new SqlParams();
+  const [row] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(filters, params))}`, params.values);
+  return row?.n ?? 0;
+}
+
+/**
+ * Why CIs in scope have no statistics: nothing in scope, CI types that never report this metric,
+ * retired CIs (which report nothing), or series without samples in the window.
+ */
+async function metricNote(client: SqlClient, metric: MetricName, filters: CiFilters, counts: { inScope: number; total: number; rows: number }): Promise<string | null> {
+  if (counts.inScope === 0) return explainNoCiMatch(client, filters);
+  if (counts.total === counts.inScope) return counts.rows > 0 ? null : `the ${counts.total} ${metric} series in scope have no samples in the window`;
+  const params = new SqlParams();
+  const m = params.add(metric);
+  const conditions = [...ciConditions(filters, params), `NOT EXISTS (SELECT 1 FROM ops.metric_series s WHERE s.ci_id = c.ci_id AND s.metric = ${m}::text)`];
+  const missing = await client.query<{ type: CiType; retired: boolean; n: number }>(
+    `SELECT c.type, c.status = 'retired' AS retired, count(*)::int AS n FROM ops.cis c ${whereClause(conditions)} GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
+    params.values,
+  );
+  const appliesTo: readonly string[] = METRIC_DEFINITIONS[metric].appliesTo;
+  const reasons: string[] = [];
+  const wrongType = missing.filter((r) => !appliesTo.includes(r.type));
+  if (wrongType.length) reasons.push(`${wrongType.map((r) => `${r.n} ${r.type}`).join(", ")}: ${metric} is recorded only for ${appliesTo.join(", ")} CIs`);
+  const retired = missing.filter((r) => appliesTo.includes(r.type) && r.retired);
+  if (retired.length) reasons.push(`${retired.map((r) => `${r.n} ${r.type}`).join(", ")} retired: retired CIs report no metrics`);
+  const other = missing.filter((r) => appliesTo.includes(r.type) && !r.retired);
+  if (other.length) reasons.push(`${other.map((r) => `${r.n} ${r.type}`).join(", ")} without a ${metric} series`);
+  const absent = counts.inScope - counts.total;
+  const head = counts.total === 0 ? `none of the ${counts.inScope} CIs in scope has a ${metric} series` : `${absent} of the ${counts.inScope} CIs in scope have no ${metric} series`;
+  return `${head} (${reasons.join("; ")})`;
+}
+
 /** `ci_metric`: metric statistics and time series. */
 export function createCiMetricTool(database: DatabaseProvider) {
   return defineTool({
@@ -130,9 +167,13 @@ export function createCiMetricTool(database: DatabaseProvider) {
         resolution: slice?.resolution ?? (window.from >= meta.recentStart ? ("5m" as const) : ("1h" as const)),
         bucket,
       };
-      if (slice === null) return { data: { rows: [], total: 0, ids: [], ...base } };
-
       const filters = { ...input, ci_ids: input.ci_id !== undefined ? [input.ci_id, ...(input.ci_ids ?? [])] : input.ci_ids };
+      const inScope = await countInScope(client, filters);
+      if (slice === null) {
+        const note = `the window ${base.window.from} – ${base.window.to} lies outside the stored metric history (${iso(meta.hourlyStart)} – ${iso(meta.now)})`;
+        return { data: { rows: [], total: 0, in_scope: inScope, ids: [], ...base, note } };
+      }
+
       const params = new SqlParams();
       const direction = input.order === "asc" ? "ASC" : "DESC";
       let rows: Array<z.infer<typeof MetricRow> & { total_count?: number }>;
@@ -209,7 +250,8 @@ export function createCiMetricTool(database: DatabaseProvider) {
         }
         for (const row of out) row.points = byCi.get(row.ci_id) ?? [];
       }
-      return { data: { rows: out, total, ids: out.map((r) => r.ci_id), ...base } };
+      const note = await metricNote(client, input.metric, filters, { inScope, total, rows: out.length });
+      return { data: { rows: out, total, in_scope: inScope, ids: out.map((r) => r.ci_id), ...base, note } };
     },
   });
 }
