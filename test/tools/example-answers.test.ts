@@ -115,7 +115,7 @@ describe("every example answer is true and says what it counts (checked against 
     const [u, d] = [unhealthy[0]!, deploys[0]!];
     expect(await answerOf("ops-checkout-health")).toBe(
       `svc-checkout “${svc.name}” is ${svc.status}. Its ${apps.length} apps connect to or read from ${dbs.length} databases, ` +
-        `${unhealthy.length} of them degraded, down or in maintenance (first: ${u.ci_id}, ${u.status}). ` +
+        `${unhealthy.length} of them degraded, down or in maintenance (most critical: ${u.ci_id}, ${u.status}). ` +
         `The slowest by p95 query latency over the last 24 h: ${slowest!.ci_id} at ${r2(slowest!.p95)} ms. ` +
         `${deploys.length} deployments to those ${apps.length} apps in the last 7 days; the latest: ${d.title} (${d.status}, ${iso(Number(d.started))}).`,
     );
