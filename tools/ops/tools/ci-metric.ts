@@ -4,9 +4,10 @@ import { PlangraphError } from "../../../src/model/errors.js";
 import type { EstateMeta } from "../estate/load.js";
 import { FIVE_MINUTES_MS, HOUR_MS } from "../estate/model.js";
 import { CiType, Environment, METRIC_DEFINITIONS, MetricName } from "../vocabulary.js";
-import { CiId, SqlParams, ciConditions, ciFilterShape, whereClause, type CiFilters } from "./common.js";
+import { CiId, SqlParams, ciConditions, ciFilterShape, type CiFilters } from "./common.js";
 import type { SqlClient } from "../db/sql-client.js";
-import { Note, explainNoCiMatch } from "./notes.js";
+import { Note } from "./notes.js";
+import { countInScope, metricNote } from "./ci-metric-notes.js";
 import { databaseFor, round2, type DatabaseProvider } from "./context.js";
 import { checkWindow, iso, resolveWindow, windowShape, type ResolvedWindow } from "./window.js";
 
@@ -110,37 +111,76 @@ function sliceFor(window: ResolvedWindow, meta: EstateMeta): Slice | null {
     : { resolution: "1h", avgColumn: "hourly_avg", maxColumn: "hourly_max", first: first + 1, last: last + 1, start, step };
 }
 
-async function countInScope(client: SqlClient, filters: CiFilters): Promise<number> {
-  const params = new SqlParams();
-  const [row] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(filters, params))}`, params.values);
-  return row?.n ?? 0;
-}
+type MetricRowOut = z.infer<typeof MetricRow>;
+type StatsRow = MetricRowOut & { total_count?: number };
+type MetricInput = z.output<typeof ciMetricInput>;
 
-/**
- * Why CIs in scope have no statistics: nothing in scope, CI types that never report this metric,
- * retired CIs (which report nothing), or series without samples in the window.
- */
-async function metricNote(client: SqlClient, metric: MetricName, filters: CiFilters, counts: { inScope: number; total: number; rows: number }): Promise<string | null> {
-  if (counts.inScope === 0) return explainNoCiMatch(client, filters);
-  if (counts.total === counts.inScope) return counts.rows > 0 ? null : `the ${counts.total} ${metric} series in scope have no samples in the window`;
+/** Relative window: the statistics were materialised at load; an index range, no samples touched. */
+async function relativeStats(client: SqlClient, input: MetricInput, filters: CiFilters): Promise<{ rows: StatsRow[]; total: number }> {
   const params = new SqlParams();
-  const m = params.add(metric);
-  const conditions = [...ciConditions(filters, params), `NOT EXISTS (SELECT 1 FROM ops.metric_series s WHERE s.ci_id = c.ci_id AND s.metric = ${m}::text)`];
-  const missing = await client.query<{ type: CiType; retired: boolean; n: number }>(
-    `SELECT c.type, c.status = 'retired' AS retired, count(*)::int AS n FROM ops.cis c ${whereClause(conditions)} GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
+  const conditions = [`w.metric = ${params.add(input.metric)}::text`, `w.span = ${params.add(input.window ?? "24h")}::text`, ...ciConditions(filters, params)];
+  const rows = await client.query<StatsRow>(
+    `SELECT w.ci_id, c.name, c.type, c.environment, c.location, w.avg, w.max, w.min, w.p95, w.samples,
+            count(*) OVER ()::int AS total_count
+       FROM ops.metric_window_stats w JOIN ops.cis c ON c.ci_id = w.ci_id
+      WHERE ${conditions.join(" AND ")}
+      ORDER BY ${orderBy(input.sort, input.order === "asc" ? "ASC" : "DESC", "w")}
+      LIMIT ${params.add(input.limit)}`,
     params.values,
   );
-  const appliesTo: readonly string[] = METRIC_DEFINITIONS[metric].appliesTo;
-  const reasons: string[] = [];
-  const wrongType = missing.filter((r) => !appliesTo.includes(r.type));
-  if (wrongType.length) reasons.push(`${wrongType.map((r) => `${r.n} ${r.type}`).join(", ")}: ${metric} is recorded only for ${appliesTo.join(", ")} CIs`);
-  const retired = missing.filter((r) => appliesTo.includes(r.type) && r.retired);
-  if (retired.length) reasons.push(`${retired.map((r) => `${r.n} ${r.type}`).join(", ")} retired: retired CIs report no metrics`);
-  const other = missing.filter((r) => appliesTo.includes(r.type) && !r.retired);
-  if (other.length) reasons.push(`${other.map((r) => `${r.n} ${r.type}`).join(", ")} without a ${metric} series`);
-  const absent = counts.inScope - counts.total;
-  const head = counts.total === 0 ? `none of the ${counts.inScope} CIs in scope has a ${metric} series` : `${absent} of the ${counts.inScope} CIs in scope have no ${metric} series`;
-  return `${head} (${reasons.join("; ")})`;
+  return { rows, total: rows[0]?.total_count ?? 0 };
+}
+
+/** Explicit from/to: statistics computed from the stored arrays, at most CI_METRIC_MAX_SERIES series. */
+async function windowStats(client: SqlClient, input: MetricInput, filters: CiFilters, slice: Slice): Promise<{ rows: StatsRow[]; total: number }> {
+  const params = new SqlParams();
+  const conditions = [`s.metric = ${params.add(input.metric)}::text`, ...ciConditions(filters, params)];
+  const [count] = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ops.metric_series s JOIN ops.cis c ON c.ci_id = s.ci_id WHERE ${conditions.join(" AND ")}`,
+    params.values,
+  );
+  const total = count?.n ?? 0;
+  if (total > CI_METRIC_MAX_SERIES) {
+    throw new PlangraphError("LIMIT_EXCEEDED", `ci_metric: ${total} series match; narrow the scope to at most ${CI_METRIC_MAX_SERIES} (ci_ids, type, environment, location…)`);
+  }
+  if (total === 0) return { rows: [], total };
+  const a = params.add(slice.first);
+  const b = params.add(slice.last);
+  const rows = await client.query<StatsRow>(
+    `SELECT s.ci_id, c.name, c.type, c.environment, c.location,
+            avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max, min(u.v)::float8 AS min,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v)::float8 AS p95, count(u.v)::int AS samples
+       FROM ops.metric_series s
+       JOIN ops.cis c ON c.ci_id = s.ci_id
+      CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[${a}::int:${b}::int], s.${slice.maxColumn}[${a}::int:${b}::int]) AS u(v, vmax)
+      WHERE ${conditions.join(" AND ")}
+      GROUP BY s.ci_id, c.name, c.type, c.environment, c.location
+      ORDER BY ${orderBy(input.sort, input.order === "asc" ? "ASC" : "DESC", "s")}
+      LIMIT ${params.add(input.limit)}`,
+    params.values,
+  );
+  return { rows, total };
+}
+
+/** Adds each row's time series in buckets of `bucket`. */
+async function attachPoints(client: SqlClient, metric: MetricName, slice: Slice, bucket: Bucket, out: MetricRowOut[]): Promise<void> {
+  const per = Math.max(1, Math.round(BUCKETS[bucket] / slice.step));
+  const points = await client.query<{ ci_id: string; b: number; avg: number | null; max: number | null }>(
+    `SELECT s.ci_id, ((u.i - 1) / $4::int)::int AS b, avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max
+       FROM ops.metric_series s
+      CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[$2::int:$3::int], s.${slice.maxColumn}[$2::int:$3::int]) WITH ORDINALITY AS u(v, vmax, i)
+      WHERE s.metric = $1::text AND s.ci_id = ANY($5::text[])
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [metric, slice.first, slice.last, per, out.map((r) => r.ci_id)],
+  );
+  const sliceStart = slice.start + (slice.first - 1) * slice.step;
+  const byCi = new Map<string, z.infer<typeof Point>[]>();
+  for (const p of points) {
+    const list = byCi.get(p.ci_id) ?? [];
+    list.push({ ts: iso(sliceStart + p.b * per * slice.step), avg: round2(p.avg), max: round2(p.max) });
+    byCi.set(p.ci_id, list);
+  }
+  for (const row of out) row.points = byCi.get(row.ci_id) ?? [];
 }
 
 /** `ci_metric`: metric statistics and time series. */
@@ -174,82 +214,9 @@ export function createCiMetricTool(database: DatabaseProvider) {
         return { data: { rows: [], total: 0, in_scope: inScope, ids: [], ...base, note } };
       }
 
-      const params = new SqlParams();
-      const direction = input.order === "asc" ? "ASC" : "DESC";
-      let rows: Array<z.infer<typeof MetricRow> & { total_count?: number }>;
-      let total: number;
-      if (input.from === undefined && input.to === undefined) {
-        // Relative window: the statistics were materialised at load; an index range, no samples touched.
-        const conditions = [`w.metric = ${params.add(input.metric)}::text`, `w.span = ${params.add(input.window ?? "24h")}::text`, ...ciConditions(filters, params)];
-        rows = await client.query(
-          `SELECT w.ci_id, c.name, c.type, c.environment, c.location, w.avg, w.max, w.min, w.p95, w.samples,
-                  count(*) OVER ()::int AS total_count
-             FROM ops.metric_window_stats w JOIN ops.cis c ON c.ci_id = w.ci_id
-            WHERE ${conditions.join(" AND ")}
-            ORDER BY ${orderBy(input.sort, direction, "w")}
-            LIMIT ${params.add(input.limit)}`,
-          params.values,
-        );
-        total = rows[0]?.total_count ?? 0;
-      } else {
-        const conditions = [`s.metric = ${params.add(input.metric)}::text`, ...ciConditions(filters, params)];
-        const [count] = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ops.metric_series s JOIN ops.cis c ON c.ci_id = s.ci_id WHERE ${conditions.join(" AND ")}`,
-          params.values,
-        );
-        total = count?.n ?? 0;
-        if (total > CI_METRIC_MAX_SERIES) {
-          throw new PlangraphError(
-            "LIMIT_EXCEEDED",
-            `ci_metric: ${total} series match; narrow the scope to at most ${CI_METRIC_MAX_SERIES} (ci_ids, type, environment, location…)`,
-          );
-        }
-        const a = params.add(slice.first);
-        const b = params.add(slice.last);
-        rows =
-          total === 0
-            ? []
-            : await client.query(
-                `SELECT s.ci_id, c.name, c.type, c.environment, c.location,
-                        avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max, min(u.v)::float8 AS min,
-                        percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v)::float8 AS p95, count(u.v)::int AS samples
-                   FROM ops.metric_series s
-                   JOIN ops.cis c ON c.ci_id = s.ci_id
-                  CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[${a}::int:${b}::int], s.${slice.maxColumn}[${a}::int:${b}::int]) AS u(v, vmax)
-                  WHERE ${conditions.join(" AND ")}
-                  GROUP BY s.ci_id, c.name, c.type, c.environment, c.location
-                  ORDER BY ${orderBy(input.sort, direction, "s")}
-                  LIMIT ${params.add(input.limit)}`,
-                params.values,
-              );
-      }
-      const out: Array<z.infer<typeof MetricRow>> = rows.map(({ total_count: _, ...r }) => ({
-        ...r,
-        avg: round2(r.avg),
-        max: round2(r.max),
-        min: round2(r.min),
-        p95: round2(r.p95),
-      }));
-
-      if (bucket !== null && out.length > 0) {
-        const per = Math.max(1, Math.round(BUCKETS[bucket] / slice.step));
-        const points = await client.query<{ ci_id: string; b: number; avg: number | null; max: number | null }>(
-          `SELECT s.ci_id, ((u.i - 1) / $4::int)::int AS b, avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max
-             FROM ops.metric_series s
-            CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[$2::int:$3::int], s.${slice.maxColumn}[$2::int:$3::int]) WITH ORDINALITY AS u(v, vmax, i)
-            WHERE s.metric = $1::text AND s.ci_id = ANY($5::text[])
-            GROUP BY 1, 2 ORDER BY 1, 2`,
-          [input.metric, slice.first, slice.last, per, out.map((r) => r.ci_id)],
-        );
-        const sliceStart = slice.start + (slice.first - 1) * slice.step;
-        const byCi = new Map<string, z.infer<typeof Point>[]>();
-        for (const p of points) {
-          const list = byCi.get(p.ci_id) ?? [];
-          list.push({ ts: iso(sliceStart + p.b * per * slice.step), avg: round2(p.avg), max: round2(p.max) });
-          byCi.set(p.ci_id, list);
-        }
-        for (const row of out) row.points = byCi.get(row.ci_id) ?? [];
-      }
+      const { rows, total } = input.from === undefined && input.to === undefined ? await relativeStats(client, input, filters) : await windowStats(client, input, filters, slice);
+      const out: MetricRowOut[] = rows.map(({ total_count: _, ...r }) => ({ ...r, avg: round2(r.avg), max: round2(r.max), min: round2(r.min), p95: round2(r.p95) }));
+      if (bucket !== null && out.length > 0) await attachPoints(client, input.metric, slice, bucket, out);
       const note = await metricNote(client, input.metric, filters, { inScope, total, rows: out.length });
       return { data: { rows: out, total, in_scope: inScope, ids: out.map((r) => r.ci_id), ...base, note } };
     },
