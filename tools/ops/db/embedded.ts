@@ -7,7 +7,7 @@ import { DEFAULT_SCALE, DEFAULT_SEED, generateEstate } from "../estate/generate.
 import { generatorFingerprint, loadEstate, readEstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";
 import { describeHolder, tryLockDirectory, type LockAttempt } from "./dir-lock.js";
-import { pidAlive } from "./process-identity.js";
+import { pidAlive, processStartTime } from "./process-identity.js";
 import type { OpsDatabase } from "./ops-database.js";
 import { PGLITE_BUILD_SETTINGS, openPglite } from "./pglite-client.js";
 import type { SqlClient } from "./sql-client.js";
@@ -173,8 +173,7 @@ export async function buildEmbeddedEstate(
   }
   // Left-overs of builds that were killed.
   for (const entry of readdirSync(parent)) {
-    const m = entry.startsWith(`${name}.building-`) ? /\.building-(\d+)-/.exec(entry) : null;
-    if (m && !pidAlive(Number(m[1]))) rmSync(join(parent, entry), { recursive: true, force: true });
+    if (entry.startsWith(`${name}.building-`) && buildIsAbandoned(entry)) rmSync(join(parent, entry), { recursive: true, force: true });
   }
 
   progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir} (first run only, ~10–30 s)…`);
@@ -185,7 +184,8 @@ export async function buildEmbeddedEstate(
       `${fmt(estate.series.length)} metric series, ${fmt(estate.events.length)} events in ${((generated - started) / 1000).toFixed(1)} s`,
   );
 
-  const temp = join(parent, `${name}.building-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  // The builder's PID and kernel start time: a reused PID does not keep a dead build's 100+ MB alive.
+  const temp = join(parent, `${name}.building-${process.pid}-${processStartTime(process.pid) ?? "0"}-${Math.random().toString(36).slice(2, 8)}`);
   try {
     progress("initialising PGlite");
     const client = await openPglite(temp, PGLITE_BUILD_SETTINGS);
@@ -203,6 +203,19 @@ export async function buildEmbeddedEstate(
   const seconds = (performance.now() - started) / 1000;
   progress(`estate ready in ${seconds.toFixed(1)} s (${(bytes / 1e6).toFixed(0)} MB on disk)`);
   return { seconds, bytes };
+}
+
+/**
+ * A build directory (`<name>.building-<pid>-<start time>-<random>`, or `-<pid>-<random>` of older
+ * versions) whose builder is gone: no such process, or another process under that PID.
+ */
+function buildIsAbandoned(entry: string): boolean {
+  const m = /\.building-(\d+)-(?:(\d+)-)?[a-z0-9]+$/.exec(entry);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (!pidAlive(pid)) return true;
+  const started = m[2] !== undefined && m[2] !== "0" ? processStartTime(pid) : null;
+  return started !== null && started !== m[2];
 }
 
 /** Moves the finished build into place, replacing an older or broken estate. */
