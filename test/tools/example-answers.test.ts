@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPlan } from "../../src/api/run-plan.js";
 import { createToolRegistry, type ToolRegistry } from "../../src/tools/registry.js";
-import { opsTools } from "../../tools/index.js";
-import { openTestPglite, type TestDatabase } from "./harness.js";
+import { closeOpsDatabase, openOpsDatabase, opsTools, type OpsDatabase } from "../../tools/index.js";
+import { openTestPglite } from "./harness.js";
 
 /**
  * Issue 13 finding 5: every example's answer must be true and say what it counts. Each answer is
@@ -20,10 +20,10 @@ const iso = (ms: number) => new Date(ms).toISOString().replace(".000Z", "Z");
 const r2 = (v: number) => Math.round(v * 100) / 100;
 
 type Row = Record<string, any>;
-let handle: TestDatabase;
+let db: OpsDatabase;
 let registry: ToolRegistry;
 let now: number;
-const sql = async (text: string, params: unknown[] = []): Promise<Row[]> => handle.db.client.query<Row>(text, params);
+const sql = async (text: string, params: unknown[] = []): Promise<Row[]> => db.client.query<Row>(text, params);
 const one = async (text: string, params: unknown[] = []): Promise<Row> => {
   const rows = await sql(text, params);
   if (!rows[0]) throw new Error(`no row: ${text}`);
@@ -89,14 +89,23 @@ async function answerOf(name: string): Promise<string> {
   return result.answer!;
 }
 
-beforeAll(async () => {
-  handle = await openTestPglite();
-  registry = createToolRegistry(opsTools({ database: handle.db }));
-  now = handle.db.meta.now;
-});
-afterAll(async () => handle?.close());
+/** The estate the tests use (scale 0.1), and the default one users run the examples on (scale 1). */
+const ESTATES: Array<{ name: string; open: () => Promise<{ db: OpsDatabase; close(): Promise<void> }> }> = [
+  { name: "the test estate (seed 1, scale 0.1)", open: openTestPglite },
+  { name: "the default estate (seed 1, scale 1)", open: async () => ({ db: await openOpsDatabase({ databaseUrl: null }), close: closeOpsDatabase }) },
+];
 
-describe("every example answer is true and says what it counts (checked against hand-written SQL)", () => {
+describe.each(ESTATES)("every example answer is true and says what it counts, on $name (checked against hand-written SQL)", (estate) => {
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const opened = await estate.open();
+    ({ db } = opened);
+    close = opened.close;
+    registry = createToolRegistry(opsTools({ database: db }));
+    now = db.meta.now;
+  }, 240_000);
+  afterAll(async () => close?.());
+
   it("ops-checkout-health: the service's own apps, their databases, and deployments to those apps only", async () => {
     const svc = await one("SELECT ci_id, name, status FROM ops.cis WHERE ci_id = 'svc-checkout'");
     const apps = await targets(["svc-checkout"], ["composed_of"], "app");
