@@ -6,6 +6,7 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { openOpsDatabase, type OpenOpsDatabaseOptions, type OpsDatabase } from "./ops/db/open.js";
 import { createOpsTools } from "./ops/index.js";
+import { stderrProgress } from "./ops/warm-up.js";
 
 /** Options of `opsTools`: where the estate lives (see `OpenOpsDatabaseOptions`), or a database to use as is. */
 export interface OpsToolsOptions extends OpenOpsDatabaseOptions {
@@ -15,14 +16,21 @@ export interface OpsToolsOptions extends OpenOpsDatabaseOptions {
 
 /**
  * The ops tools: `ci_search`, `ci_aggregate`, `ci_graph`, `ci_metric`, `ci_history`. Nothing is
- * opened until a tool first runs; then the process-wide database for `options` is opened (and, for
- * PGlite, the sample estate is built on the very first run, reporting through `onProgress`).
+ * opened when they are defined. Their shared `warmUp` trait (run by `runPlan` before the run's
+ * clock starts) opens the process-wide database for `options` and, for PGlite, builds the sample
+ * estate on the very first run, reporting through `onProgress` (else on stderr). Without a
+ * warm-up the first tool call does the same.
  */
 export function opsTools(options: OpsToolsOptions = {}): StructuredToolInterface[] {
   const { database, ...open } = options;
-  const provider =
-    database === undefined ? () => openOpsDatabase(open) : typeof database === "function" ? database : () => Promise.resolve(database);
-  return createOpsTools(provider);
+  if (database !== undefined) {
+    const provider = typeof database === "function" ? database : () => Promise.resolve(database);
+    return createOpsTools(provider);
+  }
+  return createOpsTools(
+    () => openOpsDatabase(open),
+    () => openOpsDatabase({ ...open, onProgress: open.onProgress ?? stderrProgress }),
+  );
 }
 
 export { OPS_TOOL_NAMES } from "./ops/index.js";

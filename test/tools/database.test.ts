@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { closeOpsDatabase, ensureServerEstate, openOpsDatabase, opsTools } from "../../tools/index.js";
 import { inspectOpsSchema, readEstateMeta } from "../../tools/ops/estate/load.js";
 import { POSTGRES_URL, openTestPglite, run } from "./harness.js";
+import { processStartTime } from "../../tools/ops/db/process-identity.js";
 
 const exec = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-db-test-"));
@@ -22,6 +23,10 @@ describe("the embedded estate database", () => {
     const stale = join(scratch, "estate.building-999999999-dead00");
     mkdirSync(stale);
     writeFileSync(join(stale, "PG_VERSION"), "18"); // what a killed build leaves behind
+    // …and a build of a process whose PID is alive again (PID 1 after a restart), another process now.
+    const reused = join(scratch, `estate.building-1-${Number(processStartTime(1)) + 777}-dead01`);
+    mkdirSync(reused);
+    writeFileSync(join(reused, "PG_VERSION"), "18");
 
     const messages: string[] = [];
     const tools = Object.fromEntries(opsTools({ dataDir, databaseUrl: null, scale: 0.05, seed: 3, onProgress: (m) => messages.push(m) }).map((t) => [t.name, t]));
@@ -31,6 +36,7 @@ describe("the embedded estate database", () => {
     expect(messages.join("\n")).toMatch(/building the sample ops estate/);
     expect(messages.at(-1)).toMatch(/estate ready in [\d.]+ s \(\d+ MB on disk\)/);
     expect(existsSync(stale)).toBe(false);
+    expect(existsSync(reused)).toBe(false);
     expect(readdirSync(scratch).filter((name) => name.includes(".building-"))).toEqual([]);
 
     await closeOpsDatabase();
@@ -61,7 +67,7 @@ describe("the embedded estate database", () => {
     // A lock left by a process that is gone is taken over, and released on close.
     writeFileSync(lock, JSON.stringify({ pid: 999_999_999, state: "open" }));
     await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3 });
-    expect(JSON.parse(readFileSync(lock, "utf8"))).toEqual({ pid: process.pid, state: "open" });
+    expect(JSON.parse(readFileSync(lock, "utf8"))).toMatchObject({ pid: process.pid, state: "open", start_time: expect.stringMatching(/^\d+$/) });
     await closeOpsDatabase();
     expect(existsSync(lock)).toBe(false);
   });

@@ -11,6 +11,7 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { toolTraits } from "../../src/tools/traits.js";
 import { buildEmbeddedEstate, ensureServerEstate, opsTools, openPglite, openPostgres, type OpsDatabase } from "../../tools/index.js";
 import { readEstateMeta } from "../../tools/ops/estate/load.js";
+import { currentProcess, judgeOwner, type ProcessIdentity } from "../../tools/ops/db/process-identity.js";
 import { estateDigest, generateEstate } from "../../tools/ops/estate/generate.js";
 import type { Estate } from "../../tools/ops/estate/model.js";
 
@@ -33,12 +34,17 @@ export function testEstate(): Estate {
   return estate;
 }
 
-function processAlive(pid: number): boolean {
+/** Longest wait for another test process building the cached estate. */
+const BUILD_WAIT_MS = 300_000;
+
+/** Whether the builder named in a lock directory is provably gone (same rules as the estate lock). */
+function builderGone(lock: string): boolean {
+  const file = join(lock, "owner.json");
+  if (!existsSync(file)) return Date.now() - statSync(lock).mtimeMs > 10_000; // created, never written: its creator died
   try {
-    process.kill(pid, 0);
-    return true;
+    return judgeOwner(JSON.parse(readFileSync(file, "utf8")) as ProcessIdentity, statSync(file).mtimeMs).status === "gone";
   } catch {
-    return false;
+    return true;
   }
 }
 
@@ -54,18 +60,19 @@ async function cachedEstateDir(): Promise<string> {
     const path = join(root, entry);
     if (entry !== name && !entry.startsWith(`${name}.`) && Date.now() - statSync(path).mtimeMs > 3_600_000) rmSync(path, { recursive: true, force: true });
   }
+  const started = Date.now();
   for (;;) {
     if (existsSync(join(dir, "PG_VERSION"))) return dir;
     try {
       mkdirSync(lock);
     } catch {
-      const holder = Number(existsSync(join(lock, "pid")) ? readFileSync(join(lock, "pid"), "utf8") : "0");
-      if (holder > 0 && !processAlive(holder)) rmSync(lock, { recursive: true, force: true });
+      if (builderGone(lock)) rmSync(lock, { recursive: true, force: true });
+      else if (Date.now() - started > BUILD_WAIT_MS) throw new Error(`waited ${BUILD_WAIT_MS / 1000} s for the test estate build holding ${lock}; remove it if no test is building`);
       await sleep(200);
       continue;
     }
     try {
-      writeFileSync(join(lock, "pid"), String(process.pid));
+      writeFileSync(join(lock, "owner.json"), JSON.stringify(currentProcess()));
       if (!existsSync(join(dir, "PG_VERSION"))) await buildEmbeddedEstate(dir, { seed: TEST_SEED, scale: TEST_SCALE });
       return dir;
     } finally {

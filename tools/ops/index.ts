@@ -1,20 +1,27 @@
 import type { StructuredToolInterface } from "@langchain/core/tools";
+import { declareToolTraits } from "../../src/tools/traits.js";
 import { createCiAggregateTool } from "./tools/ci-aggregate.js";
 import { createCiGraphTool } from "./tools/ci-graph.js";
 import { createCiHistoryTool } from "./tools/ci-history.js";
 import { createCiMetricTool } from "./tools/ci-metric.js";
 import { createCiSearchTool } from "./tools/ci-search.js";
 import type { DatabaseProvider } from "./tools/context.js";
+import { estateWarmUp } from "./warm-up.js";
 
-/** The five ops tools, reading the estate through `database`. */
-export function createOpsTools(database: DatabaseProvider): StructuredToolInterface[] {
+/**
+ * The five ops tools, reading the estate through `database`. They share one warm-up (opening the
+ * database through `warmUpDatabase`, default `database`), so a run opens or builds the estate once,
+ * before its clock starts.
+ */
+export function createOpsTools(database: DatabaseProvider, warmUpDatabase: DatabaseProvider = database): StructuredToolInterface[] {
+  const warmUp = estateWarmUp(warmUpDatabase);
   return [
     createCiSearchTool(database),
     createCiAggregateTool(database),
     createCiGraphTool(database),
     createCiMetricTool(database),
     createCiHistoryTool(database),
-  ];
+  ].map((tool) => declareToolTraits(tool, { warmUp }));
 }
 
 /** Names of the ops tools, in the order `createOpsTools` returns them. */

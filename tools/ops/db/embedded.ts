@@ -6,8 +6,9 @@ import { PlangraphError } from "../../../src/model/errors.js";
 import { DEFAULT_SCALE, DEFAULT_SEED, generateEstate } from "../estate/generate.js";
 import { generatorFingerprint, loadEstate, readEstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";
-import { tryLockDirectory } from "./dir-lock.js";
-import type { OpsDatabase } from "./open.js";
+import { describeHolder, tryLockDirectory, type LockAttempt } from "./dir-lock.js";
+import { pidAlive, processStartTime } from "./process-identity.js";
+import type { OpsDatabase } from "./ops-database.js";
 import { PGLITE_BUILD_SETTINGS, openPglite } from "./pglite-client.js";
 import type { SqlClient } from "./sql-client.js";
 
@@ -32,12 +33,37 @@ function closingAlso(client: SqlClient, after: () => void): SqlClient {
   return client;
 }
 
-/** Opens the embedded estate in `dataDir`: builds or rebuilds it when needed, waits for another builder, or reads a private copy of a directory another process has open. */
-export async function openEmbedded(dataDir: string, seed: number, scale: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
+/** How long to wait for another process building the estate, unless told: a scale-1 build takes ~10–30 s. */
+export const DEFAULT_LOCK_WAIT_MS = 120_000;
+
+/** The wait bound: `PLANGRAPH_ESTATE_LOCK_WAIT_MS` when set to a number of milliseconds, else the default. */
+export function lockWaitFromEnv(): number {
+  const raw = process.env.PLANGRAPH_ESTATE_LOCK_WAIT_MS;
+  if (raw === undefined || raw === "") return DEFAULT_LOCK_WAIT_MS;
+  const ms = Number(raw);
+  if (!Number.isFinite(ms) || ms < 0) throw new PlangraphError("USAGE", `PLANGRAPH_ESTATE_LOCK_WAIT_MS must be a number of milliseconds ≥ 0, not ${JSON.stringify(raw.slice(0, 40))}`);
+  return ms;
+}
+
+/** What `openEmbedded` needs besides the directory. */
+export interface EmbeddedOptions {
+  seed: number;
+  scale: number;
+  onProgress?: ProgressListener | undefined;
+  /** Longest wait for another process that is building the estate; then LOCK_TIMEOUT. */
+  lockWaitMs?: number | undefined;
+}
+
+/** Opens the embedded estate in `dataDir`: builds or rebuilds it when needed, waits (bounded) for another builder, or reads a private copy of a directory another process has open. */
+export async function openEmbedded(dataDir: string, options: EmbeddedOptions): Promise<OpsDatabase> {
+  const { seed, scale, onProgress } = options;
+  const waitMs = options.lockWaitMs ?? lockWaitFromEnv();
+  const started = Date.now();
   let waited = false;
   for (;;) {
     const attempt = tryLockDirectory(dataDir);
     if (attempt.acquired) {
+      if (attempt.tookOver) onProgress?.(`took over the stale estate lock ${attempt.lock.file}: ${attempt.tookOver.reason}`);
       try {
         const db = await openOrBuild(dataDir, seed, scale, onProgress);
         attempt.lock.setState("open");
@@ -48,23 +74,39 @@ export async function openEmbedded(dataDir: string, seed: number, scale: number,
         throw error;
       }
     }
-    if (attempt.state === "building") {
-      if (!waited) onProgress?.(`waiting for process ${attempt.pid}, which is building the estate in ${dataDir}`);
+    if (attempt.holder.state === "building") {
+      if (Date.now() - started >= waitMs) throw lockTimeout(attempt, dataDir, waitMs);
+      if (!waited) onProgress?.(`waiting for ${describeHolder(attempt.holder)}, which is building the estate in ${dataDir} (at most ${Math.round(waitMs / 1000)} s)`);
       waited = true;
-      await sleep(250);
+      await sleep(Math.min(250, Math.max(1, waitMs - (Date.now() - started))));
       continue;
     }
-    // Another process serves this directory: read a private copy instead of sharing its files.
-    onProgress?.(`${dataDir} is in use by process ${attempt.pid}; reading a private copy`);
-    const copy = join(mkdtempSync(join(tmpdir(), "plangraph-estate-")), "estate");
+    return openPrivateCopy(dataDir, attempt.holder.pid, onProgress);
+  }
+}
+
+function lockTimeout(attempt: Extract<LockAttempt, { acquired: false }>, dataDir: string, waitMs: number): PlangraphError {
+  const check = attempt.holder.host ? `on ${attempt.holder.host}: ps -p ${attempt.holder.pid} -o pid,lstart,args` : `ps -p ${attempt.holder.pid} -o pid,lstart,args`;
+  return new PlangraphError(
+    "LOCK_TIMEOUT",
+    `waited ${(waitMs / 1000).toFixed(1)} s for the estate lock ${attempt.file}, held by ${describeHolder(attempt.holder)}, which is building the estate in ${dataDir}; ` +
+      `${attempt.verdict.status === "live" ? "that process is alive" : attempt.verdict.reason}. ` +
+      `If it is not building the estate (check ${check}), remove ${attempt.file} and run again; ` +
+      `or wait longer with PLANGRAPH_ESTATE_LOCK_WAIT_MS (now ${waitMs} ms)`,
+  );
+}
+
+/** Another process serves this directory: read a private copy instead of sharing its files. */
+async function openPrivateCopy(dataDir: string, holderPid: number, onProgress?: ProgressListener): Promise<OpsDatabase> {
+  onProgress?.(`${dataDir} is in use by process ${holderPid}; reading a private copy`);
+  const copy = join(mkdtempSync(join(tmpdir(), "plangraph-estate-")), "estate");
+  try {
     cpSync(dataDir, copy, { recursive: true });
-    try {
-      const client = closingAlso(await openPglite(copy), () => rmSync(dirname(copy), { recursive: true, force: true }));
-      return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
-    } catch (error) {
-      rmSync(dirname(copy), { recursive: true, force: true });
-      throw error;
-    }
+    const client = closingAlso(await openPglite(copy), () => rmSync(dirname(copy), { recursive: true, force: true }));
+    return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
+  } catch (error) {
+    rmSync(dirname(copy), { recursive: true, force: true });
+    throw error;
   }
 }
 
@@ -100,15 +142,6 @@ function isPgliteDir(dir: string): boolean {
   return existsSync(join(dir, "PG_VERSION")) || readdirSync(dir).length === 0;
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Total bytes under `dir`. */
 export function directorySize(dir: string): number {
   let total = 0;
@@ -140,11 +173,10 @@ export async function buildEmbeddedEstate(
   }
   // Left-overs of builds that were killed.
   for (const entry of readdirSync(parent)) {
-    const m = entry.startsWith(`${name}.building-`) ? /\.building-(\d+)-/.exec(entry) : null;
-    if (m && !processAlive(Number(m[1]))) rmSync(join(parent, entry), { recursive: true, force: true });
+    if (entry.startsWith(`${name}.building-`) && buildIsAbandoned(entry)) rmSync(join(parent, entry), { recursive: true, force: true });
   }
 
-  progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir}; first run only`);
+  progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir} (first run only, ~10–30 s)…`);
   const estate = generateEstate({ seed, scale });
   const generated = performance.now();
   progress(
@@ -152,7 +184,8 @@ export async function buildEmbeddedEstate(
       `${fmt(estate.series.length)} metric series, ${fmt(estate.events.length)} events in ${((generated - started) / 1000).toFixed(1)} s`,
   );
 
-  const temp = join(parent, `${name}.building-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
+  // The builder's PID and kernel start time: a reused PID does not keep a dead build's 100+ MB alive.
+  const temp = join(parent, `${name}.building-${process.pid}-${processStartTime(process.pid) ?? "0"}-${Math.random().toString(36).slice(2, 8)}`);
   try {
     progress("initialising PGlite");
     const client = await openPglite(temp, PGLITE_BUILD_SETTINGS);
@@ -170,6 +203,19 @@ export async function buildEmbeddedEstate(
   const seconds = (performance.now() - started) / 1000;
   progress(`estate ready in ${seconds.toFixed(1)} s (${(bytes / 1e6).toFixed(0)} MB on disk)`);
   return { seconds, bytes };
+}
+
+/**
+ * A build directory (`<name>.building-<pid>-<start time>-<random>`, or `-<pid>-<random>` of older
+ * versions) whose builder is gone: no such process, or another process under that PID.
+ */
+function buildIsAbandoned(entry: string): boolean {
+  const m = /\.building-(\d+)-(?:(\d+)-)?[a-z0-9]+$/.exec(entry);
+  if (!m) return false;
+  const pid = Number(m[1]);
+  if (!pidAlive(pid)) return true;
+  const started = m[2] !== undefined && m[2] !== "0" ? processStartTime(pid) : null;
+  return started !== null && started !== m[2];
 }
 
 /** Moves the finished build into place, replacing an older or broken estate. */

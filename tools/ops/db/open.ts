@@ -7,16 +7,11 @@ import { ESTATE_VERSION } from "../estate/model.js";
 import { openEmbedded } from "./embedded.js";
 import { openPostgres } from "./pg-client.js";
 
-export { buildEmbeddedEstate, directorySize } from "./embedded.js";
+import type { OpsDatabase } from "./ops-database.js";
 import type { SqlClient } from "./sql-client.js";
 
-/** An open estate database: the client the tools query and what the estate says about itself. */
-export interface OpsDatabase {
-  client: SqlClient;
-  meta: EstateMeta;
-  /** Where the data lives, for messages: a directory or a redacted URL. */
-  location: string;
-}
+export { buildEmbeddedEstate, directorySize } from "./embedded.js";
+export type { OpsDatabase } from "./ops-database.js";
 
 /** Where the ops tools find their estate. */
 export interface OpenOpsDatabaseOptions {
@@ -30,6 +25,8 @@ export interface OpenOpsDatabaseOptions {
   scale?: number;
   /** Told what a first-run build is doing (the CLI prints it on stderr). */
   onProgress?: ProgressListener;
+  /** PGlite: longest wait for another process building the estate. Default `PLANGRAPH_ESTATE_LOCK_WAIT_MS`, else 120 s. */
+  lockWaitMs?: number;
 }
 
 const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
@@ -67,7 +64,7 @@ export function openOpsDatabase(options: OpenOpsDatabaseOptions = {}): Promise<O
   const key = databaseUrl ? `postgres:${databaseUrl}` : `pglite:${dataDir}`;
   let opening = shared.get(key);
   if (!opening) {
-    opening = databaseUrl ? openServer(databaseUrl) : openEmbedded(dataDir, seed, scale, options.onProgress);
+    opening = databaseUrl ? openServer(databaseUrl) : openEmbedded(dataDir, { seed, scale, onProgress: options.onProgress, lockWaitMs: options.lockWaitMs });
     // A failed open is not cached: the next call tries again (the server may be up by then).
     opening.catch(() => shared.delete(key));
     shared.set(key, opening);

@@ -3,6 +3,8 @@ import { defineTool } from "../../../src/tools/define.js";
 import { RelationType } from "../vocabulary.js";
 import { SqlParams, asList, ciConditions, ciFilterShape, oneOrMany, whereClause } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
+import type { SqlClient } from "../db/sql-client.js";
+import { Note, explainNoCiMatch } from "./notes.js";
 
 /**
  * Group-by fields → SQL expressions. Only these strings ever reach SELECT and GROUP BY. The "C"
@@ -68,8 +70,26 @@ export const ciAggregateOutput = z.object({
     measure: z.enum(["count", "dependents", "dependencies"]),
     group_by: z.array(GroupField),
     ids: z.array(z.string()).describe("ci_id of each row when grouped by ci_id, else empty"),
+    note: Note,
   }),
 });
+
+/** Why the groups are empty, or why every relationship count is 0. */
+async function aggregateNote(
+  client: SqlClient,
+  input: z.output<typeof ciAggregateInput>,
+  totals: { cis: number; groups: number },
+  rows: ReadonlyArray<{ value: number }>,
+): Promise<string | null> {
+  if (totals.cis === 0) return explainNoCiMatch(client, input);
+  if (input.measure === "count") return null;
+  // Every group is 0 when the largest is (descending order) or when all groups are shown and are.
+  const allZero = input.order === "desc" ? rows[0]?.value === 0 : rows.length === totals.groups && rows.every((r) => r.value === 0);
+  if (!allZero) return null;
+  const relations = asList(input.relation_types);
+  const what = input.measure === "dependents" ? "dependents (relationships pointing to them)" : "dependencies (relationships from them)";
+  return `none of the ${totals.cis} CIs has ${what}${relations ? ` through ${relations.join(", ")}` : ""}`;
+}
 
 /** `ci_aggregate`: counts, group-bys and top-N over CIs. */
 export function createCiAggregateTool(database: DatabaseProvider) {
@@ -122,14 +142,16 @@ export function createCiAggregateTool(database: DatabaseProvider) {
         if (typeof r.name === "string") row.name = r.name;
         return row;
       });
+      const totalCis = rows[0]?.cis ?? 0;
       return {
         data: {
           rows: out,
           total: groupBy.length === 0 ? out.length : (rows[0]?.groups ?? 0),
-          total_cis: rows[0]?.cis ?? 0,
+          total_cis: totalCis,
           measure: input.measure,
           group_by: groupBy,
           ids: groupBy.includes("ci_id") ? out.map((r) => String(r.ci_id)) : [],
+          note: await aggregateNote(client, input, { cis: totalCis, groups: groupBy.length === 0 ? out.length : (rows[0]?.groups ?? 0) }, out),
         },
       };
     },

@@ -4,6 +4,7 @@ import { CiStatus, CiType, Environment, RelationType } from "../vocabulary.js";
 import type { SqlClient } from "../db/sql-client.js";
 import { CiId, CiIdList, asList, oneOrMany } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
+import { EMPTY_ID_LIST, Note, listIds } from "./notes.js";
 
 /** Limits of a walk: hops, CIs reached, rows returned. */
 export const CI_GRAPH_MAX_DEPTH = 6;
@@ -65,6 +66,7 @@ export const ciGraphOutput = z.object({
     truncated: z.boolean().describe("The walk stopped early: it hit max_nodes or the edge budget"),
     direction: z.enum(["dependencies", "dependents", "both"]),
     depth: z.number().int(),
+    note: Note,
   }),
 });
 
@@ -83,6 +85,33 @@ async function edgesAround(client: SqlClient, frontier: string[], direction: str
   const backward = `SELECT source_id, target_id, relation FROM ops.ci_relationships WHERE target_id = ANY($1::text[])${relationFilter}`;
   const sql = direction === "dependencies" ? forward : direction === "dependents" ? backward : `${forward} UNION ${backward}`;
   return client.query<Edge>(`${sql} ${limit}`, params);
+}
+
+interface WalkOutcome {
+  requested: string[];
+  roots: string[];
+  reached: ReadonlyArray<{ type: string }>;
+  nodeTypes: string[] | undefined;
+  relations: string[] | undefined;
+  direction: "dependencies" | "dependents" | "both";
+  depth: number;
+}
+
+/** Why a walk returned no rows: no start, no such start, no edge that way, or nothing of the wanted types. */
+function graphNote(walk: WalkOutcome): string {
+  if (walk.requested.length === 0) return EMPTY_ID_LIST.replace("no CI is in scope", "the walk has no start");
+  if (walk.roots.length === 0) return `none of the start ids is a CI: ${listIds(walk.requested)}`;
+  const through = walk.relations ? ` through ${walk.relations.join(", ")}` : "";
+  if (walk.reached.length === 0) {
+    const what = { dependents: "dependents", dependencies: "dependencies", both: "relationships in either direction" }[walk.direction];
+    if (walk.roots.length > 1) return `none of the ${walk.roots.length} start CIs has ${what}${through}`;
+    const why = { dependents: " (no relationship points to it)", dependencies: " (no relationship goes from it)", both: "" }[walk.direction];
+    return `${walk.roots[0]} has no ${what}${through}${why}`;
+  }
+  const byType = new Map<string, number>();
+  for (const node of walk.reached) byType.set(node.type, (byType.get(node.type) ?? 0) + 1);
+  const seen = [...byType].sort((a, b) => b[1] - a[1]).map(([type, n]) => `${n} ${type}`).join(", ");
+  return `the walk reached ${walk.reached.length} CIs within ${walk.depth} hop${walk.depth === 1 ? "" : "s"}${through}, none of type ${walk.nodeTypes?.join(" or ")} (reached: ${seen})`;
 }
 
 /** `ci_graph`: breadth-first relationship walks. */
@@ -174,6 +203,7 @@ export function createCiGraphTool(database: DatabaseProvider) {
           truncated,
           direction: input.direction,
           depth: input.depth,
+          note: rows.length > 0 ? null : graphNote({ requested, roots, reached: details, nodeTypes, relations, direction: input.direction, depth: input.depth }),
         },
       };
     },

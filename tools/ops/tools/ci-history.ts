@@ -3,6 +3,8 @@ import { defineTool } from "../../../src/tools/define.js";
 import { CiType, EventKind, EventStatus, Severity } from "../vocabulary.js";
 import { CiId, CiIdList, SqlParams, asList, isoSql, oneOrMany, text } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
+import type { SqlClient } from "../db/sql-client.js";
+import { EMPTY_ID_LIST, Note, listIds } from "./notes.js";
 import { checkWindow, iso, resolveWindow, windowShape } from "./window.js";
 
 /** Most events one call returns. */
@@ -45,8 +47,39 @@ export const ciHistoryOutput = z.object({
     total: z.number().int().describe("Events matching, over all pages"),
     window: z.object({ from: z.string(), to: z.string() }),
     ids: z.array(z.string()).describe("Distinct ci_id of the rows, in order of first appearance"),
+    note: Note,
   }),
 });
+
+/** Conditions of everything but the window: the CIs, kind, severity, status and title text. */
+function eventConditions(input: z.output<typeof ciHistoryInput>, ids: string[] | undefined, params: SqlParams): string[] {
+  const where: string[] = [];
+  if (ids) where.push(`e.ci_id = ANY(${params.add(ids)}::text[])`);
+  for (const [field, column] of [["kind", "kind"], ["severity", "severity"], ["status", "status"]] as const) {
+    const values = asList<string>(input[field]);
+    if (values) where.push(`e.${column} = ANY(${params.add(values)}::text[])`);
+  }
+  if (input.query) where.push(`strpos(lower(e.title), lower(${params.add(input.query)}::text)) > 0`);
+  return where;
+}
+
+/** Why no event matched: no CI in scope, no such CI, or no matching event in the window (and whether any lies outside it). */
+async function historyNote(client: SqlClient, input: z.output<typeof ciHistoryInput>, ids: string[] | undefined, window: { from: string; to: string }): Promise<string> {
+  if (ids?.length === 0) return EMPTY_ID_LIST;
+  if (ids) {
+    const [known] = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM ops.cis WHERE ci_id = ANY($1::text[])", [ids]);
+    if ((known?.n ?? 0) === 0) return `none of the ${ids.length} given ci_ids is a CI: ${listIds(ids)}`;
+  }
+  const params = new SqlParams();
+  const where = eventConditions(input, ids, params);
+  const [outside] = await client.query<{ n: number; latest: string | null }>(
+    `SELECT count(*)::int AS n, ${isoSql("max(e.started_at)")} AS latest FROM ops.ci_events e ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
+    params.values,
+  );
+  const inWindow = `no matching event started in the window ${window.from} – ${window.to}`;
+  if (!outside || outside.n === 0) return `${inWindow}, nor in the estate's whole history`;
+  return `${inWindow}; ${outside.n === 1 ? "1 matching event lies" : `${outside.n} matching events lie`} outside it, the latest started ${outside.latest}`;
+}
 
 /** `ci_history`: change, incident and alert events in a window. */
 export function createCiHistoryTool(database: DatabaseProvider) {
@@ -62,14 +95,8 @@ export function createCiHistoryTool(database: DatabaseProvider) {
       const { client, meta } = await databaseFor(database, config);
       const window = resolveWindow(input, meta, "7d");
       const params = new SqlParams();
-      const where = [`e.started_at >= ${params.add(iso(window.from))}::timestamptz`, `e.started_at < ${params.add(iso(window.to))}::timestamptz`];
       const ids = input.ci_id !== undefined || input.ci_ids !== undefined ? [...(input.ci_id !== undefined ? [input.ci_id] : []), ...(input.ci_ids ?? [])] : undefined;
-      if (ids) where.push(`e.ci_id = ANY(${params.add(ids)}::text[])`);
-      for (const [field, column] of [["kind", "kind"], ["severity", "severity"], ["status", "status"]] as const) {
-        const values = asList<string>(input[field]);
-        if (values) where.push(`e.${column} = ANY(${params.add(values)}::text[])`);
-      }
-      if (input.query) where.push(`strpos(lower(e.title), lower(${params.add(input.query)}::text)) > 0`);
+      const where = [`e.started_at >= ${params.add(iso(window.from))}::timestamptz`, `e.started_at < ${params.add(iso(window.to))}::timestamptz`, ...eventConditions(input, ids, params)];
       const rows = await client.query<z.infer<typeof EventRow> & { total_count: number }>(
         `SELECT e.event_id, e.ci_id, c.name AS ci_name, c.type AS ci_type, e.kind, e.severity, e.status, e.title,
                 ${isoSql("e.started_at")} AS started_at, ${isoSql("e.ended_at")} AS ended_at, e.actor,
@@ -89,7 +116,10 @@ export function createCiHistoryTool(database: DatabaseProvider) {
         total = row?.n ?? 0;
       }
       const events = rows.map(({ total_count: _, ...e }) => e);
-      return { data: { rows: events, total, window: { from: iso(window.from), to: iso(window.to) }, ids: [...new Set(events.map((e) => e.ci_id))] } };
+      const windowOut = { from: iso(window.from), to: iso(window.to) };
+      let note: string | null = null;
+      if (events.length === 0) note = total > 0 ? `offset ${input.offset} is past the last of the ${total} matching events` : await historyNote(client, input, ids, windowOut);
+      return { data: { rows: events, total, window: windowOut, ids: [...new Set(events.map((e) => e.ci_id))], note } };
     },
   });
 }

@@ -4,7 +4,10 @@ import { PlangraphError } from "../../../src/model/errors.js";
 import type { EstateMeta } from "../estate/load.js";
 import { FIVE_MINUTES_MS, HOUR_MS } from "../estate/model.js";
 import { CiType, Environment, METRIC_DEFINITIONS, MetricName } from "../vocabulary.js";
-import { CiId, SqlParams, ciConditions, ciFilterShape } from "./common.js";
+import { CiId, SqlParams, ciConditions, ciFilterShape, type CiFilters } from "./common.js";
+import type { SqlClient } from "../db/sql-client.js";
+import { Note } from "./notes.js";
+import { countInScope, metricNote } from "./ci-metric-notes.js";
 import { databaseFor, round2, type DatabaseProvider } from "./context.js";
 import { checkWindow, iso, resolveWindow, windowShape, type ResolvedWindow } from "./window.js";
 
@@ -72,13 +75,15 @@ export const MetricRow = z.object({
 export const ciMetricOutput = z.object({
   data: z.object({
     rows: z.array(MetricRow),
-    total: z.number().int().describe("CIs with this metric in scope"),
+    total: z.number().int().describe("CIs in scope that have a series of this metric"),
+    in_scope: z.number().int().describe("CIs the scope (ci_id, ci_ids, filters) selects, with or without this metric"),
     metric: MetricName,
     unit: z.string(),
     window: z.object({ from: z.string(), to: z.string() }),
     resolution: z.enum(["5m", "1h"]).describe("5m inside the last day, else hourly rollups"),
     bucket: Bucket.nullable(),
     ids: z.array(z.string()).describe("ci_id of every row, in order"),
+    note: Note,
   }),
 });
 
@@ -106,6 +111,78 @@ function sliceFor(window: ResolvedWindow, meta: EstateMeta): Slice | null {
     : { resolution: "1h", avgColumn: "hourly_avg", maxColumn: "hourly_max", first: first + 1, last: last + 1, start, step };
 }
 
+type MetricRowOut = z.infer<typeof MetricRow>;
+type StatsRow = MetricRowOut & { total_count?: number };
+type MetricInput = z.output<typeof ciMetricInput>;
+
+/** Relative window: the statistics were materialised at load; an index range, no samples touched. */
+async function relativeStats(client: SqlClient, input: MetricInput, filters: CiFilters): Promise<{ rows: StatsRow[]; total: number }> {
+  const params = new SqlParams();
+  const conditions = [`w.metric = ${params.add(input.metric)}::text`, `w.span = ${params.add(input.window ?? "24h")}::text`, ...ciConditions(filters, params)];
+  const rows = await client.query<StatsRow>(
+    `SELECT w.ci_id, c.name, c.type, c.environment, c.location, w.avg, w.max, w.min, w.p95, w.samples,
+            count(*) OVER ()::int AS total_count
+       FROM ops.metric_window_stats w JOIN ops.cis c ON c.ci_id = w.ci_id
+      WHERE ${conditions.join(" AND ")}
+      ORDER BY ${orderBy(input.sort, input.order === "asc" ? "ASC" : "DESC", "w")}
+      LIMIT ${params.add(input.limit)}`,
+    params.values,
+  );
+  return { rows, total: rows[0]?.total_count ?? 0 };
+}
+
+/** Explicit from/to: statistics computed from the stored arrays, at most CI_METRIC_MAX_SERIES series. */
+async function windowStats(client: SqlClient, input: MetricInput, filters: CiFilters, slice: Slice): Promise<{ rows: StatsRow[]; total: number }> {
+  const params = new SqlParams();
+  const conditions = [`s.metric = ${params.add(input.metric)}::text`, ...ciConditions(filters, params)];
+  const [count] = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ops.metric_series s JOIN ops.cis c ON c.ci_id = s.ci_id WHERE ${conditions.join(" AND ")}`,
+    params.values,
+  );
+  const total = count?.n ?? 0;
+  if (total > CI_METRIC_MAX_SERIES) {
+    throw new PlangraphError("LIMIT_EXCEEDED", `ci_metric: ${total} series match; narrow the scope to at most ${CI_METRIC_MAX_SERIES} (ci_ids, type, environment, location…)`);
+  }
+  if (total === 0) return { rows: [], total };
+  const a = params.add(slice.first);
+  const b = params.add(slice.last);
+  const rows = await client.query<StatsRow>(
+    `SELECT s.ci_id, c.name, c.type, c.environment, c.location,
+            avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max, min(u.v)::float8 AS min,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v)::float8 AS p95, count(u.v)::int AS samples
+       FROM ops.metric_series s
+       JOIN ops.cis c ON c.ci_id = s.ci_id
+      CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[${a}::int:${b}::int], s.${slice.maxColumn}[${a}::int:${b}::int]) AS u(v, vmax)
+      WHERE ${conditions.join(" AND ")}
+      GROUP BY s.ci_id, c.name, c.type, c.environment, c.location
+      ORDER BY ${orderBy(input.sort, input.order === "asc" ? "ASC" : "DESC", "s")}
+      LIMIT ${params.add(input.limit)}`,
+    params.values,
+  );
+  return { rows, total };
+}
+
+/** Adds each row's time series in buckets of `bucket`. */
+async function attachPoints(client: SqlClient, metric: MetricName, slice: Slice, bucket: Bucket, out: MetricRowOut[]): Promise<void> {
+  const per = Math.max(1, Math.round(BUCKETS[bucket] / slice.step));
+  const points = await client.query<{ ci_id: string; b: number; avg: number | null; max: number | null }>(
+    `SELECT s.ci_id, ((u.i - 1) / $4::int)::int AS b, avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max
+       FROM ops.metric_series s
+      CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[$2::int:$3::int], s.${slice.maxColumn}[$2::int:$3::int]) WITH ORDINALITY AS u(v, vmax, i)
+      WHERE s.metric = $1::text AND s.ci_id = ANY($5::text[])
+      GROUP BY 1, 2 ORDER BY 1, 2`,
+    [metric, slice.first, slice.last, per, out.map((r) => r.ci_id)],
+  );
+  const sliceStart = slice.start + (slice.first - 1) * slice.step;
+  const byCi = new Map<string, z.infer<typeof Point>[]>();
+  for (const p of points) {
+    const list = byCi.get(p.ci_id) ?? [];
+    list.push({ ts: iso(sliceStart + p.b * per * slice.step), avg: round2(p.avg), max: round2(p.max) });
+    byCi.set(p.ci_id, list);
+  }
+  for (const row of out) row.points = byCi.get(row.ci_id) ?? [];
+}
+
 /** `ci_metric`: metric statistics and time series. */
 export function createCiMetricTool(database: DatabaseProvider) {
   return defineTool({
@@ -130,86 +207,18 @@ export function createCiMetricTool(database: DatabaseProvider) {
         resolution: slice?.resolution ?? (window.from >= meta.recentStart ? ("5m" as const) : ("1h" as const)),
         bucket,
       };
-      if (slice === null) return { data: { rows: [], total: 0, ids: [], ...base } };
-
       const filters = { ...input, ci_ids: input.ci_id !== undefined ? [input.ci_id, ...(input.ci_ids ?? [])] : input.ci_ids };
-      const params = new SqlParams();
-      const direction = input.order === "asc" ? "ASC" : "DESC";
-      let rows: Array<z.infer<typeof MetricRow> & { total_count?: number }>;
-      let total: number;
-      if (input.from === undefined && input.to === undefined) {
-        // Relative window: the statistics were materialised at load; an index range, no samples touched.
-        const conditions = [`w.metric = ${params.add(input.metric)}::text`, `w.span = ${params.add(input.window ?? "24h")}::text`, ...ciConditions(filters, params)];
-        rows = await client.query(
-          `SELECT w.ci_id, c.name, c.type, c.environment, c.location, w.avg, w.max, w.min, w.p95, w.samples,
-                  count(*) OVER ()::int AS total_count
-             FROM ops.metric_window_stats w JOIN ops.cis c ON c.ci_id = w.ci_id
-            WHERE ${conditions.join(" AND ")}
-            ORDER BY ${orderBy(input.sort, direction, "w")}
-            LIMIT ${params.add(input.limit)}`,
-          params.values,
-        );
-        total = rows[0]?.total_count ?? 0;
-      } else {
-        const conditions = [`s.metric = ${params.add(input.metric)}::text`, ...ciConditions(filters, params)];
-        const [count] = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ops.metric_series s JOIN ops.cis c ON c.ci_id = s.ci_id WHERE ${conditions.join(" AND ")}`,
-          params.values,
-        );
-        total = count?.n ?? 0;
-        if (total > CI_METRIC_MAX_SERIES) {
-          throw new PlangraphError(
-            "LIMIT_EXCEEDED",
-            `ci_metric: ${total} series match; narrow the scope to at most ${CI_METRIC_MAX_SERIES} (ci_ids, type, environment, location…)`,
-          );
-        }
-        const a = params.add(slice.first);
-        const b = params.add(slice.last);
-        rows =
-          total === 0
-            ? []
-            : await client.query(
-                `SELECT s.ci_id, c.name, c.type, c.environment, c.location,
-                        avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max, min(u.v)::float8 AS min,
-                        percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v)::float8 AS p95, count(u.v)::int AS samples
-                   FROM ops.metric_series s
-                   JOIN ops.cis c ON c.ci_id = s.ci_id
-                  CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[${a}::int:${b}::int], s.${slice.maxColumn}[${a}::int:${b}::int]) AS u(v, vmax)
-                  WHERE ${conditions.join(" AND ")}
-                  GROUP BY s.ci_id, c.name, c.type, c.environment, c.location
-                  ORDER BY ${orderBy(input.sort, direction, "s")}
-                  LIMIT ${params.add(input.limit)}`,
-                params.values,
-              );
+      const inScope = await countInScope(client, filters);
+      if (slice === null) {
+        const note = `the window ${base.window.from} – ${base.window.to} lies outside the stored metric history (${iso(meta.hourlyStart)} – ${iso(meta.now)})`;
+        return { data: { rows: [], total: 0, in_scope: inScope, ids: [], ...base, note } };
       }
-      const out: Array<z.infer<typeof MetricRow>> = rows.map(({ total_count: _, ...r }) => ({
-        ...r,
-        avg: round2(r.avg),
-        max: round2(r.max),
-        min: round2(r.min),
-        p95: round2(r.p95),
-      }));
 
-      if (bucket !== null && out.length > 0) {
-        const per = Math.max(1, Math.round(BUCKETS[bucket] / slice.step));
-        const points = await client.query<{ ci_id: string; b: number; avg: number | null; max: number | null }>(
-          `SELECT s.ci_id, ((u.i - 1) / $4::int)::int AS b, avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max
-             FROM ops.metric_series s
-            CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[$2::int:$3::int], s.${slice.maxColumn}[$2::int:$3::int]) WITH ORDINALITY AS u(v, vmax, i)
-            WHERE s.metric = $1::text AND s.ci_id = ANY($5::text[])
-            GROUP BY 1, 2 ORDER BY 1, 2`,
-          [input.metric, slice.first, slice.last, per, out.map((r) => r.ci_id)],
-        );
-        const sliceStart = slice.start + (slice.first - 1) * slice.step;
-        const byCi = new Map<string, z.infer<typeof Point>[]>();
-        for (const p of points) {
-          const list = byCi.get(p.ci_id) ?? [];
-          list.push({ ts: iso(sliceStart + p.b * per * slice.step), avg: round2(p.avg), max: round2(p.max) });
-          byCi.set(p.ci_id, list);
-        }
-        for (const row of out) row.points = byCi.get(row.ci_id) ?? [];
-      }
-      return { data: { rows: out, total, ids: out.map((r) => r.ci_id), ...base } };
+      const { rows, total } = input.from === undefined && input.to === undefined ? await relativeStats(client, input, filters) : await windowStats(client, input, filters, slice);
+      const out: MetricRowOut[] = rows.map(({ total_count: _, ...r }) => ({ ...r, avg: round2(r.avg), max: round2(r.max), min: round2(r.min), p95: round2(r.p95) }));
+      if (bucket !== null && out.length > 0) await attachPoints(client, input.metric, slice, bucket, out);
+      const note = await metricNote(client, input.metric, filters, { inScope, total, rows: out.length });
+      return { data: { rows: out, total, in_scope: inScope, ids: out.map((r) => r.ci_id), ...base, note } };
     },
   });
 }

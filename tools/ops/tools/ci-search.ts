@@ -2,6 +2,7 @@ import { z } from "zod";
 import { defineTool } from "../../../src/tools/define.js";
 import { CI_COLUMNS_SQL, CiRow, SqlParams, ciConditions, ciFilterShape, whereClause } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
+import { Note, explainNoCiMatch } from "./notes.js";
 
 /**
  * Sort keys → SQL. Only these strings ever reach ORDER BY. Text sorts use the "C" collation so
@@ -41,6 +42,7 @@ export const ciSearchOutput = z.object({
     limit: z.number().int(),
     offset: z.number().int(),
     ids: z.array(z.string()).describe("ci_id of every row of this page, in order"),
+    note: Note,
   }),
 });
 
@@ -92,7 +94,11 @@ export function createCiSearchTool(database: DatabaseProvider) {
         total = row?.n ?? 0;
       }
       const page = rows.map(({ total_count: _, ...ci }) => ci);
-      return { data: { rows: page, total, limit: input.limit, offset: input.offset, ids: page.map((r) => r.ci_id) } };
+      let note: string | null = null;
+      if (page.length === 0) {
+        note = total > 0 ? `offset ${input.offset} is past the last of the ${total} matching CIs` : await explainNoCiMatch(client, input);
+      }
+      return { data: { rows: page, total, limit: input.limit, offset: input.offset, ids: page.map((r) => r.ci_id), note } };
     },
   });
 }

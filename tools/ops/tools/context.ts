@@ -1,5 +1,5 @@
 import type { RunnableConfig } from "@langchain/core/runnables";
-import type { OpsDatabase } from "../db/open.js";
+import type { OpsDatabase } from "../db/ops-database.js";
 
 /** How a tool reaches its database: lazily, so defining tools never opens or builds anything. */
 export type DatabaseProvider = () => Promise<OpsDatabase>;

@@ -1,0 +1,10 @@
+import type { EstateMeta } from "../estate/load.js";
+import type { SqlClient } from "./sql-client.js";
+
+/** An open estate database: the client the tools query and what the estate says about itself. */
+export interface OpsDatabase {
+  client: SqlClient;
+  meta: EstateMeta;
+  /** Where the data lives, for messages: a directory or a redacted URL. */
+  location: string;
+}
