@@ -32,6 +32,10 @@ export type ErrorCode =
   | "APPROVAL_REQUIRED"
   | "RUN_ABORTED"
   | "RUN_BUDGET_EXCEEDED"
+  // durability
+  | "CHECKPOINT_FAILED"
+  | "STORE_FAILED"
+  | "NOT_DURABLE"
   | "INTERNAL"
   // usage
   | "USAGE";
