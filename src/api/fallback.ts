@@ -34,6 +34,8 @@ export interface FailedRun {
  */
 export async function fallBack(error: unknown, run: FailedRun): Promise<RunResult> {
   const { prepared, options } = run;
+  // Tools already in flight finish and are reused: aborting them would cost them their single call.
+  await run.scheduler?.whenIdle();
   run.scheduler?.abort();
   const cause = describeError(error);
   const warning = `orchestration failed (${cause}); finished the plan in sequential fallback mode`;

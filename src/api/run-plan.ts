@@ -74,7 +74,11 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions, setu
       return resultFromRun(prepared, scheduler, state, { warnings: context.warnings });
     }
   } catch (error) {
-    if (!isOrchestrationBug(error)) throw error;
+    if (!isOrchestrationBug(error)) {
+      // The run is over: tools launched ahead of nodes that will not run now must stop too.
+      context?.current?.abort();
+      throw error;
+    }
     return recover(error, { prepared, graph, options, store, setup, context });
   }
 }

@@ -56,7 +56,8 @@ export function bindRunStream(graph: object, prepared: PreparedPlan, options: Gr
   const clock = options.clock ?? systemClock;
   target.stream = async (input, callOptions = {}) => {
     const given = callOptions.configurable?.[RUN_CONTEXT_KEY];
-    const context = given instanceof RunContext && given.prepared === prepared && given.claim() ? given : ownContext(prepared, options, callOptions.signal);
+    const callers = given instanceof RunContext && given.prepared === prepared && given.claim();
+    const context = callers ? given : ownContext(prepared, options, callOptions.signal);
     const parentResuming = isParentResuming(callOptions.configurable);
     const fresh = !parentResuming && isFreshInput(input);
     if (fresh) await context.warmUp();
@@ -77,10 +78,10 @@ export function bindRunStream(graph: object, prepared: PreparedPlan, options: Gr
     try {
       stream = await otelContext.with(context.telemetry?.context ?? otelContext.active(), () => originalStream(runInput, config));
     } catch (error) {
-      await finishRun(context, options, owns, { kind: "error", error });
+      await finishRun(context, options, { owns, callers }, { kind: "error", error });
       throw error;
     }
-    return IterableReadableStream.fromAsyncGenerator(followRun(stream, context, options, owns));
+    return IterableReadableStream.fromAsyncGenerator(followRun(stream, context, options, { owns, callers }));
   };
 }
 
@@ -90,7 +91,13 @@ function ownContext(prepared: PreparedPlan, options: GraphRuntimeOptions, signal
   return context;
 }
 
-async function* followRun(stream: AsyncIterable<unknown>, context: RunContext, options: GraphRuntimeOptions, owns: boolean): AsyncGenerator<unknown> {
+/** Who holds what: the context's telemetry (`owns`), the context itself (`callers`: the caller's). */
+interface Ownership {
+  owns: boolean;
+  callers: boolean;
+}
+
+async function* followRun(stream: AsyncIterable<unknown>, context: RunContext, options: GraphRuntimeOptions, ownership: Ownership): AsyncGenerator<unknown> {
   let end: RunEnd = { kind: "left" };
   try {
     for await (const chunk of stream) yield chunk;
@@ -99,7 +106,7 @@ async function* followRun(stream: AsyncIterable<unknown>, context: RunContext, o
     end = { kind: "error", error };
     throw error;
   } finally {
-    await finishRun(context, options, owns, end);
+    await finishRun(context, options, ownership, end);
   }
   // Every node reported, but a completion the store lost is not on record: the run has failed.
   if (context.failure) throw context.failure;
@@ -107,10 +114,11 @@ async function* followRun(stream: AsyncIterable<unknown>, context: RunContext, o
 
 type RunEnd = { kind: "done" } | { kind: "left" } | { kind: "error"; error: unknown };
 
-async function finishRun(context: RunContext, options: GraphRuntimeOptions, owns: boolean, end: RunEnd): Promise<void> {
+async function finishRun(context: RunContext, options: GraphRuntimeOptions, { owns, callers }: Ownership, end: RunEnd): Promise<void> {
   const scheduler = context.current;
-  // Tools launched ahead of nodes that will not run now (error, cancel) must stop too.
-  if (scheduler && end.kind !== "done") scheduler.abort();
+  // Tools launched ahead of nodes that will not run now (error, cancel) must stop too — unless the
+  // caller holds the context: it decides (runPlan lets them finish before a fallback reuses them).
+  if (scheduler && end.kind !== "done" && !callers) scheduler.abort();
   await context.store?.settled();
   const failure = end.kind === "error" ? end.error : context.failure;
   const finished = end.kind === "done" && !failure && scheduler !== undefined && scheduler.pendingApprovals().length === 0;
