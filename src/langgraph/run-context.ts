@@ -156,6 +156,7 @@ export class RunContext {
   private createScheduler(runId: string, seed: SchedulerSeed): PlanScheduler {
     const { options } = this;
     const telemetry = this.telemetryOf;
+    telemetry?.identify(runId);
     const publish = (event: RunEvent) => {
       telemetry?.onEvent(event);
       this.publish(event);

@@ -44,6 +44,8 @@ export interface RunTelemetry {
   /** The caller's context with the run span set: run the plan inside it so tools' own spans nest. */
   readonly context: Context;
   readonly onEvent: (event: RunEvent) => void;
+  /** Names the run once its id is known (the scheduler's `runId`). */
+  identify(runId: string): void;
   /** An event handler that feeds this telemetry, then `downstream` (the caller's `onEvent`). */
   observe(downstream?: (event: RunEvent) => void): (event: RunEvent) => void;
   /** Runs `run` inside the run span's context and ends the span with its result or error. */
@@ -189,6 +191,7 @@ export function startRunTelemetry(input: RunTelemetryInput): RunTelemetry {
   const telemetry: RunTelemetry = {
     context: runContext,
     onEvent,
+    identify: (runId) => void (ended || runSpan.setAttribute(ATTR.runId, runId)),
     observe: (downstream) => (downstream ? (event) => (onEvent(event), downstream(event)) : onEvent),
     trace: (run) => traceRun(telemetry, run),
     end(result) {
@@ -246,5 +249,5 @@ function recordStepMetrics(instruments: RunInstruments, tool: string, record: St
 }
 
 function disabled(parent: Context): RunTelemetry {
-  return { context: parent, onEvent: () => undefined, observe: (downstream) => downstream ?? (() => undefined), trace: (run) => run(), end: () => undefined, fail: () => undefined };
+  return { context: parent, onEvent: () => undefined, identify: () => undefined, observe: (downstream) => downstream ?? (() => undefined), trace: (run) => run(), end: () => undefined, fail: () => undefined };
 }
