@@ -1,14 +1,12 @@
-import { Annotation, END, START, StateGraph, interrupt, type LangGraphRunnableConfig, type StateDefinition } from "@langchain/langgraph";
+import { Annotation, END, START, StateGraph, type StateDefinition } from "@langchain/langgraph";
 import type { PreparedPlan } from "../analysis/prepare.js";
 import type { DecisionOutcome } from "../model/records.js";
 import type { ApprovalAnswer } from "../engine/scheduler.js";
 import { RESULT_CHANNEL, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
-import { contextOf } from "./run-context.js";
 import { planWiring } from "./wiring.js";
-import { escapeForState } from "./state-escape.js";
-import { parseApprovalAnswer } from "./approval.js";
 import { guardCheckpointer } from "./durable-guards.js";
-import { resultReducer, resultUpdate } from "./result-channel.js";
+import { resultReducer } from "./result-channel.js";
+import { decisionNode, stepNode } from "./nodes.js";
 import { bindRunStream } from "./run-stream.js";
 import type { GraphRuntimeOptions } from "./options.js";
 
@@ -60,45 +58,21 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions): 
     });
   };
   // The graph's node names are the plan's ids: not known to the type system, hence the casts below.
-  const builder = new StateGraph(State) as unknown as StateGraph<typeof State.spec, Record<string, unknown>, Record<string, unknown>, string>;
+  const builder = new StateGraph(State) as unknown as PlanBuilder;
 
-  for (const step of prepared.steps.values()) {
-    builder.addNode(step.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
-      const context = contextOf(config, prepared);
-      context.allowTaskListeners(config.signal);
-      context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
-      const run = await context.obtain(state, config);
-      if (step.spec.requires_approval && !run.isResolved(step.id)) {
-        const request = await run.approvalRequest(step.id);
-        if (!("skipped" in request)) {
-          const recorded = options.approveAll ? ({ action: "approve" } as const) : context.answers[step.id];
-          if (recorded) run.answerApproval(step.id, recorded);
-          else {
-            // Let the rest of the plan go as far as it can before pausing the run.
-            await run.whenIdle();
-            const answer: unknown = interrupt({ step: step.id, tool: step.spec.tool, params: request.input, pending: run.pendingApprovals() });
-            run.answerApproval(step.id, parseApprovalAnswer(answer, step.id));
-          }
-        }
-      }
-      run.demand(step.id);
-      const iteration = passIteration(prepared, step.id, state);
-      await run.whenSettled(step.id, iteration);
-      return { [stepChannel(step.id)]: escapeForState(run.stepRecord(step.id, iteration)), ...(options.resultChannel ? resultUpdate(prepared, run, state, context.warnings) : {}) };
-    }, { input: nodeInput(step.id) });
-  }
-  for (const decision of prepared.decisions.values()) {
-    builder.addNode(decision.id, async (state: Record<string, unknown>, config: LangGraphRunnableConfig) => {
-      const context = contextOf(config, prepared);
-      context.allowTaskListeners(config.signal);
-      context.attachWriter(config.writer, state[STARTED_AT_CHANNEL]);
-      const run = await context.obtain(state, config);
-      const iteration = passIteration(prepared, decision.id, state);
-      await run.whenSettled(decision.id, iteration);
-      return { [decisionChannel(decision.id)]: run.decisionOutcome(decision.id, iteration), ...(options.resultChannel ? resultUpdate(prepared, run, state, context.warnings) : {}) };
-    }, { input: nodeInput(decision.id) });
-  }
+  for (const step of prepared.steps.values()) builder.addNode(step.id, stepNode(prepared, options, step), { input: nodeInput(step.id) });
+  for (const decision of prepared.decisions.values()) builder.addNode(decision.id, decisionNode(prepared, options, decision), { input: nodeInput(decision.id) });
+  addPlanEdges(builder, prepared);
+  return builder.compile({
+    ...(options.checkpointer ? { checkpointer: guardCheckpointer(options.checkpointer) } : {}),
+    ...(options.name ? { name: options.name } : {}),
+  });
+}
 
+type PlanBuilder = StateGraph<StateDefinition, Record<string, unknown>, Record<string, unknown>, string>;
+
+/** One waiting edge per node, a conditional edge per decision, the sinks to END (see wiring.ts). */
+function addPlanEdges(builder: PlanBuilder, prepared: PreparedPlan): void {
   const wiring = planWiring(prepared);
   for (const [id, sources] of wiring.sources) {
     if (wiring.branchTargets.has(id)) continue;
@@ -126,25 +100,6 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions): 
     );
   }
   for (const sink of wiring.sinks) builder.addEdge(sink, END);
-
-  return builder.compile({
-    ...(options.checkpointer ? { checkpointer: guardCheckpointer(options.checkpointer) } : {}),
-    ...(options.name ? { name: options.name } : {}),
-  });
-}
-
-/**
- * Which loop iteration a node's current pass belongs to. The scheduler may already be iterations
- * ahead; the graph's pass k is known from state: the loop decision's last record says it sent the
- * run back after iteration k-1.
- */
-function passIteration(prepared: PreparedPlan, id: string, state: Record<string, unknown>): number {
-  const loopId = prepared.loopOf.get(id);
-  if (loopId === undefined) return 1;
-  const loop = prepared.loops.get(loopId)!;
-  const last = state[decisionChannel(loopId)] as DecisionOutcome | null | undefined;
-  if (last?.status === "decided" && last.branch === loop.branch) return (last.iteration ?? 1) + 1;
-  return 1;
 }
 
 export type { ApprovalAnswer, GraphRuntimeOptions };
