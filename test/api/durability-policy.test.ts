@@ -102,6 +102,25 @@ describe("a checkpointer or store failure fails the run with a typed error", () 
     for (const id of ["a", "b", "c"]) expect(log.count(id), id).toBeLessThanOrEqual(1);
   });
 
+  it("a resume whose pending writes cannot be read: CHECKPOINT_FAILED instead of guessing 'none' and calling again", async () => {
+    const log = callLog();
+    const { checkpointer, store } = sqlite();
+    const plan = { steps: [step("a"), step("gate", ["a"], { requires_approval: true }), step("c", ["gate"])] };
+    const options: RunPlanOptions = { tools: [log.tool], checkpointer, store, threadId: "t", ...quiet };
+    expect((await runPlan(plan, options)).status).toBe("interrupted");
+    // Only the read of the paused superstep's pending writes fails (the one seeding a resumed run).
+    const getTuple = checkpointer.getTuple.bind(checkpointer);
+    checkpointer.getTuple = async (config) => {
+      if (new Error().stack?.includes("pendingWrites")) throw new Error("I/O error reading writes");
+      return getTuple(config);
+    };
+    const error = await runPlan(plan, { ...options, resume: { gate: "approve" } }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: "CHECKPOINT_FAILED" });
+    expect((error as Error).message).toContain("I/O error reading writes");
+    expect(log.count("a")).toBe(1);
+    expect(log.count("c")).toBe(0);
+  });
+
   it("put rejecting mid-run: CHECKPOINT_FAILED, not a 'completed' legacy rerun", async () => {
     const log = callLog();
     const { checkpointer, store } = sqlite();
