@@ -2,7 +2,7 @@
  * plangraph's public API: compile a tool Plan into a LangGraph graph and run it at its critical
  * path. Everything here is also reachable from the CLI (`plangraph run | validate | draw | resume`).
  */
-export { compilePlan, runPlan, type PlanOptions, type RunPlanOptions } from "./api/run-plan.js";
+export { compilePlan, runPlan, isPreparedPlan, type PlanOptions, type RunPlanOptions } from "./api/run-plan.js";
 export type { PlanGraph } from "./langgraph/graph.js";
 export type { RunResult, PendingApproval } from "./engine/result.js";
 export type { RunEvent, ApprovalAnswer, DecisionEvaluator } from "./engine/scheduler.js";

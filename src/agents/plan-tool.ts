@@ -1,7 +1,7 @@
 import { DynamicStructuredTool } from "@langchain/core/tools";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { preparePlan } from "../analysis/prepare.js";
+import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { isPlangraphError, PlangraphError } from "../model/errors.js";
@@ -9,6 +9,8 @@ import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
 import { compileConditionForPlan } from "../engine/decisions.js";
 import type { RunResult } from "../engine/result.js";
 import { runPlan } from "../api/run-plan.js";
+import { requireApprovalHome } from "../api/policy.js";
+import { runCheckpointer } from "../langgraph/internals.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
@@ -26,8 +28,6 @@ function defaultDescription(registry: ToolRegistry): string {
   return intro.length + names.length <= MAX_DESCRIPTION ? intro + names : intro;
 }
 
-/** LangGraph's config key for the checkpointer of the run a tool is called in. */
-const CHECKPOINTER_KEY = "__pregel_checkpointer";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
 
 /** Options of {@link createPlanTool}. */
@@ -74,16 +74,9 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
 
   // Inside a graph (a ToolNode of an agent) the plan graph becomes a subgraph of the calling run:
   // its checkpointer keeps the plan's state, and an approval interrupts the agent until resumed.
-  const runAsSubgraph = async (plan: Record<string, unknown>, config: ToolRunnableConfig | undefined): Promise<RunResult> => {
+  const runAsSubgraph = async (plan: PreparedPlan, config: ToolRunnableConfig | undefined): Promise<RunResult> => {
     const graph = planSubgraph(plan, { ...runOptions, name: "plan" });
-    const waiting = [...graph.prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
-    if (waiting.length && !config?.configurable?.[CHECKPOINTER_KEY]) {
-      throw new PlangraphError(
-        "APPROVAL_REQUIRED",
-        `${waiting.map((s) => `'${s}'`).join(", ")} need${waiting.length === 1 ? "s" : ""} approval: call the plan tool from a graph with a checkpointer, or create it with approveAll`,
-        { step: waiting[0]! },
-      );
-    }
+    requireApprovalHome(graph.prepared, { canPause: !!runCheckpointer(config), remedy: "call the plan tool from a graph with a checkpointer, or create it with approveAll" });
     const output = (await graph.invoke({}, config ?? {})) as { result?: RunResult | null };
     if (!output.result) throw new PlangraphError("INTERNAL", "the plan run produced no result");
     return output.result;
@@ -91,7 +84,7 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
 
   // With approveAll nothing pauses, so the plan runs as a run of its own: detached from the calling
   // graph, an approval's interrupt comes back to runPlan (which answers it) instead of pausing the agent.
-  const runApprovingAll = (plan: Record<string, unknown>, config: ToolRunnableConfig | undefined): Promise<RunResult> =>
+  const runApprovingAll = (plan: PreparedPlan, config: ToolRunnableConfig | undefined): Promise<RunResult> =>
     AsyncLocalStorageProviderSingleton.getInstance().run(undefined, () =>
       runPlan(plan, { ...runOptions, approveAll: true, ...(config?.signal ? { signal: config.signal } : {}) }),
     );
@@ -103,14 +96,15 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
     responseFormat: "content_and_artifact",
     func: async (input: Record<string, unknown>, _runManager, config): Promise<[string, RunResult | { status: "invalid"; problems: string[] }]> => {
       const plan = planFromToolInput(input);
+      let prepared: PreparedPlan;
       try {
-        preparePlan(plan, { registry, limits, compileCondition: compileConditionForPlan });
+        prepared = preparePlan(plan, { registry, limits, compileCondition: compileConditionForPlan });
       } catch (error) {
         if (!isPlangraphError(error)) throw error;
         const problems = validationProblems(error);
         return [`The plan is invalid and did not run. Fix these problems and call the tool again:\n${problems.map((p) => `- ${p}`).join("\n")}`, { status: "invalid", problems }];
       }
-      const result = options.approveAll ? await runApprovingAll(plan, config) : await runAsSubgraph(plan, config);
+      const result = options.approveAll ? await runApprovingAll(prepared, config) : await runAsSubgraph(prepared, config);
       return [resultForModel(result, maxChars), result];
     },
   }) as unknown as StructuredToolInterface;

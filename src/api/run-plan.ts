@@ -1,87 +1,38 @@
-import type { StructuredToolInterface } from "@langchain/core/tools";
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { Command, isGraphInterrupt } from "@langchain/langgraph";
-import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
-import { buildPlanGraph, type PlanGraph } from "../langgraph/graph.js";
-import { RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "../langgraph/channels.js";
-import { unescapeFromState } from "../langgraph/state-escape.js";
-import { describeError, isPlangraphError, PlangraphError } from "../model/errors.js";
-import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
-import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
-import { systemClock, type Clock } from "../engine/clock.js";
-import { MemoryCompletionStore, type CompletionStore } from "../durability/completion-store.js";
-import { createDecisionEvaluator, compileConditionForPlan } from "../engine/decisions.js";
-import type { DecisionOutcome, StepRecord } from "../model/records.js";
-import { assembleResult, type PendingApproval, type RunResult } from "../engine/result.js";
-import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "../engine/scheduler.js";
-import { defaultStepCache, type StepCache } from "../engine/step-cache.js";
-import { startRunTelemetry, type RunMode, type TelemetryOptions } from "../telemetry/index.js";
+import { Command } from "@langchain/langgraph";
+import type { PreparedPlan } from "../analysis/prepare.js";
+import { systemClock } from "../engine/clock.js";
+import type { CompletionStore } from "../durability/completion-store.js";
+import type { RunResult } from "../engine/result.js";
+import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
+import { isDurableCheckpointer } from "../langgraph/durable-guards.js";
+import type { PlanGraph } from "../langgraph/graph.js";
+import { interruptsOf } from "../langgraph/internals.js";
+import type { RunContext } from "../langgraph/run-context.js";
+import { resultFromRun } from "../langgraph/run-result.js";
+import { createRunContext, withRunContext } from "../langgraph/run-stream.js";
+import { startRunTelemetry, type RunTelemetry } from "../telemetry/index.js";
+import { warmUpTools, type WarmUpReport } from "../tools/warm-up.js";
+import { graphFor } from "./compile-plan.js";
+import { fallBack } from "./fallback.js";
+import { runLegacy } from "./legacy.js";
+import type { RunPlanOptions } from "./options.js";
+import { completionStoreFor, isOrchestrationBug, requireApprovalHome, requireThread, runMode } from "./policy.js";
+import { preparedFrom } from "./prepared.js";
 
-/** Options shared by `compilePlan` and `runPlan`. */
-export interface PlanOptions {
-  /** Extra LangChain tools, added to the built-ins (and replacing same-named ones). */
-  tools?: StructuredToolInterface[];
-  /** A registry to use instead of built-ins + `tools`. */
-  registry?: ToolRegistry;
-  limits?: PlanLimitsInput;
-  /** Chat model for `question` decisions; `null` for none. Defaults to the environment's (OPENAI_API_KEY). */
-  chatModel?: BaseChatModel | null;
-  /** Replace decision evaluation entirely (tests, custom policies). */
-  evaluateDecision?: DecisionEvaluator;
-  /** A missing reference fails the step instead of becoming null with a warning. */
-  strict?: boolean;
-  /** At most this many tool calls at once. */
-  maxConcurrency?: number;
-  clock?: Clock;
-  checkpointer?: BaseCheckpointSaver;
-  store?: CompletionStore;
-  onEvent?: (event: RunEvent) => void;
-  /** Cache for steps that opt in (`"cache": true | { ttl_ms }`); defaults to a process-wide memory cache. */
-  cache?: StepCache;
-  /** Opt every side-effect-free step of the run into caching, for this many ms. */
-  cacheTtlMs?: number;
-  /** Plain LangGraph superstep timing (no eager launch): for benchmarks and comparisons only. */
-  lazy?: boolean;
-  /** Keep the run's result (docs/RESULT-FORMAT.md) in a `result` state channel (graphs served by the LangGraph server). */
-  resultChannel?: boolean;
-  /** Stop the run at the first failed step, aborting tools in flight (default: independent steps go on). */
-  failFast?: boolean;
+/** What runPlan set up before the run's clock started, shared by every invocation of the run. */
+interface RunSetup {
+  telemetry: RunTelemetry;
+  warmUp: WarmUpReport;
 }
 
-export interface RunPlanOptions extends PlanOptions {
-  /** Legacy mode: one step at a time in dependency order (plan order among ready steps). */
-  sequential?: boolean;
-  /** The seed's feature flag: false runs the flat legacy executor without LangGraph. */
-  enableOrchestration?: boolean;
-  /** Checkpoint thread (with `checkpointer`). */
-  threadId?: string;
-  signal?: AbortSignal;
-  /** Approve every step that asks for approval (no human in the loop). */
-  approveAll?: boolean;
-  /**
-   * Continue the thread's run instead of starting a new one: `null` continues a killed run from its
-   * last checkpoint; any other value is the resume value for pending approvals (see approval.ts).
-   */
-  resume?: unknown;
-  /** The id of a new run (default: a random UUID); reusing one reuses its stored completions. */
-  runId?: string;
-  /**
-   * OpenTelemetry spans and metrics for the run (a no-op until an SDK is registered):
-   * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
-   */
-  telemetry?: boolean | TelemetryOptions;
-}
-
-/** Prepares a plan (every compile-time check) and compiles it into a LangGraph graph. */
-export function compilePlan(plan: unknown, options: PlanOptions = {}): PlanGraph {
-  const prepared = prepare(plan, options);
-  return graphFor(prepared, options);
-}
-
-/** Runs a plan to the end (or to an approval pause) and returns its result (docs/RESULT-FORMAT.md). */
+/**
+ * Runs a plan to the end (or to an approval pause) and returns the contract's result. Takes raw
+ * plan input or an already prepared plan. The plan's tools are warmed up first, outside the run's
+ * clock; the run gets its own run context (scheduler, telemetry, guarded store), never shared.
+ */
 export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Promise<RunResult> {
-  const prepared = prepare(plan, options);
+  const prepared = preparedFrom(plan, options);
+  const warmUp = await warmUpTools(new Set([...prepared.steps.values()].map((step) => step.tool.tool)), options.signal);
   const telemetry = startRunTelemetry({
     prepared,
     clock: options.clock ?? systemClock,
@@ -89,35 +40,28 @@ export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Prom
     ...(options.threadId ? { threadId: options.threadId } : {}),
     ...(options.telemetry !== undefined ? { telemetry: options.telemetry } : {}),
   });
-  return telemetry.trace(() => runPrepared(prepared, { ...options, onEvent: telemetry.observe(options.onEvent) }));
+  return telemetry.trace(() => runPrepared(prepared, options, { telemetry, warmUp }));
 }
 
-function runMode(options: RunPlanOptions): RunMode {
-  return options.enableOrchestration === false ? "legacy" : options.sequential ? "sequential" : options.lazy ? "lazy" : "eager";
-}
-
-async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Promise<RunResult> {
-  const store = options.store ?? new MemoryCompletionStore();
-  if (options.enableOrchestration === false) return runLegacy(prepared, options, { steps: {}, decisions: {} });
-  const needApproval = [...prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
-  if (needApproval.length && !options.approveAll && !options.checkpointer) {
-    // A pause needs somewhere to keep the run until a human answers.
-    throw new PlangraphError(
-      "APPROVAL_REQUIRED",
-      `${needApproval.map((s) => `'${s}'`).join(", ")} need${needApproval.length === 1 ? "s" : ""} approval: pass a checkpointer and threadId to pause and resume, or approveAll`,
-      { step: needApproval[0]! },
-    );
+async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions, setup: RunSetup): Promise<RunResult> {
+  if (options.enableOrchestration === false) {
+    return runLegacy(prepared, { ...options, onEvent: setup.telemetry.observe(options.onEvent) }, { seed: { steps: {}, decisions: {} }, warnings: setup.warmUp.warnings });
   }
+  requireApprovalHome(prepared, { approveAll: options.approveAll, canPause: !!options.checkpointer, remedy: "pass a checkpointer and threadId to pause and resume, or approveAll" });
+  requireThread(options);
+  const store = completionStoreFor(options);
   const graph = graphFor(prepared, { ...options, store, ...(options.sequential ? { maxConcurrency: 1 } : {}) });
-  const config = runConfig(prepared, options);
+  let context: RunContext | undefined;
   try {
     const fresh = options.runId ? { [RUN_ID_CHANNEL]: options.runId } : {};
     let input: unknown = options.resume === undefined ? fresh : options.resume === null ? null : new Command({ resume: options.resume });
     for (;;) {
-      const state = (await graph.invoke(input as never, config as never)) as Record<string, unknown>;
-      const context = graph.lastRun?.current;
-      const interrupts = (state?.["__interrupt__"] as Array<{ id?: string; value?: { step?: string } }> | undefined) ?? [];
-      if (interrupts.length && options.approveAll && context) {
+      // One context per invocation: a resume after an approval is a new invocation of the graph.
+      context = createRunContext(graph, { ...(options.signal ? { signal: options.signal } : {}), telemetry: setup.telemetry, warmUp: setup.warmUp });
+      const state = (await graph.invoke(input as never, withRunContext(runConfig(options), context) as never)) as Record<string, unknown>;
+      const scheduler = context.current;
+      const interrupts = interruptsOf(state);
+      if (interrupts.length && options.approveAll && scheduler) {
         // Answer every live interrupt with "approve" and go on.
         const resume: Record<string, unknown> = {};
         for (const item of interrupts) if (item.id) resume[item.id] = "approve";
@@ -126,174 +70,51 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Pro
       }
       // The graph has stopped; a tool still running for a step whose node never fired would be a
       // wiring bug — wait for it rather than drop its result.
-      if (context && context.pendingApprovals().length === 0) await context.whenIdle();
-      return resultFromRun(prepared, graph, state, options.strict);
+      if (scheduler && scheduler.pendingApprovals().length === 0) await scheduler.whenIdle();
+      return resultFromRun(prepared, scheduler, state, { warnings: context.warnings, ...(options.strict ? { strict: true } : {}) });
     }
   } catch (error) {
-    if (isPlangraphError(error) && error.code !== "INTERNAL") throw error;
-    if (isGraphInterrupt(error)) throw error;
-    const scheduler = graph.lastRun?.current;
-    if (options.signal?.aborted && scheduler) {
-      // Cancelled by the caller: not a broken orchestration. Report what ran and what was cut off.
-      scheduler.abort(options.signal.reason);
-      await scheduler.whenIdle();
-      return resultFromRun(prepared, graph, {}, options.strict);
+    if (!isOrchestrationBug(error)) {
+      // The run is over: tools launched ahead of nodes that will not run now must stop too.
+      context?.current?.abort();
+      throw error;
     }
-    // The orchestrated path itself broke: finish the plan with the flat executor, reusing every
-    // step that already completed so no tool runs twice.
-    const seed = scheduler ? recordsOf(prepared, scheduler) : { steps: {}, decisions: {} };
-    scheduler?.abort();
-    const warning = `orchestration failed (${describeError(error)}); finished the plan in sequential fallback mode`;
-    process.emitWarning?.(warning, { code: "PLANGRAPH_FALLBACK" });
-    return runLegacy(prepared, options, seed, [warning]);
+    return recover(error, { prepared, graph, options, store, setup, context });
   }
 }
 
-function prepare(plan: unknown, options: PlanOptions): PreparedPlan {
-  const registry = options.registry ?? createToolRegistry(options.tools ?? []);
-  return preparePlan(plan, { registry, limits: resolveLimits(options.limits), compileCondition: compileConditionForPlan });
-}
-
-/** The caller's decision evaluator, or rules + the chat model (with the plan's goal as context). */
-function evaluatorFor(prepared: PreparedPlan, options: PlanOptions): DecisionEvaluator {
-  return (
-    options.evaluateDecision ??
-    createDecisionEvaluator({ ...(options.chatModel !== undefined ? { chatModel: options.chatModel } : {}), ...(prepared.plan.goal ? { goal: prepared.plan.goal } : {}) })
-  );
-}
-
-function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
-  const evaluateDecision = evaluatorFor(prepared, options);
-  return buildPlanGraph(prepared, {
-    evaluateDecision,
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.strict ? { strict: true } : {}),
-    ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
-    ...(options.store ? { store: options.store } : {}),
-    ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
-    ...(options.onEvent ? { onEvent: (event: RunEvent) => options.onEvent!(event) } : {}),
-    cache: options.cache ?? defaultStepCache,
-    ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
-    ...(options.lazy ? { lazy: true } : {}),
-    ...(options.resultChannel ? { resultChannel: true } : {}),
-    ...((options as RunPlanOptions).approveAll ? { approveAll: true } : {}),
-    ...(options.failFast ? { failFast: true } : {}),
+/** After the orchestrated path broke: a cancelled run reports what ran; a bug falls back. */
+async function recover(
+  error: unknown,
+  run: { prepared: PreparedPlan; graph: PlanGraph; options: RunPlanOptions; store: CompletionStore; setup: RunSetup; context: RunContext | undefined },
+): Promise<RunResult> {
+  const scheduler = run.context?.current;
+  if (run.options.signal?.aborted && scheduler) {
+    // Cancelled by the caller: not a broken orchestration. Report what ran and what was cut off.
+    scheduler.abort(run.options.signal.reason);
+    await scheduler.whenIdle();
+    const startedAt = run.context?.startedAt;
+    return resultFromRun(run.prepared, scheduler, {}, { ...(startedAt !== undefined ? { startedAt } : {}), warnings: run.setup.warmUp.warnings, ...(run.options.strict ? { strict: true } : {}) });
+  }
+  return fallBack(error, {
+    prepared: run.prepared,
+    graph: run.graph,
+    options: { ...run.options, onEvent: run.setup.telemetry.observe(run.options.onEvent) },
+    store: run.store,
+    durable: isDurableCheckpointer(run.options.checkpointer),
+    scheduler,
+    warnings: run.setup.warmUp.warnings,
   });
 }
 
-/** LangGraph config for a run: enough supersteps for every node, the thread, the signal. */
-export function runConfig(prepared: PreparedPlan, options: { threadId?: string; signal?: AbortSignal }): Record<string, unknown> {
-  const loops = [...prepared.decisions.values()].reduce((n, d) => n + (d.spec.max_iterations ?? 0), 0);
+/** LangGraph config of a run: its thread and its signal (the graph adds the recursion floor). */
+function runConfig(options: { threadId?: string; signal?: AbortSignal }): Record<string, unknown> {
   return {
-    recursionLimit: (prepared.order.length + 2) * (loops + 1) + 10,
     ...(options.threadId ? { configurable: { thread_id: options.threadId } } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   };
 }
 
-/**
- * The result of a graph run, from the run's scheduler (authoritative for everything this process
- * saw, including steps whose nodes never fired) completed with what state holds.
- */
-export function resultFromRun(prepared: PreparedPlan, graph: PlanGraph, state: Record<string, unknown>, strict?: boolean): RunResult {
-  const scheduler = graph.lastRun?.current;
-  const records = scheduler ? recordsOf(prepared, scheduler) : { steps: {}, decisions: {} };
-  const steps = new Map<string, StepRecord>();
-  const decisions = new Map<string, DecisionOutcome>();
-  for (const id of prepared.steps.keys()) {
-    const stored = state?.[stepChannel(id)] as StepRecord | null | undefined;
-    const record = stored ? (unescapeFromState(stored) as StepRecord) : records.steps[id];
-    if (record) steps.set(id, record);
-  }
-  for (const id of prepared.decisions.keys()) {
-    const outcome = (state?.[decisionChannel(id)] as DecisionOutcome | null | undefined) ?? records.decisions[id];
-    if (outcome) decisions.set(id, outcome);
-  }
-  const pending: PendingApproval[] = [];
-  const interrupts = (state?.["__interrupt__"] as Array<{ value?: { step?: string; pending?: string[] } }> | undefined) ?? [];
-  const waiting = new Set<string>(scheduler?.pendingApprovals() ?? []);
-  for (const item of interrupts) {
-    if (item.value?.step) waiting.add(item.value.step);
-    for (const id of item.value?.pending ?? []) waiting.add(id);
-  }
-  for (const id of waiting) {
-    if (steps.has(id)) continue;
-    const step = prepared.steps.get(id);
-    if (!step) continue;
-    const params = interrupts.find((i) => i.value?.step === id)?.value as { params?: unknown } | undefined;
-    pending.push({ step: id, tool: step.spec.tool, params: params?.params ?? scheduler?.pendingInput(id) ?? null });
-  }
-  const origin = typeof state?.[STARTED_AT_CHANNEL] === "number" ? (state[STARTED_AT_CHANNEL] as number) : earliestStart(steps);
-  return assembleResult({ prepared, steps, decisions, origin, pending, ...(strict ? { strict } : {}) });
-}
-
-function recordsOf(prepared: PreparedPlan, scheduler: PlanScheduler) {
-  const steps: Record<string, StepRecord> = {};
-  const decisions: Record<string, DecisionOutcome> = {};
-  for (const id of prepared.steps.keys()) {
-    const record = scheduler.stepRecord(id);
-    if (record) steps[id] = record;
-  }
-  for (const id of prepared.decisions.keys()) {
-    const outcome = scheduler.decisionOutcome(id);
-    if (outcome) decisions[id] = outcome;
-  }
-  return { steps, decisions };
-}
-
-function earliestStart(steps: ReadonlyMap<string, StepRecord>): number {
-  let min = Infinity;
-  for (const record of steps.values()) if (record.started_at !== undefined) min = Math.min(min, record.started_at);
-  return Number.isFinite(min) ? min : 0;
-}
-
-/**
- * The flat legacy executor (the seed's sequential layer): the same step semantics, one step at a
- * time in dependency order, without LangGraph. Also the fallback when orchestration breaks.
- */
-async function runLegacy(
-  prepared: PreparedPlan,
-  options: RunPlanOptions,
-  seed: { steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> },
-  warnings: string[] = [],
-): Promise<RunResult> {
-  const clock = options.clock ?? systemClock;
-  const origin = clock.now();
-  const evaluateDecision = evaluatorFor(prepared, options);
-  const scheduler = new PlanScheduler({
-    prepared,
-    runId: "legacy",
-    clock,
-    evaluateDecision,
-    maxConcurrency: 1,
-    seed,
-    ...(options.failFast ? { failFast: true } : {}),
-    cache: options.cache ?? defaultStepCache,
-    ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
-    ...(options.strict ? { strict: true } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
-  });
-  scheduler.start();
-  await scheduler.whenIdle();
-  if (options.approveAll) {
-    for (;;) {
-      const waiting = scheduler.pendingApprovals();
-      if (!waiting.length) break;
-      for (const id of waiting) scheduler.answerApproval(id, { action: "approve" } satisfies ApprovalAnswer);
-      await scheduler.whenIdle();
-    }
-  }
-  const records = recordsOf(prepared, scheduler);
-  const pending = scheduler.pendingApprovals().map((id) => ({ step: id, tool: prepared.steps.get(id)!.spec.tool, params: scheduler.pendingInput(id) ?? null }));
-  return assembleResult({
-    prepared,
-    steps: new Map(Object.entries(records.steps)),
-    decisions: new Map(Object.entries(records.decisions)),
-    origin: Object.keys(seed.steps).length ? earliestStart(new Map(Object.entries(records.steps))) : origin,
-    pending,
-    warnings,
-    ...(options.strict ? { strict: true } : {}),
-  });
-}
-
+export { compilePlan } from "./compile-plan.js";
+export { isPreparedPlan } from "./prepared.js";
+export type { PlanOptions, RunPlanOptions } from "./options.js";

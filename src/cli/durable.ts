@@ -112,7 +112,7 @@ export async function resumeDurable(
       if (!saved.runId) throw new PlangraphError("USAGE", `thread '${command.thread}' has no checkpointed run to resume`);
       const answered = [...command.approve, ...command.reject, ...Object.keys(command.params)];
       if (answered.length) throw new PlangraphError("USAGE", `step '${answered[0]}' is not waiting for approval (the run had not started its graph)`, { step: answered[0]! });
-      const result = await runPlan(saved.plan, { ...options, registry, checkpointer, store, threadId: command.thread, runId: saved.runId });
+      const result = await runPlan(graph.prepared, { ...options, registry, checkpointer, store, threadId: command.thread, runId: saved.runId });
       return { result, prepared: graph.prepared };
     }
 
@@ -143,7 +143,7 @@ export async function resumeDurable(
       if (interruptId) resume[interruptId] = answer;
       else await store.saveAnswer(runId, step, answer);
     }
-    const result = await runPlan(saved.plan, {
+    const result = await runPlan(graph.prepared, {
       ...options,
       registry,
       checkpointer,

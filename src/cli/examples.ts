@@ -25,7 +25,7 @@ export async function runExamples(command: Extract<Command, { command: "examples
   for (const file of files) {
     const text = await readPlan(join(EXAMPLES_DIR, file));
     const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
-    const result = await runPlan(prepared.plan, { registry, chatModel, approveAll: true });
+    const result = await runPlan(prepared, { registry, chatModel, approveAll: true });
     all.push({ file, result });
     if (exitCodeFor(result) !== 0) worst = 1;
     if (!command.json) {

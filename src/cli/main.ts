@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { PlangraphError, isPlangraphError } from "../model/errors.js";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { compilePlan, runPlan } from "../api/run-plan.js";
+import { requireApprovalHome } from "../api/policy.js";
 import { compileConditionForPlan } from "../engine/decisions.js";
 import { chatModelFromEnvironment } from "../decide/chat-model.js";
 import type { RunResult } from "../engine/result.js";
@@ -93,14 +94,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
   const givenUp = new GivenUpCalls();
   const text = await readPlan(command.plan, io);
   const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
-  const needApproval = [...prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
-  if (needApproval.length && !command.db && !command.approveAll) {
-    throw new PlangraphError(
-      "APPROVAL_REQUIRED",
-      `step${needApproval.length > 1 ? "s" : ""} ${needApproval.map((s) => `'${s}'`).join(", ")} need${needApproval.length > 1 ? "" : "s"} approval: run with --thread <id> --db <file> to pause and resume, or --approve-all`,
-      { step: needApproval[0]! },
-    );
-  }
+  requireApprovalHome(prepared, { approveAll: command.approveAll, canPause: !!command.db, remedy: "run with --thread <id> --db <file> to pause and resume, or --approve-all" });
   const chatModel = chatModelFromEnvironment(io.env);
   if (!chatModel && [...prepared.decisions.values()].some((d) => d.spec.question !== undefined)) {
     io.err("note: no OPENAI_API_KEY set: question decisions take their default branch\n");
@@ -121,7 +115,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
   };
   let result: RunResult;
   try {
-    result = command.thread && command.db ? await runDurable(text, command.thread, command.db, options, command.tools) : await runPlan(prepared.plan, options);
+    result = command.thread && command.db ? await runDurable(text, command.thread, command.db, options, command.tools) : await runPlan(prepared, options);
   } finally {
     progress?.finish();
   }

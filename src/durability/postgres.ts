@@ -28,6 +28,7 @@ export function schemaForDb(db: string): string {
  * milliseconds after the tool returned; a crash inside that window re-runs that one step.
  */
 export class PgCompletionStore implements CompletionStore {
+  readonly durable = true;
   private tail: Promise<unknown> = Promise.resolve();
   private failure: unknown;
   private readonly tables: { completions: string; threads: string };

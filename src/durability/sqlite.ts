@@ -9,6 +9,7 @@ import type { ApprovalAnswer } from "../engine/scheduler.js";
  * before the scheduler moves on, so a crash after it never re-runs that tool.
  */
 export class SqliteCompletionStore implements CompletionStore {
+  readonly durable = true;
   private readonly db: Database.Database;
 
   constructor(file: string) {

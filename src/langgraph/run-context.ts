@@ -4,25 +4,101 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { PreparedPlan } from "../analysis/prepare.js";
 import { PlangraphError } from "../model/errors.js";
 import { systemClock } from "../engine/clock.js";
-import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import { PlanScheduler, type ApprovalAnswer, type RunEvent } from "../engine/scheduler.js";
-import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, channelOwner, decisionChannel, stepChannel } from "./channels.js";
-import type { GraphRuntimeOptions } from "./graph.js";
-import { unescapeFromState } from "./state-escape.js";
+import { startRunTelemetry, type RunMode, type RunTelemetry } from "../telemetry/index.js";
+import { warmUpTools, type WarmUpReport } from "../tools/warm-up.js";
+import { RUN_CONTEXT_KEY, RUN_ID_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
+import { checkpointFailure, guardStore, type GuardedStore } from "./durable-guards.js";
+import { graphCheckpointNamespace, readTaskChannels, runCheckpointer } from "./internals.js";
+import type { GraphRuntimeOptions } from "./options.js";
+import { seedFrom, type SchedulerSeed } from "./seed.js";
+import { toStreamEvent } from "./stream-events.js";
 
-/** Per-run state shared by the nodes of one run: created by the graph's `stream`, never shared across runs. */
+/** What the caller of a run (runPlan) hands its run context; the stream wrapper needs none of it. */
+export interface RunContextInit {
+  /** Cancels the run: every tool it started receives it. */
+  signal?: AbortSignal;
+  /** The caller's telemetry for the run: the context feeds it, the caller ends it. */
+  telemetry?: RunTelemetry;
+  /** The plan's tools were warmed up by the caller already (its warnings go into the result). */
+  warmUp?: WarmUpReport;
+}
+
+/**
+ * Everything about one invocation of a plan graph: its scheduler, its event stream, its telemetry,
+ * its guarded completion store. Created where the run starts (the caller, or the graph's stream
+ * wrapper when the caller gave none) and carried to the nodes in `configurable`; never stored on
+ * the graph, which many runs share.
+ */
 export class RunContext {
-  private scheduler: PlanScheduler | undefined;
   /** Approval answers recorded ahead of the step's pause (resume --approve for a step not yet paused). */
   answers: Record<string, ApprovalAnswer> = {};
+  /** The run's completion store, guarded: its failures are the run's (see {@link failure}). */
+  readonly store: GuardedStore | undefined;
+  private scheduler: PlanScheduler | undefined;
+  private starting: Promise<PlanScheduler> | undefined;
   private writer: ((chunk: unknown) => void) | undefined;
   private readonly unsent: unknown[] = [];
   private origin: number | undefined;
+  private claimed = false;
+  private storeFailure: PlangraphError | undefined;
+  private warmedUp: WarmUpReport | undefined;
+  private ownTelemetry = false;
+  private telemetryOf: RunTelemetry | undefined;
+
   constructor(
     readonly prepared: PreparedPlan,
     readonly options: GraphRuntimeOptions,
-    readonly signal: AbortSignal | undefined,
-  ) {}
+    private readonly init: RunContextInit = {},
+  ) {
+    this.telemetryOf = init.telemetry;
+    this.warmedUp = init.warmUp;
+    this.store = options.store ? guardStore(options.store, (error) => (this.storeFailure ??= error)) : undefined;
+  }
+
+  get signal(): AbortSignal | undefined {
+    return this.init.signal;
+  }
+
+  /** One context, one invocation: true the first time only. */
+  claim(): boolean {
+    if (this.claimed) return false;
+    this.claimed = true;
+    return true;
+  }
+
+  /** The first failure of the run's completion store, if any: the run must not report success. */
+  get failure(): PlangraphError | undefined {
+    return this.storeFailure;
+  }
+
+  /** Warm-up warnings and anything else the result must say about how the run was set up. */
+  get warnings(): string[] {
+    return this.warmedUp?.warnings ?? [];
+  }
+
+  /** Warms up the plan's tools once, before the run's clock starts (no-op if the caller did). */
+  async warmUp(): Promise<void> {
+    this.warmedUp ??= await warmUpTools(planTools(this.prepared), this.signal);
+  }
+
+  /** Starts the run's own telemetry unless the caller brought one; true when this context owns it. */
+  startTelemetry(mode: RunMode, threadId: string | undefined): boolean {
+    if (this.telemetryOf) return this.ownTelemetry;
+    this.telemetryOf = startRunTelemetry({
+      prepared: this.prepared,
+      clock: this.options.clock ?? systemClock,
+      mode,
+      ...(threadId ? { threadId } : {}),
+      ...(this.options.telemetry !== undefined ? { telemetry: this.options.telemetry } : {}),
+    });
+    this.ownTelemetry = true;
+    return true;
+  }
+
+  get telemetry(): RunTelemetry | undefined {
+    return this.telemetryOf;
+  }
 
   /**
    * A new run knows its whole state up front (empty), so its tools can start before LangGraph has
@@ -31,113 +107,84 @@ export class RunContext {
   startFresh(runId: string, startedAt: number): void {
     this.origin ??= startedAt;
     if (this.scheduler || this.starting) return;
-    const store = this.options.store;
-    if (!store) {
+    if (!this.store) {
       this.scheduler = this.createScheduler(runId, { steps: {}, decisions: {} });
       return;
     }
     // A run id given by the caller may already have completions: a run killed before LangGraph's
     // first checkpoint and started again under the same id reuses them instead of calling again.
-    this.starting = store.load(runId).then((stored) => {
+    this.starting = this.store.load(runId).then((stored) => {
       this.answers = { ...stored.answers };
       this.scheduler ??= this.createScheduler(runId, { steps: stored.steps, decisions: stored.decisions });
       return this.scheduler;
     });
   }
 
-  private starting: Promise<PlanScheduler> | undefined;
-
   /** The run's scheduler, created on first use from what state (and the completion store) already hold. */
   async obtain(nodeState: Record<string, unknown>, config?: LangGraphRunnableConfig): Promise<PlanScheduler> {
     if (this.scheduler) return this.scheduler;
     if (this.starting) return this.starting;
-    const state = this.readState(config) ?? nodeState;
+    // Nodes read only a few channels; seeding a resumed run needs every record, read once here.
+    const channels = [RUN_ID_CHANNEL, ...[...this.prepared.steps.keys()].map(stepChannel), ...[...this.prepared.decisions.keys()].map(decisionChannel)];
+    const state = readTaskChannels(config, channels) ?? nodeState;
     const runId = typeof state[RUN_ID_CHANNEL] === "string" ? (state[RUN_ID_CHANNEL] as string) : "anonymous";
-    const seed = { steps: {} as Record<string, StepRecord>, decisions: {} as Record<string, DecisionOutcome> };
-    const stored = this.options.store ? await this.options.store.load(runId) : undefined;
+    const stored = this.store ? await this.store.load(runId) : undefined;
     const pending = await this.pendingWrites(config);
     // Two nodes of the first superstep may both get here; the first to finish loading wins.
     if (this.scheduler) return this.scheduler;
     this.answers = { ...stored?.answers };
-    Object.assign(seed.steps, stored?.steps);
-    Object.assign(seed.decisions, stored?.decisions);
-    for (const id of this.prepared.steps.keys()) {
-      const record = state[stepChannel(id)] as StepRecord | null | undefined;
-      if (record) seed.steps[id] = record;
-    }
-    for (const id of this.prepared.decisions.keys()) {
-      const outcome = state[decisionChannel(id)] as DecisionOutcome | null | undefined;
-      if (outcome) seed.decisions[id] = outcome;
-    }
-    // Nodes that finished in the superstep a crash interrupted are not re-run by LangGraph: their
-    // writes are pending in the checkpoint, and their tools must not be called again either.
-    for (const [channel, value] of pending) {
-      if (!value) continue;
-      const owner = channelOwner(channel);
-      if (owner?.kind === "step" && this.prepared.steps.has(owner.id)) seed.steps[owner.id] ??= value as StepRecord;
-      if (owner?.kind === "decision" && this.prepared.decisions.has(owner.id)) seed.decisions[owner.id] ??= value as DecisionOutcome;
-    }
-    for (const id of Object.keys(seed.steps)) seed.steps[id] = unescapeFromState(seed.steps[id]) as StepRecord;
-    this.scheduler = this.createScheduler(runId, seed);
+    this.scheduler = this.createScheduler(runId, seedFrom(this.prepared, state, stored, pending));
     return this.scheduler;
   }
 
   /**
-   * The whole state as the current superstep sees it. Nodes read only a few channels; seeding a
-   * resumed run needs every step's record, read here once per run through the task's channel reader.
+   * The checkpoint's pending writes for this graph (a resumed run), as [channel, value] pairs. A
+   * checkpointer that cannot say fails the run: guessing "none" would re-run completed steps.
    */
-  private readState(config: LangGraphRunnableConfig | undefined): Record<string, unknown> | undefined {
-    const read = config?.configurable?.["__pregel_read"] as ((select: string[], fresh?: boolean) => Record<string, unknown>) | undefined;
-    if (typeof read !== "function") return undefined;
-    const channels = [RUN_ID_CHANNEL, ...[...this.prepared.steps.keys()].map(stepChannel), ...[...this.prepared.decisions.keys()].map(decisionChannel)];
-    try {
-      return read(channels, false);
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The checkpoint's pending writes for this thread (a resumed run), as [channel, value] pairs. */
   private async pendingWrites(config: LangGraphRunnableConfig | undefined): Promise<Array<[string, unknown]>> {
-    const saver = this.options.checkpointer;
+    const saver = this.options.checkpointer || runCheckpointer(config);
     const threadId = config?.configurable?.thread_id;
     if (!saver || threadId === undefined) return [];
     try {
-      // A node's checkpoint_ns names its own task ("node:task-id", nested with "|"); the graph's
-      // checkpoint is one level up.
-      const taskNs = String(config?.configurable?.checkpoint_ns ?? "");
-      const graphNs = taskNs.split("|").slice(0, -1).join("|");
-      const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: graphNs } });
+      const tuple = await saver.getTuple({ configurable: { thread_id: threadId, checkpoint_ns: graphCheckpointNamespace(config) } });
       return (tuple?.pendingWrites ?? []).map(([, channel, value]) => [String(channel), value] as [string, unknown]);
-    } catch {
-      return [];
+    } catch (error) {
+      throw checkpointFailure("getTuple", error);
     }
   }
 
-  private createScheduler(runId: string, seed: { steps: Record<string, StepRecord>; decisions: Record<string, DecisionOutcome> }): PlanScheduler {
-    const onEvent = this.options.onEvent;
+  private createScheduler(runId: string, seed: SchedulerSeed): PlanScheduler {
+    const { options } = this;
+    const telemetry = this.telemetryOf;
+    telemetry?.identify(runId);
     const publish = (event: RunEvent) => {
+      telemetry?.onEvent(event);
       this.publish(event);
-      onEvent?.(event, runId);
+      options.onEvent?.(event, runId);
     };
     const scheduler = new PlanScheduler({
       prepared: this.prepared,
       runId,
-      clock: this.options.clock ?? systemClock,
-      evaluateDecision: this.options.evaluateDecision,
-      ...(this.options.strict ? { strict: true } : {}),
-      ...(this.options.maxConcurrency ? { maxConcurrency: this.options.maxConcurrency } : {}),
+      clock: options.clock ?? systemClock,
+      evaluateDecision: options.evaluateDecision,
+      ...(options.strict ? { strict: true } : {}),
+      ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
-      ...(this.options.store ? { store: this.options.store } : {}),
-      ...(this.options.cache ? { cache: this.options.cache } : {}),
-      ...(this.options.cacheTtlMs ? { cacheTtlMs: this.options.cacheTtlMs } : {}),
+      ...(this.store ? { store: this.store } : {}),
+      ...(options.cache ? { cache: options.cache } : {}),
+      ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
       seed,
-      ...(this.options.lazy ? { lazy: true } : {}),
-      ...(this.options.failFast ? { failFast: true } : {}),
+      ...(options.lazy ? { lazy: true } : {}),
+      ...(options.failFast ? { failFast: true } : {}),
       onEvent: publish,
     });
     scheduler.start();
     return scheduler;
+  }
+
+  /** Epoch ms the run started, once known (the origin of its timings). */
+  get startedAt(): number | undefined {
+    return this.origin;
   }
 
   /**
@@ -179,39 +226,18 @@ export class RunContext {
   }
 }
 
-export function contextOf(config: LangGraphRunnableConfig): RunContext {
+/** The run context a plan node runs in; a node of `prepared`'s graph outside its stream is our bug. */
+export function contextOf(config: LangGraphRunnableConfig, prepared: PreparedPlan): RunContext {
   const context = config.configurable?.[RUN_CONTEXT_KEY];
-  if (!(context instanceof RunContext)) {
+  if (!(context instanceof RunContext) || context.prepared !== prepared) {
     throw new PlangraphError("INTERNAL", "a plan node ran outside its graph's stream(); invoke the compiled plan graph itself");
   }
   return context;
 }
 
-/**
- * The `custom` stream chunk for a scheduler event: `{ plangraph: "step_start" | "step_end" |
- * "decision" | "approval_needed" | "cache_hit", ... , at_ms }` with times from the run's start.
- */
-export function toStreamEvent(event: RunEvent, origin: number | undefined): Record<string, unknown> {
-  const rel = (t: number | undefined) => (t === undefined || origin === undefined ? undefined : Math.round((t - origin) * 1000) / 1000);
-  switch (event.type) {
-    case "step_start":
-      return { plangraph: "step_start", step: event.step, tool: event.tool, attempt: event.attempt, at_ms: rel(event.at), waited_ms: Math.round((event.at - event.ready_at) * 1000) / 1000 };
-    case "step_end":
-      return {
-        plangraph: "step_end",
-        step: event.step,
-        status: event.record.status,
-        start_ms: rel(event.record.started_at),
-        end_ms: rel(event.record.ended_at),
-        attempts: event.record.attempts,
-        ...(event.record.error ? { error: event.record.error } : {}),
-        ...(event.record.reason ? { reason: event.record.reason } : {}),
-      };
-    case "decision":
-      return { plangraph: "decision", decision: event.decision, ...event.outcome, at_ms: rel(event.outcome.decided_at) };
-    case "approval_needed":
-      return { plangraph: "approval_needed", step: event.step, tool: event.tool, params: event.params };
-    case "cache_hit":
-      return { plangraph: "cache_hit", step: event.step, tool: event.tool, at_ms: rel(event.at) };
-  }
+/** The distinct LangChain tools a plan's steps call. */
+function planTools(prepared: PreparedPlan) {
+  return new Set([...prepared.steps.values()].map((step) => step.tool.tool));
 }
+
+export { toStreamEvent };

@@ -33,6 +33,10 @@ export type ErrorCode =
   | "RUN_ABORTED"
   | "RUN_BUDGET_EXCEEDED"
   | "LOCK_TIMEOUT"
+  // durability
+  | "CHECKPOINT_FAILED"
+  | "STORE_FAILED"
+  | "NOT_DURABLE"
   | "INTERNAL"
   // usage
   | "USAGE";

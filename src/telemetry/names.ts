@@ -13,6 +13,8 @@ export const SPAN_DECISION = "plangraph.decision";
 
 export const ATTR = {
   runMode: "plangraph.run.mode",
+  /** The run's id (`run_id` in graph state): one per invocation, shared by its resumes. */
+  runId: "plangraph.run.id",
   runStatus: "plangraph.run.status",
   threadId: "plangraph.run.thread_id",
   planSteps: "plangraph.plan.steps",

@@ -44,6 +44,8 @@ export interface RunTelemetry {
   /** The caller's context with the run span set: run the plan inside it so tools' own spans nest. */
   readonly context: Context;
   readonly onEvent: (event: RunEvent) => void;
+  /** Names the run once its id is known (the scheduler's `runId`). */
+  identify(runId: string): void;
   /** An event handler that feeds this telemetry, then `downstream` (the caller's `onEvent`). */
   observe(downstream?: (event: RunEvent) => void): (event: RunEvent) => void;
   /** Runs `run` inside the run span's context and ends the span with its result or error. */
@@ -70,46 +72,103 @@ export function startRunTelemetry(input: RunTelemetryInput): RunTelemetry {
   const providers = typeof input.telemetry === "object" ? input.telemetry : {};
   const tracer: Tracer = (providers.tracerProvider ?? trace.getTracerProvider()).getTracer(INSTRUMENTATION_SCOPE);
   const instruments = instrumentsFor((providers.meterProvider ?? metrics.getMeterProvider()).getMeter(INSTRUMENTATION_SCOPE));
-  const { prepared, clock, mode } = input;
-  const origin = clock.now();
-  const runSpan = tracer.startSpan(
-    SPAN_RUN,
-    {
-      startTime: origin,
-      attributes: {
-        [ATTR.runMode]: mode,
-        [ATTR.planSteps]: prepared.steps.size,
-        [ATTR.planDecisions]: prepared.decisions.size,
-        [ATTR.planStrategy]: prepared.strategy,
-        ...(input.threadId ? { [ATTR.threadId]: input.threadId } : {}),
+  return new RunSpans(input, tracer, instruments, parent);
+}
+
+/** The spans and metrics of one run. */
+class RunSpans implements RunTelemetry {
+  readonly context: Context;
+  private readonly runSpan: Span;
+  private readonly origin: number;
+  private readonly open = new Map<string, OpenStep>();
+  private readonly cacheHits = new Set<string>();
+  private ended = false;
+
+  constructor(
+    private readonly input: RunTelemetryInput,
+    private readonly tracer: Tracer,
+    private readonly instruments: RunInstruments,
+    parent: Context,
+  ) {
+    const { prepared, clock, mode } = input;
+    this.origin = clock.now();
+    this.runSpan = tracer.startSpan(
+      SPAN_RUN,
+      {
+        startTime: this.origin,
+        attributes: {
+          [ATTR.runMode]: mode,
+          [ATTR.planSteps]: prepared.steps.size,
+          [ATTR.planDecisions]: prepared.decisions.size,
+          [ATTR.planStrategy]: prepared.strategy,
+          ...(input.threadId ? { [ATTR.threadId]: input.threadId } : {}),
+        },
       },
-    },
-    parent,
-  );
-  const runContext = trace.setSpan(parent, runSpan);
-  const open = new Map<string, OpenStep>();
-  const cacheHits = new Set<string>();
-  let ended = false;
-
-  const startStepSpan = (step: string, tool: string, at: number, attributes: Attributes) =>
-    tracer.startSpan(
-      spanStepName(tool),
-      { startTime: at, attributes: { [ATTR.stepId]: step, [ATTR.tool]: tool, [ATTR.genAiOperation]: "execute_tool", [ATTR.genAiToolName]: tool, ...attributes } },
-      runContext,
+      parent,
     );
+    this.context = trace.setSpan(parent, this.runSpan);
+  }
 
-  const onStepEnd = (step: string, record: StepRecord) => {
-    const tool = prepared.steps.get(step)?.spec.tool ?? "unknown";
-    const now = clock.now();
-    let opened = open.get(step);
-    open.delete(step);
-    const startedAt = opened?.firstAt ?? record.started_at ?? record.ended_at ?? now;
-    const span = opened?.span ?? startStepSpan(step, tool, startedAt, {});
-    const cacheHit = record.cached === true || cacheHits.has(step);
+  identify(runId: string): void {
+    if (!this.ended) this.runSpan.setAttribute(ATTR.runId, runId);
+  }
+
+  observe(downstream?: (event: RunEvent) => void): (event: RunEvent) => void {
+    return downstream ? (event) => (this.onEvent(event), downstream(event)) : this.onEvent;
+  }
+
+  trace(run: () => Promise<RunResult>): Promise<RunResult> {
+    return traceRun(this, run);
+  }
+
+  readonly onEvent = (event: RunEvent): void => {
+    if (this.ended) return;
+    switch (event.type) {
+      case "step_start":
+        return this.onStepStart(event);
+      case "cache_hit":
+        this.cacheHits.add(event.step);
+        return;
+      case "step_end":
+        return this.onStepEnd(event.step, event.record);
+      case "decision":
+        return this.onDecision(event.decision, event.outcome);
+      case "approval_needed":
+        this.runSpan.addEvent(EVENT.approvalNeeded, { [ATTR.stepId]: event.step, [ATTR.tool]: event.tool }, this.input.clock.now());
+        return;
+    }
+  };
+
+  private startStepSpan(step: string, tool: string, at: number): Span {
+    return this.tracer.startSpan(
+      spanStepName(tool),
+      { startTime: at, attributes: { [ATTR.stepId]: step, [ATTR.tool]: tool, [ATTR.genAiOperation]: "execute_tool", [ATTR.genAiToolName]: tool } },
+      this.context,
+    );
+  }
+
+  private onStepStart(event: Extract<RunEvent, { type: "step_start" }>): void {
+    const opened = this.open.get(event.step);
+    if (opened) {
+      opened.span.addEvent(EVENT.attempt, { [ATTR.attempt]: event.attempt }, event.at);
+      return;
+    }
+    const span = this.startStepSpan(event.step, event.tool, event.at);
+    span.addEvent(EVENT.attempt, { [ATTR.attempt]: event.attempt }, event.at);
+    this.open.set(event.step, { span, readyAt: event.ready_at, firstAt: event.at });
+  }
+
+  private onStepEnd(step: string, record: StepRecord): void {
+    const tool = this.input.prepared.steps.get(step)?.spec.tool ?? "unknown";
+    const now = this.input.clock.now();
+    const opened = this.open.get(step);
+    this.open.delete(step);
+    const span = opened?.span ?? this.startStepSpan(step, tool, opened?.firstAt ?? record.started_at ?? record.ended_at ?? now);
+    const cacheHit = record.cached === true || this.cacheHits.has(step);
     const attributes: Attributes = { [ATTR.stepStatus]: record.status, [ATTR.attempts]: record.attempts, [ATTR.cacheHit]: cacheHit };
     if (record.started_at !== undefined && record.ended_at !== undefined) attributes[ATTR.runMs] = record.ended_at - record.started_at;
     if (opened) {
-      attributes[ATTR.waitInputsMs] = Math.max(0, opened.readyAt - origin);
+      attributes[ATTR.waitInputsMs] = Math.max(0, opened.readyAt - this.origin);
       attributes[ATTR.queuedMs] = Math.max(0, opened.firstAt - opened.readyAt);
     }
     if (record.error) {
@@ -123,14 +182,14 @@ export function startRunTelemetry(input: RunTelemetryInput): RunTelemetry {
       span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? record.reason ?? record.status });
     }
     span.end(record.ended_at ?? now);
-    recordStepMetrics(instruments, tool, record, cacheHit);
-  };
+    recordStepMetrics(this.instruments, tool, record, cacheHit);
+  }
 
-  const onDecision = (id: string, outcome: DecisionOutcome) => {
-    const decision = prepared.decisions.get(id);
+  private onDecision(id: string, outcome: DecisionOutcome): void {
+    const decision = this.input.prepared.decisions.get(id);
     const kind = decision?.spec.question !== undefined ? "question" : "condition";
-    const end = outcome.decided_at ?? clock.now();
-    const span = tracer.startSpan(
+    const end = outcome.decided_at ?? this.input.clock.now();
+    const span = this.tracer.startSpan(
       SPAN_DECISION,
       {
         startTime: outcome.latency_ms !== undefined ? end - outcome.latency_ms : end,
@@ -145,85 +204,54 @@ export function startRunTelemetry(input: RunTelemetryInput): RunTelemetry {
           ...(outcome.iteration !== undefined ? { [ATTR.iteration]: outcome.iteration } : {}),
         },
       },
-      runContext,
+      this.context,
     );
     span.end(end);
-    if (outcome.source === "fallback") instruments.decisionFallbacks.add(1, { [ATTR.decisionKind]: kind });
-  };
-
-  const onEvent = (event: RunEvent): void => {
-    if (ended) return;
-    switch (event.type) {
-      case "step_start": {
-        const opened = open.get(event.step);
-        if (opened) opened.span.addEvent(EVENT.attempt, { [ATTR.attempt]: event.attempt }, event.at);
-        else {
-          const span = startStepSpan(event.step, event.tool, event.at, {});
-          span.addEvent(EVENT.attempt, { [ATTR.attempt]: event.attempt }, event.at);
-          open.set(event.step, { span, readyAt: event.ready_at, firstAt: event.at });
-        }
-        return;
-      }
-      case "cache_hit":
-        cacheHits.add(event.step);
-        return;
-      case "step_end":
-        return onStepEnd(event.step, event.record);
-      case "decision":
-        return onDecision(event.decision, event.outcome);
-      case "approval_needed":
-        runSpan.addEvent(EVENT.approvalNeeded, { [ATTR.stepId]: event.step, [ATTR.tool]: event.tool }, clock.now());
-        return;
-    }
-  };
+    if (outcome.source === "fallback") this.instruments.decisionFallbacks.add(1, { [ATTR.decisionKind]: kind });
+  }
 
   /** Steps still open when the run stops (interrupted, aborted) end with it, marked unfinished. */
-  const closeOpenSteps = (at: number) => {
-    for (const [, opened] of open) {
+  private closeOpenSteps(at: number): void {
+    for (const [, opened] of this.open) {
       opened.span.setAttribute(ATTR.stepStatus, "unfinished");
       opened.span.end(at);
     }
-    open.clear();
-  };
+    this.open.clear();
+  }
 
-  const telemetry: RunTelemetry = {
-    context: runContext,
-    onEvent,
-    observe: (downstream) => (downstream ? (event) => (onEvent(event), downstream(event)) : onEvent),
-    trace: (run) => traceRun(telemetry, run),
-    end(result) {
-      if (ended) return;
-      ended = true;
-      const at = clock.now();
-      closeOpenSteps(at);
-      const ratio = result.critical_path_ms > 0 ? result.makespan_ms / result.critical_path_ms : undefined;
-      runSpan.setAttributes({
-        [ATTR.runStatus]: result.status,
-        [ATTR.makespanMs]: result.makespan_ms,
-        [ATTR.criticalPathMs]: result.critical_path_ms,
-        [ATTR.failedSteps]: Object.keys(result.error_codes).length,
-        [ATTR.skippedSteps]: result.skipped.length,
-        ...(ratio !== undefined ? { [ATTR.criticalPathRatio]: ratio } : {}),
-      });
-      if (result.status === "failed") {
-        const failed = Object.keys(result.error_codes);
-        runSpan.setStatus({ code: SpanStatusCode.ERROR, message: `${failed.length} step(s) failed: ${failed.slice(0, 5).join(", ")}` });
-      }
-      runSpan.end(at);
-      instruments.runMakespan.record(result.makespan_ms, { [ATTR.runMode]: mode, [ATTR.runStatus]: result.status });
-      if (ratio !== undefined) instruments.runCriticalPathRatio.record(ratio, { [ATTR.runMode]: mode });
-    },
-    fail(error) {
-      if (ended) return;
-      ended = true;
-      const at = clock.now();
-      closeOpenSteps(at);
-      runSpan.recordException(error instanceof Error ? error : String(error), at);
-      runSpan.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-      runSpan.end(at);
-    },
-  };
-  return telemetry;
+  end(result: RunResult): void {
+    if (this.ended) return;
+    this.ended = true;
+    const at = this.input.clock.now();
+    this.closeOpenSteps(at);
+    const ratio = result.critical_path_ms > 0 ? result.makespan_ms / result.critical_path_ms : undefined;
+    this.runSpan.setAttributes({
+      [ATTR.runStatus]: result.status,
+      [ATTR.makespanMs]: result.makespan_ms,
+      [ATTR.criticalPathMs]: result.critical_path_ms,
+      [ATTR.failedSteps]: Object.keys(result.error_codes).length,
+      [ATTR.skippedSteps]: result.skipped.length,
+      ...(ratio !== undefined ? { [ATTR.criticalPathRatio]: ratio } : {}),
+    });
+    if (result.status === "failed") {
+      const failed = Object.keys(result.error_codes);
+      this.runSpan.setStatus({ code: SpanStatusCode.ERROR, message: `${failed.length} step(s) failed: ${failed.slice(0, 5).join(", ")}` });
+    }
+    this.runSpan.end(at);
+    const mode = this.input.mode;
+    this.instruments.runMakespan.record(result.makespan_ms, { [ATTR.runMode]: mode, [ATTR.runStatus]: result.status });
+    if (ratio !== undefined) this.instruments.runCriticalPathRatio.record(ratio, { [ATTR.runMode]: mode });
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    const at = this.input.clock.now();
+    this.closeOpenSteps(at);
+    this.runSpan.recordException(error instanceof Error ? error : String(error), at);
+    this.runSpan.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    this.runSpan.end(at);
+  }
 }
 
 async function traceRun(telemetry: RunTelemetry, run: () => Promise<RunResult>): Promise<RunResult> {
@@ -246,5 +274,5 @@ function recordStepMetrics(instruments: RunInstruments, tool: string, record: St
 }
 
 function disabled(parent: Context): RunTelemetry {
-  return { context: parent, onEvent: () => undefined, observe: (downstream) => downstream ?? (() => undefined), trace: (run) => run(), end: () => undefined, fail: () => undefined };
+  return { context: parent, onEvent: () => undefined, identify: () => undefined, observe: (downstream) => downstream ?? (() => undefined), trace: (run) => run(), end: () => undefined, fail: () => undefined };
 }

@@ -1,0 +1,66 @@
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import type { PlanLimitsInput } from "../plan/limits.js";
+import type { ToolRegistry } from "../tools/registry.js";
+import type { Clock } from "../engine/clock.js";
+import type { CompletionStore } from "../durability/completion-store.js";
+import type { DecisionEvaluator, RunEvent } from "../engine/scheduler.js";
+import type { StepCache } from "../engine/step-cache.js";
+import type { TelemetryOptions } from "../telemetry/index.js";
+
+/** Options shared by `compilePlan` and `runPlan`. */
+export interface PlanOptions {
+  /** Extra LangChain tools, added to the built-ins (and replacing same-named ones). */
+  tools?: StructuredToolInterface[];
+  /** A registry to use instead of built-ins + `tools`. */
+  registry?: ToolRegistry;
+  limits?: PlanLimitsInput;
+  /** Chat model for `question` decisions; `null` for none. Defaults to the environment's (OPENAI_API_KEY). */
+  chatModel?: BaseChatModel | null;
+  /** Replace decision evaluation entirely (tests, custom policies). */
+  evaluateDecision?: DecisionEvaluator;
+  /** A missing reference fails the step instead of becoming null with a warning. */
+  strict?: boolean;
+  /** At most this many tool calls at once. */
+  maxConcurrency?: number;
+  clock?: Clock;
+  checkpointer?: BaseCheckpointSaver;
+  /** Where eager completions are kept; with a durable checkpointer it must be durable too. */
+  store?: CompletionStore;
+  onEvent?: (event: RunEvent) => void;
+  /** Cache for steps that opt in (`"cache": true | { ttl_ms }`); defaults to a process-wide memory cache. */
+  cache?: StepCache;
+  /** Opt every side-effect-free step of the run into caching, for this many ms. */
+  cacheTtlMs?: number;
+  /** Plain LangGraph superstep timing (no eager launch): for benchmarks and comparisons only. */
+  lazy?: boolean;
+  /** Keep the contract's result in a `result` state channel (graphs served by the LangGraph server). */
+  resultChannel?: boolean;
+  /** Stop the run at the first failed step, aborting tools in flight (default: independent steps go on). */
+  failFast?: boolean;
+  /**
+   * OpenTelemetry spans and metrics for every run (a no-op until an SDK is registered):
+   * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
+   */
+  telemetry?: boolean | TelemetryOptions;
+}
+
+export interface RunPlanOptions extends PlanOptions {
+  /** Legacy mode: one step at a time in dependency order (plan order among ready steps). */
+  sequential?: boolean;
+  /** The seed's feature flag: false runs the flat legacy executor without LangGraph. */
+  enableOrchestration?: boolean;
+  /** Checkpoint thread (with `checkpointer`). */
+  threadId?: string;
+  signal?: AbortSignal;
+  /** Approve every step that asks for approval (no human in the loop). */
+  approveAll?: boolean;
+  /**
+   * Continue the thread's run instead of starting a new one: `null` continues a killed run from its
+   * last checkpoint; any other value is the resume value for pending approvals (see approval.ts).
+   */
+  resume?: unknown;
+  /** The id of a new run (default: a random UUID); reusing one reuses its stored completions. */
+  runId?: string;
+}
