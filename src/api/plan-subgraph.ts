@@ -19,7 +19,7 @@ export interface PlanSubgraphOptions extends PlanOptions {
  * own run context and telemetry, and the server's `getSchemas` describes the plan's channels.
  *
  * Approvals (`requires_approval`) pause the parent through LangGraph `interrupt`; resume it with
- * `Command({ resume })` (see CONTRACT.md "Human approval"). A parent with a checkpointer is needed
+ * `Command({ resume })` (see docs/PLAN-FORMAT.md, "Approvals"). A parent with a checkpointer is needed
  * for that; the plan graph inherits it.
  */
 export function planSubgraph(plan: unknown, options: PlanSubgraphOptions = {}): PlanGraph {

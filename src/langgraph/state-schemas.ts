@@ -45,7 +45,7 @@ function jsonSchema(schema: unknown): Record<string, unknown> {
 const RESULT_SCHEMA = {
   type: ["object", "null"],
   title: "RunResult",
-  description: "The contract's result object (CONTRACT.md, run --json), kept current as nodes finish",
+  description: "The run's result (docs/RESULT-FORMAT.md, the object run --json prints), kept current as nodes finish",
   properties: {
     status: { type: "string", enum: ["completed", "failed", "interrupted"] },
     strategy: { type: "string", enum: ["PARALLEL", "SERIAL", "DAG"] },
