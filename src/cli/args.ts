@@ -3,7 +3,7 @@ import { PlangraphError } from "../model/errors.js";
 
 /** A parsed command line. Every command and flag the contract names, and nothing silently ignored. */
 export type Command =
-  | { command: "run"; plan: string; tools?: string; json: boolean; strict: boolean; sequential: boolean; thread?: string; db?: string; report?: string; approveAll: boolean; failFast: boolean; concurrency?: number }
+  | { command: "run"; plan: string; tools?: string; json: boolean; strict: boolean; sequential: boolean; thread?: string; db?: string; report?: string; approveAll: boolean; failFast: boolean; concurrency?: number; restart: boolean }
   | { command: "resume"; thread: string; db: string; tools?: string; json: boolean; approve: string[]; reject: string[]; params: Record<string, Record<string, unknown>>; report?: string }
   | { command: "validate"; plan: string; tools?: string; json: boolean }
   | { command: "draw"; plan: string; tools?: string }
@@ -14,7 +14,7 @@ export const USAGE = `plangraph — compile tool plans into LangGraph graphs and
 
 usage:
   plangraph run <plan.json> [--tools <module>] [--json] [--strict] [--sequential]
-                            [--thread <id> --db <file>] [--report <file.html>] [--approve-all] [--fail-fast] [--concurrency <n>]
+                            [--thread <id> --db <file> [--restart]] [--report <file.html>] [--approve-all] [--fail-fast] [--concurrency <n>]
   plangraph resume --thread <id> --db <file> [--approve <step>]… [--reject <step>]… [--params <step>=<json>]…   (also: run --resume …)
                             [--tools <module>] [--json] [--report <file.html>]
   plangraph validate <plan.json> [--tools <module>] [--json]
@@ -47,7 +47,8 @@ export function parseCommandLine(argv: string[]): Command {
   const tools = v.tools === undefined ? {} : { tools: v.tools };
   switch (command) {
     case "run": {
-      allow(["tools", "json", "strict", "sequential", "thread", "db", "report", "approve-all", "fail-fast", "concurrency"]);
+      allow(["tools", "json", "strict", "sequential", "thread", "db", "report", "approve-all", "fail-fast", "concurrency", "restart"]);
+      if (v.restart && v.thread === undefined) throw usage("--restart goes with --thread <id> --db <file>");
       if ((v.thread === undefined) !== (v.db === undefined)) throw usage("--thread and --db go together");
       let concurrency: number | undefined;
       if (v.concurrency !== undefined) {
@@ -66,6 +67,7 @@ export function parseCommandLine(argv: string[]): Command {
         approveAll: v["approve-all"]!,
         failFast: v["fail-fast"]!,
         ...(concurrency !== undefined ? { concurrency } : {}),
+        restart: v.restart!,
       };
     }
     case "resume": {
@@ -117,6 +119,7 @@ const FLAGS = {
   report: { type: "string" },
   "approve-all": { type: "boolean", default: false },
   resume: { type: "boolean", default: false },
+  restart: { type: "boolean", default: false },
   "fail-fast": { type: "boolean", default: false },
   concurrency: { type: "string" },
   approve: { type: "string", multiple: true },

@@ -17,6 +17,8 @@ export interface StoredRun {
  * again. Keyed by the run's id (`run_id` in state), so separate runs on one thread never mix.
  */
 export interface CompletionStore {
+  /** Whether what it holds outlives the process (a crash loses nothing it saved). */
+  readonly durable: boolean;
   load(runId: string): Promise<StoredRun>;
   saveStep(runId: string, step: string, record: StepRecord): Promise<void>;
   saveDecision(runId: string, decision: string, outcome: DecisionOutcome): Promise<void>;
@@ -27,6 +29,7 @@ export interface CompletionStore {
 
 /** In-process store: enough for the memory checkpointer, where a crash loses everything anyway. */
 export class MemoryCompletionStore implements CompletionStore {
+  readonly durable = false;
   private readonly runs = new Map<string, StoredRun>();
 
   async load(runId: string): Promise<StoredRun> {

@@ -120,7 +120,7 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
     let final: Record<string, unknown> | undefined;
     for (let i = 0; !final; i++) {
       const proc = i === 0 ? "run" : `resume${i}`;
-      const args = i === 0 ? ["run", planFile, "--thread", thread, "--db", db, "--tools", LOGGING_TOOLS, "--json"] : ["run", "--resume", "--thread", thread, "--db", db, "--json"];
+      const args = i === 0 ? ["run", planFile, "--thread", thread, "--db", db, "--tools", LOGGING_TOOLS, "--json"] : ["run", "--resume", "--thread", thread, "--db", db, "--tools", LOGGING_TOOLS, "--json"];
       const child = cli(args, log, proc);
       procs.push(proc);
       const left = ran.length - (persisted?.done.size ?? 0);
@@ -264,7 +264,7 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
       // b and c are in no checkpoint and no pending write: only the completion store has them.
       expect([...persisted.storeOnly]).toEqual(expect.arrayContaining(["b", "c"]));
 
-      const resume = cli(["run", "--resume", "--thread", "eager", "--db", db, "--json"], log, "resume");
+      const resume = cli(["run", "--resume", "--thread", "eager", "--db", db, "--tools", LOGGING_TOOLS, "--json"], log, "resume");
       const exit = await resume.exit;
       expect(exit.code, exit.stderr).toBe(0);
       expect(comparable(parseJsonOutput(exit))).toEqual(comparable(ref as unknown as Record<string, unknown>));
@@ -288,7 +288,7 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
         expect(kill.killed).toBe(true);
         const persisted = await backend.readPersisted(db, "early", ids);
         if (!persisted.checkpointed) beforeCheckpoint++;
-        const resume = cli(["run", "--resume", "--thread", "early", "--db", db, "--json"], log, "resume");
+        const resume = cli(["run", "--resume", "--thread", "early", "--db", db, "--tools", LOGGING_TOOLS, "--json"], log, "resume");
         const exit = await resume.exit;
         expect(exit.code, exit.stderr).toBe(0);
         expect(comparable(parseJsonOutput(exit))).toEqual(comparable((await reference(plan)) as unknown as Record<string, unknown>));
