@@ -131,12 +131,20 @@ export class SqliteCompletionStore implements CompletionStore, PlanRegistry, Thr
 /** A SQLite file as a durable backend: SqliteSaver and the store above, both on `file`. */
 export async function openSqliteBackend(file: string, options: OpenOptions = {}): Promise<DurableBackend> {
   const store = new SqliteCompletionStore(file, options);
+  const checkpointer = SqliteSaver.fromConnString(file);
   return {
-    checkpointer: SqliteSaver.fromConnString(file),
+    checkpointer,
     completions: store,
     plans: store,
     leases: store,
     where: `'${file}'`,
-    close: async () => store.close(),
+    // Both connections closed: the last one to close checkpoints the write-ahead log into the file.
+    close: async () => {
+      try {
+        store.close();
+      } finally {
+        checkpointer.db.close();
+      }
+    },
   };
 }
