@@ -66,6 +66,8 @@ export interface RunPlanOptions extends PlanOptions {
   resume?: unknown;
   /** The id of a new run (default: a random UUID); reusing one reuses its stored completions. */
   runId?: string;
+  /** LangGraph's checkpoint timing (default "async"); see bench/durable.ts for what stays exactly-once. */
+  durability?: "sync" | "async" | "exit";
   /**
    * OpenTelemetry spans and metrics for the run (a no-op until an SDK is registered):
    * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
@@ -182,12 +184,13 @@ function graphFor(prepared: PreparedPlan, options: PlanOptions): PlanGraph {
 }
 
 /** LangGraph config for a run: enough supersteps for every node, the thread, the signal. */
-export function runConfig(prepared: PreparedPlan, options: { threadId?: string; signal?: AbortSignal }): Record<string, unknown> {
+export function runConfig(prepared: PreparedPlan, options: { threadId?: string; signal?: AbortSignal; durability?: RunPlanOptions["durability"] }): Record<string, unknown> {
   const loops = [...prepared.decisions.values()].reduce((n, d) => n + (d.spec.max_iterations ?? 0), 0);
   return {
     recursionLimit: (prepared.order.length + 2) * (loops + 1) + 10,
     ...(options.threadId ? { configurable: { thread_id: options.threadId } } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.durability ? { durability: options.durability } : {}),
   };
 }
 

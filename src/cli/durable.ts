@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import { PlangraphError } from "../model/errors.js";
 import { compilePlan, runPlan, type RunPlanOptions } from "../api/run-plan.js";
 import type { DurableBackend, ThreadRecord, ToolsModuleRef } from "../durability/backend.js";
-import { openDurable } from "../durability/open.js";
+import { durabilityFromEnv, openDurable } from "../durability/open.js";
 import { holdThread, leaseTtlFromEnv, type ThreadHold } from "../durability/lease.js";
 import { sqliteFileError } from "../durability/sqlite-file.js";
 import { checkResumeTools, identifyToolsModule } from "../durability/tools-module.js";
@@ -98,7 +98,8 @@ async function withThread<T>(db: string, thread: string, open: { mustExist?: boo
 
 function durableOptions(options: RunPlanOptions, backend: DurableBackend, hold: ThreadHold): RunPlanOptions {
   const signal = options.signal ? AbortSignal.any([options.signal, hold.signal]) : hold.signal;
-  return { ...options, checkpointer: backend.checkpointer, store: backend.completions, signal };
+  const durability = durabilityFromEnv();
+  return { ...options, checkpointer: backend.checkpointer, store: backend.completions, signal, ...(durability ? { durability } : {}) };
 }
 
 /** Records where the run stands (a paused one stays unfinished), unless the lease was lost meanwhile. */

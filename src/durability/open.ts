@@ -1,3 +1,4 @@
+import { PlangraphError } from "../model/errors.js";
 import type { DurableBackend, OpenOptions } from "./backend.js";
 import { openSqliteBackend } from "./sqlite.js";
 import { openPostgresBackend, schemaForDb } from "./postgres.js";
@@ -31,4 +32,22 @@ export const BACKENDS: readonly BackendKind[] = [
 export async function openDurable(db: string, env: NodeJS.ProcessEnv = process.env, options: OpenOptions = {}): Promise<DurableBackend> {
   const kind = BACKENDS.find((backend) => backend.serves(db, env))!;
   return kind.open(db, env, options);
+}
+
+/** LangGraph's checkpoint timing for durable CLI runs (`PLANGRAPH_DURABILITY`). */
+export const DURABILITY_ENV = "PLANGRAPH_DURABILITY";
+const DURABILITY_MODES = ["sync", "async", "exit"] as const;
+export type DurabilityMode = (typeof DURABILITY_MODES)[number];
+
+/**
+ * The checkpoint timing from the environment, or `undefined` for LangGraph's default ("async").
+ * Every mode keeps completed steps exactly-once, because the completion store (not the checkpoint)
+ * is what a resume reuses; the kill-resume trials check it per mode
+ * (test/reliability/kill-resume.modes.test.ts).
+ */
+export function durabilityFromEnv(env: NodeJS.ProcessEnv = process.env): DurabilityMode | undefined {
+  const raw = env[DURABILITY_ENV]?.trim();
+  if (!raw) return undefined;
+  if (!(DURABILITY_MODES as readonly string[]).includes(raw)) throw new PlangraphError("USAGE", `${DURABILITY_ENV} must be one of ${DURABILITY_MODES.join(", ")}, got '${raw.slice(0, 40)}'`);
+  return raw as DurabilityMode;
 }

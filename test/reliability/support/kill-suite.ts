@@ -47,6 +47,8 @@ export interface KillSuiteOptions {
   parallel?: number;
   /** Seeds of trial plans start here (a different range per backend covers more plans). */
   firstSeed?: number;
+  /** Only the seeded random trials (the deterministic cases assume per-superstep checkpoints). */
+  randomOnly?: boolean;
 }
 
 interface KillRecord {
@@ -225,7 +227,7 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
       expect(storeOnly).toBeGreaterThan(0);
     }, 300_000);
 
-    it("an eager completion ahead of its node's superstep survives SIGKILL and is not re-run", async () => {
+    it.skipIf(options.randomOnly)("an eager completion ahead of its node's superstep survives SIGKILL and is not re-run", async () => {
       // slow holds superstep 1 for 1.5 s; a → b → c finish long before their nodes' supersteps.
       const plan = {
         steps: [
@@ -275,7 +277,7 @@ export function defineKillSuite(backend: KillBackend, options: KillSuiteOptions 
 
     // Fixed in 595a322 (durable runs record their run id before the first tool starts); found by
     // this case as an it.fails ("thread 'T' has no checkpointed run to resume", exit 2).
-    it("a run killed right after its first tool call, before LangGraph's first checkpoint, resumes and reuses completed calls", async () => {
+    it.skipIf(options.randomOnly)("a run killed right after its first tool call, before LangGraph's first checkpoint, resumes and reuses completed calls", async () => {
       let beforeCheckpoint = 0;
       for (let attempt = 1; attempt <= 3 && beforeCheckpoint === 0; attempt++) {
         const plan = randomPlan(seededRandom(7), {});
