@@ -66,7 +66,10 @@ describe("resume and the tools module", () => {
   it("a row changed to name another module: resume loads nothing from it, with or without --tools", async () => {
     const id = await paused();
     const digest = createHash("sha256").update(readFileSync(evil)).digest("hex");
-    await backend.exec("UPDATE T.plangraph_threads SET tools = $1, tools_sha256 = $2 WHERE thread_id = $3", [evil, digest, id]);
+    // The attacker's row: the path, and the digest too where the table keeps one.
+    await backend.exec("UPDATE T.plangraph_threads SET tools = $1 WHERE thread_id = $2", [evil, id]);
+    const columns = await backend.exec("PRAGMA table_info(plangraph_threads)");
+    if (columns.some((c) => c.name === "tools_sha256")) await backend.exec("UPDATE T.plangraph_threads SET tools_sha256 = $1 WHERE thread_id = $2", [digest, id]);
 
     const bare = await resume(id, []);
     expect(refusedWith(bare), bare.stderr).toEqual({ code: 2, error: "TOOLS_MODULE_MISMATCH" });
