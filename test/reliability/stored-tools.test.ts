@@ -72,6 +72,7 @@ describe("resume and the tools module", () => {
     if (columns.some((c) => c.name === "tools_sha256")) await backend.exec("UPDATE T.plangraph_threads SET tools_sha256 = $1 WHERE thread_id = $2", [digest, id]);
 
     const bare = await resume(id, []);
+    expect(existsSync(marker), "the planted module was imported").toBe(false);
     expect(refusedWith(bare), bare.stderr).toEqual({ code: 2, error: "TOOLS_MODULE_MISMATCH" });
     expect(bare.stderr).toContain(`pass --tools '${evil}'`);
     const named = await resume(id, ["--tools", "./tools.mjs"]);
