@@ -54,6 +54,8 @@ export const LeaseOwnerSchema = z.object({
   startTicks: z.number().int().nullable(),
   /** The kernel's boot id (/proc/sys/kernel/random/boot_id), `null` where unknown. */
   bootId: z.string().nullable(),
+  /** The pid namespace (/proc/self/ns/pid): a pid means nothing outside its namespace (containers). */
+  pidNs: z.string().nullable().default(null),
 });
 export type LeaseOwner = z.output<typeof LeaseOwnerSchema>;
 

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readFileSync, readlinkSync } from "node:fs";
 import { hostname } from "node:os";
 import type { LeaseOwner } from "./backend.js";
 
@@ -27,22 +27,32 @@ function bootId(): string | null {
   }
 }
 
+function pidNamespace(): string | null {
+  try {
+    return readlinkSync("/proc/self/ns/pid");
+  } catch {
+    return null;
+  }
+}
+
 let self: LeaseOwner | undefined;
 
-/** This process as a lease owner (one random id per process). */
+/** This process as a lease owner (its id random, made once per process). */
 export function currentOwner(): LeaseOwner {
-  self ??= { id: randomUUID(), host: hostname(), pid: process.pid, startTicks: processStartTicks(process.pid), bootId: bootId() };
+  self ??= { id: randomUUID(), host: hostname(), pid: process.pid, startTicks: processStartTicks(process.pid), bootId: bootId(), pidNs: pidNamespace() };
   return self;
 }
 
 /**
- * Whether `owner` is certainly dead: only provable on its own machine (same host and boot), where
- * its pid is gone or now belongs to a process that started at another time. A rebooted machine
- * (another boot id) has none of its old processes. Anywhere else, only the lease's expiry tells.
+ * Whether `owner` is certainly dead: only provable on its own machine (same host and boot) and in
+ * its own pid namespace (a container sharing the host's name sees other pids), where its pid is
+ * gone or now belongs to a process that started at another time. A rebooted machine (another boot
+ * id) has none of its old processes. Anywhere else, only the lease's expiry tells.
  */
 export function ownerIsGone(owner: LeaseOwner, here: LeaseOwner = currentOwner()): boolean {
   if (owner.host !== here.host) return false;
   if (owner.bootId !== null && here.bootId !== null && owner.bootId !== here.bootId) return true;
+  if (owner.pidNs !== here.pidNs) return false;
   if (owner.pid === here.pid) return owner.id !== here.id && owner.startTicks !== null && owner.startTicks !== here.startTicks;
   if (!pidAlive(owner.pid)) return true;
   const ticks = processStartTicks(owner.pid);

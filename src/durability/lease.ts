@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { PlangraphError, describeError } from "../model/errors.js";
 import type { LeaseOwner, ThreadLeases } from "./backend.js";
 import { currentOwner, describeOwner, ownerIsGone } from "./lease-owner.js";
@@ -40,7 +41,8 @@ export interface ThreadHold {
  */
 export async function holdThread(leases: ThreadLeases, thread: string, options: HoldOptions = {}): Promise<ThreadHold> {
   const ttlMs = options.ttlMs ?? DEFAULT_LEASE_TTL_MS;
-  const owner = options.owner ?? currentOwner();
+  // An id per hold: two holds in one process (library use) are two owners, each releasing only its own.
+  const owner = options.owner ?? { ...currentOwner(), id: randomUUID() };
   const claim = await leases.claim(thread, owner, ttlMs);
   if (!claim.taken) {
     const holder = claim.holder.owner;

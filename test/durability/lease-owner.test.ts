@@ -30,6 +30,13 @@ describe("telling a dead lease owner from a live one", () => {
     expect(ownerIsGone({ ...here, id: "x" })).toBe(false);
   });
 
+  it("a pid in another pid namespace (another container with this host name) cannot be judged: not gone", async () => {
+    const child = spawn(process.execPath, ["-e", ""]);
+    const pid = child.pid!;
+    await new Promise((done) => child.on("exit", done));
+    expect(ownerIsGone({ ...here, id: "x", pid, startTicks: 1, pidNs: "pid:[1]" })).toBe(false);
+  });
+
   it("after a reboot (another boot id) every old owner is gone; on another host nothing can be told", () => {
     expect(ownerIsGone({ ...here, id: "x", pid: 1, bootId: "another-boot" })).toBe(true);
     expect(ownerIsGone({ ...here, id: "x", host: "elsewhere", pid: 999999 })).toBe(false);
