@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: the scheduling benchmark. Runs the plan suite on every engine, measures
- * per-step overhead, compile time and memory, and N parallel tools; writes
- * bench/results/scheduling.{md,json,svg} and prints the markdown.
+ * per-step overhead, compile time and memory, N parallel tools, and durable runs (bench/durable.ts);
+ * writes bench/results/scheduling.{md,json,svg} and durable.{md,json}, and prints the markdown.
  *
  * Options: `--quick` runs a reduced suite (for trying changes; never quote its figures).
  */
@@ -11,6 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ratioChart, stackCharts } from "./chart.js";
 import { measureCompile } from "./compile-memory.js";
+import { measureDurable, writeDurableResults } from "./durable.js";
 import { measureOverhead } from "./overhead.js";
 import { measureParallel } from "./parallel.js";
 import { checkTargets, renderMarkdown, type BenchResults } from "./report.js";
@@ -57,6 +58,11 @@ log("bench: N independent 200 ms tools");
 const parallel = await measureParallel(quick ? [10, 100] : undefined, quick ? 1 : 3);
 
 await settle();
+section = "durable runs";
+log("bench: durable runs (SQLite and PostgreSQL checkpoints, each durability mode)");
+const durable = await measureDurable({ quick, log });
+
+await settle();
 const partial = {
   started_at: started.toISOString(),
   duration_s: (performance.now() - t0) / 1000,
@@ -93,4 +99,5 @@ writeFileSync(join(outDir, `scheduling${suffix}.md`), markdown);
 writeFileSync(join(outDir, `scheduling${suffix}.json`), JSON.stringify({ ...results, runs }, null, 2) + "\n");
 writeFileSync(join(outDir, `scheduling${suffix}.svg`), svg);
 process.stdout.write(markdown);
+process.stdout.write(`\n${writeDurableResults(durable, suffix)}`);
 log(`bench: wrote ${join("bench", "results", `scheduling${suffix}.{md,json,svg}`)} in ${results.duration_s.toFixed(0)} s`);

@@ -30,8 +30,12 @@ export { echoTool, sleepTool, failTool, builtinTools } from "./tools/builtin.js"
 export { createDecisionEvaluator } from "./engine/decisions.js";
 export { chatModelFromEnvironment } from "./decide/chat-model.js";
 export { MemoryCompletionStore, type CompletionStore } from "./durability/completion-store.js";
-export { SqliteCompletionStore } from "./durability/sqlite.js";
-export { PgCompletionStore, schemaForDb } from "./durability/postgres.js";
+export { SqliteCompletionStore, openSqliteBackend } from "./durability/sqlite.js";
+export { PgCompletionStore, schemaForDb, openPostgresBackend } from "./durability/postgres.js";
+export { openMemoryBackend } from "./durability/memory.js";
+export { openDurable, BACKENDS, type BackendKind } from "./durability/open.js";
+export { holdThread, DEFAULT_LEASE_TTL_MS, type ThreadHold } from "./durability/lease.js";
+export type { DurableBackend, PlanRegistry, ThreadLeases, ThreadRecord, LeaseOwner, ToolsModuleRef } from "./durability/backend.js";
 export { createPlanTool, planSubgraph, createOpsAgent, PlanToolInputSchema, type PlanToolOptions, type PlanSubgraphOptions, type OpsAgentOptions } from "./agents/index.js";
 export { loadMcpTools, type McpTools, type McpConfigInput } from "./mcp/index.js";
 export { MemoryStepCache, type StepCache } from "./engine/step-cache.js";

@@ -63,4 +63,6 @@ export interface RunPlanOptions extends PlanOptions {
   resume?: unknown;
   /** The id of a new run (default: a random UUID); reusing one reuses its stored completions. */
   runId?: string;
+  /** LangGraph's checkpoint timing (default "async"); bench/durable.ts and the kill-resume trials show which stay exactly-once. */
+  durability?: "sync" | "async" | "exit";
 }

@@ -108,10 +108,11 @@ async function recover(
 }
 
 /** LangGraph config of a run: its thread and its signal (the graph adds the recursion floor). */
-function runConfig(options: { threadId?: string; signal?: AbortSignal }): Record<string, unknown> {
+function runConfig(options: Pick<RunPlanOptions, "threadId" | "signal" | "durability">): Record<string, unknown> {
   return {
     ...(options.threadId ? { configurable: { thread_id: options.threadId } } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.durability ? { durability: options.durability } : {}),
   };
 }
 

@@ -1,13 +1,11 @@
 import { randomUUID } from "node:crypto";
-import pg from "pg";
-import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
-import { PlangraphError, describeError } from "../model/errors.js";
+import { PlangraphError } from "../model/errors.js";
 import { compilePlan, runPlan, type RunPlanOptions } from "../api/run-plan.js";
-import type { CompletionStore } from "../durability/completion-store.js";
-import { SqliteCompletionStore } from "../durability/sqlite.js";
-import { PgCompletionStore, schemaForDb } from "../durability/postgres.js";
+import type { DurableBackend, ThreadRecord, ToolsModuleRef } from "../durability/backend.js";
+import { durabilityFromEnv, openDurable } from "../durability/open.js";
+import { holdThread, leaseTtlFromEnv, type ThreadHold } from "../durability/lease.js";
+import { sqliteFileError } from "../durability/sqlite-file.js";
+import { checkResumeTools, identifyToolsModule } from "../durability/tools-module.js";
 import type { RunResult } from "../engine/result.js";
 import type { ApprovalAnswer } from "../engine/scheduler.js";
 import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
@@ -15,79 +13,37 @@ import type { PreparedPlan } from "../analysis/prepare.js";
 import { cliRegistry } from "./registry.js";
 import type { Command } from "./args.js";
 
-/**
- * Where a durable run lives: LangGraph's checkpointer, the completion store and the plan registry
- * (thread → plan and tool module), opened together and closed together.
- */
-export interface DurableBackend {
-  checkpointer: BaseCheckpointSaver;
-  store: CompletionStore;
-  savePlan(thread: string, plan: string, tools: string | undefined, runId: string): Promise<void>;
-  loadPlan(thread: string): Promise<{ plan: string; tools: string | undefined; runId: string | undefined } | undefined>;
-  /** Where the runs are, for messages: the SQLite file, or `postgresql schema <name>`. */
-  where: string;
-  close(): Promise<void>;
-}
-
-/**
- * `--db <file>` opens a SQLite file (SqliteSaver + SqliteCompletionStore). With `DATABASE_URL` set,
- * the runs go to that PostgreSQL database instead (PostgresSaver + PgCompletionStore) and `--db`
- * names the schema they live in (`schemaForDb`: `runs.sqlite` → `runs_sqlite`), so separate
- * `--db` values stay separate there as they would as files.
- */
-export async function openDurable(db: string, env: NodeJS.ProcessEnv = process.env): Promise<DurableBackend> {
-  const url = env.DATABASE_URL?.trim();
-  if (!url) {
-    const store = new SqliteCompletionStore(db);
-    return {
-      checkpointer: SqliteSaver.fromConnString(db),
-      store,
-      savePlan: async (thread, plan, tools, runId) => store.savePlan(thread, plan, tools, runId),
-      loadPlan: async (thread) => store.loadPlan(thread),
-      where: `'${db}'`,
-      close: async () => store.close(),
-    };
-  }
-  const schema = schemaForDb(db);
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
-  try {
-    const checkpointer = new PostgresSaver(pool, undefined, { schema });
-    const store = new PgCompletionStore(pool, schema);
-    await store.setup(() => checkpointer.setup());
-    return {
-      checkpointer,
-      store,
-      savePlan: (thread, plan, tools, runId) => store.savePlan(thread, plan, tools, runId),
-      loadPlan: (thread) => store.loadPlan(thread),
-      where: `PostgreSQL schema '${schema}' (DATABASE_URL)`,
-      close: async () => {
-        try {
-          await store.close();
-        } finally {
-          await pool.end();
-        }
-      },
-    };
-  } catch (error) {
-    await pool.end().catch(() => undefined);
-    throw new PlangraphError("USAGE", `cannot use the PostgreSQL database in DATABASE_URL (schema '${schema}'): ${describeError(error)}`, { cause: error });
-  }
+/** What `run --thread --db` needs beyond the plan and the run options. */
+export interface DurableRunTarget {
+  thread: string;
+  db: string;
+  /** The `--tools` module as the caller named it (loaded by the caller already). */
+  tools?: string;
+  /** `--restart`: start over on a thread whose last run is unfinished, dropping it. */
+  restart?: boolean;
+  /** The plan as the caller already prepared it, so it is not prepared a second time. */
+  prepared?: PreparedPlan;
 }
 
 /**
  * `run --thread --db`: the run is checkpointed (SQLite file, or PostgreSQL with DATABASE_URL), eager
- * completions and the plan itself are kept beside it, so `resume` needs only the thread id.
+ * completions and the plan itself are kept beside it, so `resume` needs only the thread id (and
+ * the same `--tools`). The thread is this process's alone while it runs (a lease in the database).
  */
-export async function runDurable(planText: string, thread: string, db: string, options: RunPlanOptions, toolsModule?: string): Promise<RunResult> {
-  const backend = await openDurable(db);
-  try {
+export async function runDurable(planText: string, target: DurableRunTarget, options: RunPlanOptions): Promise<RunResult> {
+  return withThread(target.db, target.thread, {}, async (backend, hold) => {
+    const previous = await backend.plans.loadPlan(target.thread);
+    if (previous && previous.status !== "finished") {
+      if (!target.restart) throw unfinished(target.thread, previous, backend.where);
+      if (previous.runId) await backend.completions.discard(previous.runId);
+    }
+    const tools: ToolsModuleRef | undefined = target.tools ? identifyToolsModule(target.tools) : undefined;
     // The run id is on record before the first tool starts (see resumeDurable).
     const runId = randomUUID();
-    await backend.savePlan(thread, planText, toolsModule, runId);
-    return await runPlan(planText, { ...options, checkpointer: backend.checkpointer, store: backend.store, threadId: thread, runId });
-  } finally {
-    await backend.close();
-  }
+    await backend.plans.savePlan(target.thread, planText, tools, runId);
+    const result = await runPlan(target.prepared ?? planText, { ...durableOptions(options, backend, hold), threadId: target.thread, runId });
+    return settle(backend, hold, target.thread, runId, result);
+  });
 }
 
 /** `resume --thread --db`: answers pending approvals and finishes the run; completed steps never run again. */
@@ -96,63 +52,107 @@ export async function resumeDurable(
   options: RunPlanOptions,
   note: (message: string) => void,
 ): Promise<{ result: RunResult; prepared: PreparedPlan }> {
-  const backend = await openDurable(command.db);
-  const { checkpointer, store } = backend;
-  try {
-    const saved = await backend.loadPlan(command.thread);
+  return withThread(command.db, command.thread, { mustExist: true }, async (backend, hold) => {
+    const saved = await backend.plans.loadPlan(command.thread);
     if (!saved) throw new PlangraphError("USAGE", `no run with thread '${command.thread}' in ${backend.where}`);
-    const registry = await cliRegistry(command.tools ?? saved.tools, note);
-    const config = { configurable: { thread_id: command.thread } };
-    const graph = compilePlan(saved.plan, { registry, checkpointer, chatModel: null });
-    const snapshot = await graph.getState(config);
-    const runId = snapshot.values?.[RUN_ID_CHANNEL] as string | undefined;
-    if (!runId) {
+    // The module is the caller's to name; the stored one is only compared, never loaded.
+    checkResumeTools(command.thread, saved.tools, command.tools ? identifyToolsModule(command.tools) : undefined);
+    const registry = await cliRegistry(command.tools, note);
+    const graph = compilePlan(saved.plan, { registry, checkpointer: backend.checkpointer, chatModel: null });
+    const snapshot = await graph.getState({ configurable: { thread_id: command.thread } });
+    const runId = (snapshot.values?.[RUN_ID_CHANNEL] as string | undefined) ?? saved.runId;
+    const base = { ...durableOptions(options, backend, hold), registry, threadId: command.thread };
+    if (!snapshot.values?.[RUN_ID_CHANNEL]) {
       // Killed before LangGraph's first checkpoint: start the run again under its recorded id, so
       // every tool call that had completed is taken from the completion store, not made again.
-      if (!saved.runId) throw new PlangraphError("USAGE", `thread '${command.thread}' has no checkpointed run to resume`);
+      if (!runId) throw new PlangraphError("USAGE", `thread '${command.thread}' has no checkpointed run to resume`);
       const answered = [...command.approve, ...command.reject, ...Object.keys(command.params)];
       if (answered.length) throw new PlangraphError("USAGE", `step '${answered[0]}' is not waiting for approval (the run had not started its graph)`, { step: answered[0]! });
-      const result = await runPlan(graph.prepared, { ...options, registry, checkpointer, store, threadId: command.thread, runId: saved.runId });
-      return { result, prepared: graph.prepared };
+      const result = await runPlan(graph.prepared, { ...base, runId });
+      return { result: await settle(backend, hold, command.thread, runId, result), prepared: graph.prepared };
     }
+    const resume = await answerApprovals(command, snapshot.tasks ?? [], backend, runId!);
+    const result = await runPlan(graph.prepared, { ...base, resume: Object.keys(resume).length ? resume : null });
+    return { result: await settle(backend, hold, command.thread, runId!, result), prepared: graph.prepared };
+  });
+}
 
-    // Which steps wait, and which of them have a live LangGraph interrupt to answer.
-    const live = new Map<string, string>();
-    const waiting = new Set<string>();
-    for (const task of snapshot.tasks ?? []) {
-      for (const item of task.interrupts ?? []) {
-        const value = item.value as { step?: string; pending?: string[] } | undefined;
-        if (value?.step && item.id) live.set(value.step, item.id);
-        if (value?.step) waiting.add(value.step);
-        for (const id of value?.pending ?? []) waiting.add(id);
-      }
+/**
+ * Opens the backend, makes this process the thread's one owner, works, then releases and closes.
+ * A SQLite failure on the way (a file damaged under the run) becomes a typed error naming the file.
+ */
+async function withThread<T>(db: string, thread: string, open: { mustExist?: boolean }, work: (backend: DurableBackend, hold: ThreadHold) => Promise<T>): Promise<T> {
+  const ttlMs = leaseTtlFromEnv();
+  const backend = await openDurable(db, process.env, open);
+  try {
+    const hold = await holdThread(backend.leases, thread, { ttlMs, where: backend.where });
+    try {
+      return await work(backend, hold);
+    } finally {
+      await hold.release();
     }
-    const answers = new Map<string, ApprovalAnswer>();
-    for (const step of command.approve) answers.set(step, { action: "approve", ...(command.params[step] ? { params: command.params[step] } : {}) });
-    for (const [step, params] of Object.entries(command.params)) answers.set(step, { action: "approve", params });
-    for (const step of command.reject) answers.set(step, { action: "reject" });
-    for (const step of answers.keys()) {
-      if (!waiting.has(step)) {
-        const list = [...waiting].map((s) => `'${s}'`).join(", ") || "none";
-        throw new PlangraphError("USAGE", `step '${step}' is not waiting for approval (waiting: ${list})`, { step });
-      }
-    }
-    const resume: Record<string, unknown> = {};
-    for (const [step, answer] of answers) {
-      const interruptId = live.get(step);
-      if (interruptId) resume[interruptId] = answer;
-      else await store.saveAnswer(runId, step, answer);
-    }
-    const result = await runPlan(graph.prepared, {
-      ...options,
-      registry,
-      checkpointer,
-      store,
-      threadId: command.thread,
-      resume: Object.keys(resume).length ? resume : null,
-    });
-    return { result, prepared: graph.prepared };
+  } catch (error) {
+    throw sqliteFileError(db, error) ?? error;
   } finally {
     await backend.close();
   }
+}
+
+function durableOptions(options: RunPlanOptions, backend: DurableBackend, hold: ThreadHold): RunPlanOptions {
+  const signal = options.signal ? AbortSignal.any([options.signal, hold.signal]) : hold.signal;
+  const durability = durabilityFromEnv();
+  return { ...options, checkpointer: backend.checkpointer, store: backend.completions, signal, ...(durability ? { durability } : {}) };
+}
+
+/** Records where the run stands (a paused one stays unfinished), unless the lease was lost meanwhile. */
+async function settle(backend: DurableBackend, hold: ThreadHold, thread: string, runId: string, result: RunResult): Promise<RunResult> {
+  hold.assertHeld();
+  await backend.plans.markRun(thread, runId, result.status === "interrupted" ? "interrupted" : "finished");
+  return result;
+}
+
+function unfinished(thread: string, previous: ThreadRecord, where: string): PlangraphError {
+  const state = previous.status === "interrupted" ? "is waiting for approval" : previous.status === "running" ? "did not finish (interrupted or killed)" : "may not have finished";
+  return new PlangraphError(
+    "THREAD_HAS_UNFINISHED_RUN",
+    `thread '${thread}' in ${where} has a run that ${state}: finish it with 'resume --thread ${thread} --db …', or start over with 'run … --thread ${thread} --restart' (which drops it)`,
+  );
+}
+
+interface SnapshotTask {
+  interrupts?: ReadonlyArray<{ id?: string; value?: unknown }>;
+}
+
+/**
+ * The resume value for `--approve/--reject/--params`: answers to live LangGraph interrupts by id;
+ * answers for steps whose node has not paused yet go to the completion store.
+ */
+async function answerApprovals(command: Extract<Command, { command: "resume" }>, tasks: readonly SnapshotTask[], backend: DurableBackend, runId: string): Promise<Record<string, unknown>> {
+  const live = new Map<string, string>();
+  const waiting = new Set<string>();
+  for (const task of tasks) {
+    for (const item of task.interrupts ?? []) {
+      const value = item.value as { step?: string; pending?: string[] } | undefined;
+      if (value?.step && item.id) live.set(value.step, item.id);
+      if (value?.step) waiting.add(value.step);
+      for (const id of value?.pending ?? []) waiting.add(id);
+    }
+  }
+  const answers = new Map<string, ApprovalAnswer>();
+  for (const step of command.approve) answers.set(step, { action: "approve", ...(command.params[step] ? { params: command.params[step] } : {}) });
+  for (const [step, params] of Object.entries(command.params)) answers.set(step, { action: "approve", params });
+  for (const step of command.reject) answers.set(step, { action: "reject" });
+  for (const step of answers.keys()) {
+    if (!waiting.has(step)) {
+      const list = [...waiting].map((s) => `'${s}'`).join(", ") || "none";
+      throw new PlangraphError("USAGE", `step '${step}' is not waiting for approval (waiting: ${list})`, { step });
+    }
+  }
+  const resume: Record<string, unknown> = {};
+  for (const [step, answer] of answers) {
+    const interruptId = live.get(step);
+    if (interruptId) resume[interruptId] = answer;
+    else await backend.completions.saveAnswer(runId, step, answer);
+  }
+  return resume;
 }

@@ -115,7 +115,10 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
   };
   let result: RunResult;
   try {
-    result = command.thread && command.db ? await runDurable(text, command.thread, command.db, options, command.tools) : await runPlan(prepared, options);
+    result =
+      command.thread && command.db
+        ? await runDurable(text, { thread: command.thread, db: command.db, restart: command.restart, prepared, ...(command.tools ? { tools: command.tools } : {}) }, options)
+        : await runPlan(prepared, options);
   } finally {
     progress?.finish();
   }

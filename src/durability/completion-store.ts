@@ -17,7 +17,7 @@ export interface StoredRun {
  * again. Keyed by the run's id (`run_id` in state), so separate runs on one thread never mix.
  */
 export interface CompletionStore {
-  /** Survives the process (a file or a database): a durable checkpointer needs a durable store. */
+  /** Whether what it holds outlives the process (a crash loses nothing it saved). */
   readonly durable: boolean;
   load(runId: string): Promise<StoredRun>;
   saveStep(runId: string, step: string, record: StepRecord): Promise<void>;

@@ -1,7 +1,12 @@
 import pg from "pg";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import type { CompletionStore, StoredRun } from "./completion-store.js";
 import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import type { ApprovalAnswer } from "../engine/scheduler.js";
+import { PlangraphError, describeError } from "../model/errors.js";
+import type { DurableBackend, OpenOptions, PlanRegistry, ThreadRecord, ThreadStatus, ToolsModuleRef } from "./backend.js";
+import { PgThreadLeases } from "./postgres-leases.js";
+import { threadRecordFromRow, toolsColumns, type ThreadRow } from "./thread-row.js";
 
 /** A PostgreSQL schema name plangraph accepts: a plain lower-case identifier. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -19,16 +24,19 @@ export function schemaForDb(db: string): string {
 }
 
 /**
- * Completion store and plan registry in PostgreSQL, beside LangGraph's PostgresSaver tables in the
- * same schema: the PostgreSQL counterpart of SqliteCompletionStore.
+ * Completion store and plan registry in PostgreSQL, beside LangGraph's PostgresSaver tables and
+ * the thread leases (PgThreadLeases) in the same schema: the PostgreSQL counterpart of
+ * SqliteCompletionStore.
  *
  * Writes go out in the order the scheduler makes them, one after another (a later record of a step
  * never lands before an earlier one), and every read waits for the writes before it. Unlike
  * SQLite's synchronous writes, a completion is durable once its INSERT commits — a few
  * milliseconds after the tool returned; a crash inside that window re-runs that one step.
  */
-export class PgCompletionStore implements CompletionStore {
+export class PgCompletionStore implements CompletionStore, PlanRegistry {
   readonly durable = true;
+  /** The thread leases in this schema. */
+  readonly leases: PgThreadLeases;
   private tail: Promise<unknown> = Promise.resolve();
   private failure: unknown;
   private readonly tables: { completions: string; threads: string };
@@ -41,6 +49,7 @@ export class PgCompletionStore implements CompletionStore {
   ) {
     if (!SCHEMA_NAME.test(schema)) throw new Error(`invalid PostgreSQL schema name '${schema}' (use [a-z_][a-z0-9_]*)`);
     this.tables = { completions: `"${schema}".plangraph_completions`, threads: `"${schema}".plangraph_threads` };
+    this.leases = new PgThreadLeases(pool, schema);
   }
 
   /** Opens a pool on `connectionString` and creates the schema and tables if needed. */
@@ -55,7 +64,13 @@ export class PgCompletionStore implements CompletionStore {
     return store;
   }
 
-  /** Creates the schema and the two tables (idempotent; safe when several processes start at once). */
+  /** Whether this schema holds plangraph's runs already (a `resume` must not create them). */
+  async exists(): Promise<boolean> {
+    const { rows } = await this.pool.query<{ found: string | null }>("SELECT to_regclass($1) AS found", [this.tables.threads]);
+    return rows[0]?.found != null;
+  }
+
+  /** Creates the schema and the three tables (idempotent; safe when several processes start at once). */
   async setup(run?: () => Promise<void>): Promise<void> {
     const client = await this.pool.connect();
     try {
@@ -68,7 +83,10 @@ export class PgCompletionStore implements CompletionStore {
           PRIMARY KEY (run_id, kind, id))`);
         await client.query(`CREATE TABLE IF NOT EXISTS ${this.tables.threads} (
           thread_id TEXT PRIMARY KEY, plan TEXT NOT NULL, tools TEXT, updated_at BIGINT NOT NULL)`);
-        await client.query(`ALTER TABLE ${this.tables.threads} ADD COLUMN IF NOT EXISTS run_id TEXT`);
+        for (const column of ["run_id", "tools_sha256", "status"]) {
+          await client.query(`ALTER TABLE ${this.tables.threads} ADD COLUMN IF NOT EXISTS ${column} TEXT`);
+        }
+        await this.leases.createTable(client);
         await run?.();
       } finally {
         await client.query("SELECT pg_advisory_unlock(hashtext($1))", [`plangraph-setup:${this.schema}`]);
@@ -106,28 +124,28 @@ export class PgCompletionStore implements CompletionStore {
     return this.enqueue(() => this.pool.query(`DELETE FROM ${this.tables.completions} WHERE run_id = $1`, [runId]));
   }
 
-  /**
-   * Remembers which plan (and tool module) a thread runs, and the id of its current run, before any
-   * tool starts: `resume` needs only the thread, even for a run killed before its first checkpoint.
-   */
-  savePlan(threadId: string, plan: string, tools: string | undefined, runId?: string): Promise<void> {
+  savePlan(threadId: string, plan: string, tools: ToolsModuleRef | undefined, runId: string): Promise<void> {
     return this.enqueue(() =>
       this.pool.query(
-        `INSERT INTO ${this.tables.threads} (thread_id, plan, tools, updated_at, run_id) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (thread_id) DO UPDATE SET plan = excluded.plan, tools = excluded.tools, updated_at = excluded.updated_at, run_id = excluded.run_id`,
-        [threadId, plan, tools ?? null, Date.now(), runId ?? null],
+        `INSERT INTO ${this.tables.threads} (thread_id, plan, tools, tools_sha256, updated_at, run_id, status) VALUES ($1, $2, $3, $4, $5, $6, 'running')
+         ON CONFLICT (thread_id) DO UPDATE SET plan = excluded.plan, tools = excluded.tools, tools_sha256 = excluded.tools_sha256,
+           updated_at = excluded.updated_at, run_id = excluded.run_id, status = excluded.status`,
+        [threadId, plan, ...toolsColumns(tools), Date.now(), runId],
       ),
     );
   }
 
-  async loadPlan(threadId: string): Promise<{ plan: string; tools: string | undefined; runId: string | undefined } | undefined> {
+  async loadPlan(threadId: string): Promise<ThreadRecord | undefined> {
     await this.flush();
-    const { rows } = await this.pool.query<{ plan: string; tools: string | null; run_id: string | null }>(
-      `SELECT plan, tools, run_id FROM ${this.tables.threads} WHERE thread_id = $1`,
-      [threadId],
-    );
+    const { rows } = await this.pool.query<ThreadRow>(`SELECT plan, tools, tools_sha256, run_id, status FROM ${this.tables.threads} WHERE thread_id = $1`, [threadId]);
     const row = rows[0];
-    return row ? { plan: row.plan, tools: row.tools ?? undefined, runId: row.run_id ?? undefined } : undefined;
+    return row ? threadRecordFromRow(row, threadId, `PostgreSQL schema '${this.schema}'`) : undefined;
+  }
+
+  markRun(threadId: string, runId: string, status: ThreadStatus): Promise<void> {
+    return this.enqueue(() =>
+      this.pool.query(`UPDATE ${this.tables.threads} SET status = $1, updated_at = $2 WHERE thread_id = $3 AND run_id = $4`, [status, Date.now(), threadId, runId]),
+    );
   }
 
   /** Waits for every write made so far; rejects with the first write that failed. */
@@ -170,5 +188,43 @@ export class PgCompletionStore implements CompletionStore {
     // The chain itself never rejects, so one failed write does not block the ones after it.
     this.tail = done.catch(() => undefined);
     return done;
+  }
+}
+
+/**
+ * A PostgreSQL database as a durable backend: PostgresSaver, PgCompletionStore and PgThreadLeases,
+ * all in `schema`. With `mustExist`, a schema without plangraph's tables is DATABASE_NOT_FOUND and
+ * nothing is created; a database that cannot be reached is DATABASE_UNUSABLE.
+ */
+export async function openPostgresBackend(url: string, schema: string, options: OpenOptions = {}): Promise<DurableBackend> {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  // An idle client's error (the server restarting) must not crash the process; the next query reports it.
+  pool.on("error", () => undefined);
+  const where = `PostgreSQL schema '${schema}' (DATABASE_URL)`;
+  try {
+    const checkpointer = new PostgresSaver(pool, undefined, { schema });
+    const store = new PgCompletionStore(pool, schema);
+    if (options.mustExist && !(await store.exists())) {
+      throw new PlangraphError("DATABASE_NOT_FOUND", `no such database: ${where} holds no plangraph runs (a run started with --thread <id> --db creates them)`);
+    }
+    await store.setup(() => checkpointer.setup());
+    return {
+      checkpointer,
+      completions: store,
+      plans: store,
+      leases: store.leases,
+      where,
+      close: async () => {
+        try {
+          await store.close();
+        } finally {
+          await pool.end();
+        }
+      },
+    };
+  } catch (error) {
+    await pool.end().catch(() => undefined);
+    if (error instanceof PlangraphError) throw error;
+    throw new PlangraphError("DATABASE_UNUSABLE", `cannot use the PostgreSQL database in DATABASE_URL (schema '${schema}'): ${describeError(error)}`, { cause: error });
   }
 }

@@ -38,6 +38,13 @@ export type ErrorCode =
   | "STORE_FAILED"
   | "NOT_DURABLE"
   | "INTERNAL"
+  // durable runs (threads, their database, the tools module they ran with)
+  | "THREAD_BUSY"
+  | "THREAD_HAS_UNFINISHED_RUN"
+  | "THREAD_LEASE_LOST"
+  | "DATABASE_NOT_FOUND"
+  | "DATABASE_UNUSABLE"
+  | "TOOLS_MODULE_MISMATCH"
   // usage
   | "USAGE";
 

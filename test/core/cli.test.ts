@@ -210,7 +210,7 @@ describe("cli: human approval", () => {
     expect(interrupted.results.other).toEqual({ data: {} });
     expect(deploys().length).toBe(before);
 
-    const resumed = await cli(["resume", "--thread", "t-approve", "--db", db, "--approve", "ship", "--json"]);
+    const resumed = await cli(["resume", "--thread", "t-approve", "--db", db, "--tools", toolsModule, "--approve", "ship", "--json"]);
     expect(resumed.code).toBe(0);
     const done = JSON.parse(resumed.out);
     expect(done.status).toBe("completed");
@@ -225,7 +225,7 @@ describe("cli: human approval", () => {
     const before = deploys().length;
     const paused = await cli(["run", approvalPlan(), "--tools", toolsModule, "--thread", "t-reject", "--db", db, "--json"]);
     expect(paused.code).toBe(3);
-    const resumed = await cli(["resume", "--thread", "t-reject", "--db", db, "--reject", "ship", "--json"]);
+    const resumed = await cli(["resume", "--thread", "t-reject", "--db", db, "--tools", toolsModule, "--reject", "ship", "--json"]);
     const result = JSON.parse(resumed.out);
     expect(result.errors.ship).toMatch(/reject/);
     expect(result.skipped).toEqual(["announce"]);

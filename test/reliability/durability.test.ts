@@ -20,6 +20,7 @@ const quiet = { chatModel: null, telemetry: false } as const;
 
 /** A store whose step records commit `lagMs` after they are saved; a crash drops what has not committed. */
 class LaggingStore implements CompletionStore {
+  /** Stands for a database store that a crash does not wipe. */
   readonly durable = true;
   readonly inner = new MemoryCompletionStore();
   crashed = false;

@@ -36,6 +36,7 @@ function recorder() {
 
 /** A store that stops recording at the crash (writes after it are lost with the process). */
 class CrashableStore implements CompletionStore {
+  /** Stands for a database store that a crash does not wipe. */
   readonly durable = true;
   readonly inner = new MemoryCompletionStore();
   crashed = false;

@@ -99,11 +99,11 @@ export default [
       expect(checkpoints.rows[0].n).toBeGreaterThan(0);
 
       // Another --db is another schema: the thread is not there.
-      const elsewhere = await cli(["resume", "--thread", "t-approve", "--db", otherDb, "--approve", "restart", "--json"]);
+      const elsewhere = await cli(["resume", "--thread", "t-approve", "--db", otherDb, "--tools", tools, "--approve", "restart", "--json"]);
       expect(elsewhere.code).toBe(2);
-      expect(elsewhere.err).toMatch(/no run with thread 't-approve' in PostgreSQL schema 'pgtest_other_/);
+      expect(elsewhere.err).toMatch(/no such database: PostgreSQL schema 'pgtest_other_/);
 
-      const done = await cli(["resume", "--thread", "t-approve", "--db", db, "--approve", "restart", "--json"]);
+      const done = await cli(["resume", "--thread", "t-approve", "--db", db, "--tools", tools, "--approve", "restart", "--json"]);
       expect(done.code, done.err).toBe(0);
       expect(done.json()).toMatchObject({ status: "completed", results: { notify: { data: { tag: "notify-restart-find" } } } });
       expect(calls()).toEqual(["work find", "work restart-find", "work notify-restart-find"]);
@@ -147,7 +147,7 @@ export default [
       process.kill(-child.pid!, "SIGKILL");
       await exited;
 
-      const resumed = await cli(["resume", "--thread", "t-kill", "--db", db, "--json"]);
+      const resumed = await cli(["resume", "--thread", "t-kill", "--db", db, "--tools", tools, "--json"]);
       expect(resumed.code, resumed.err).toBe(0);
       expect(resumed.json()).toMatchObject({ status: "completed", results: { after: { data: { tag: "a+b+slow" } } } });
       // a and b ran once in all; slow was in flight when killed, so it ran again.
@@ -168,8 +168,9 @@ export default [
         expect(loaded.steps.loop).toMatchObject({ output: 19 });
         expect(loaded.decisions.enough).toMatchObject({ branch: "then" });
         expect(loaded.answers.restart).toEqual({ action: "approve", params: { ci_id: "x" } });
-        await store.savePlan("t", '{"steps":[]}', "tools.mjs");
-        expect(await store.loadPlan("t")).toEqual({ plan: '{"steps":[]}', tools: "tools.mjs" });
+        const tools = { path: "/srv/tools.mjs", sha256: "a".repeat(64) };
+        await store.savePlan("t", '{"steps":[]}', tools, "run-9");
+        expect(await store.loadPlan("t")).toEqual({ plan: '{"steps":[]}', tools, runId: "run-9", status: "running" });
         await store.discard("run-1");
         expect(await store.load("run-1")).toEqual({ steps: {}, decisions: {}, answers: {} });
       } finally {
