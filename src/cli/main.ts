@@ -3,7 +3,7 @@ import { isPlangraphError, PlanValidationError, PlangraphError, describeError } 
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { compilePlan, runPlan } from "../api/run-plan.js";
 import { compileConditionForPlan } from "../engine/decisions.js";
-import { chatModelFromEnvironment } from "../decide/chat-model.js";
+import { chatModelFromEnv as chatModelFromEnvironment } from "../decide/model.js";
 import type { RunResult } from "../engine/result.js";
 import { USAGE, parseCommandLine, type Command } from "./args.js";
 import { ProgressDisplay } from "./progress.js";
