@@ -11,7 +11,7 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { planSubgraph } from "../src/agents/plan-subgraph.js";
 import { PlanValidationError, isPlangraphError } from "../src/model/errors.js";
-import { chatModelFromEnvironment } from "../src/decide/chat-model.js";
+import { chatModelFromEnv as chatModelFromEnvironment } from "../src/decide/model.js";
 import { serverRegistry } from "./catalogue.js";
 import { examplePlan, planFromConfig } from "./plans.js";
 
