@@ -42,6 +42,7 @@ export function assembleResult(input: AssembleInput): RunResult {
     cached: [],
     iterations: {},
     waiting: [],
+    inputs: {},
   };
   const pendingIds = new Set(pending.map((p) => p.step));
   // Time a loop-body step spent in earlier iterations: the critical path runs through every pass.
@@ -55,6 +56,7 @@ export function assembleResult(input: AssembleInput): RunResult {
       result.makespan_ms = Math.max(result.makespan_ms, round(record.ended_at - origin));
     }
     if (record && record.attempts > 0) result.attempts[id] = record.attempts;
+    if (record?.input !== undefined) result.inputs[id] = record.input;
     if (record?.cached) result.cached.push(id);
     if (record?.iteration !== undefined) {
       result.iterations[id] = [...(record.earlier ?? []).map((r) => r.output ?? null), record.status === "done" ? record.output : null];

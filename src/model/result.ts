@@ -62,6 +62,10 @@ export const RunResultSchema = z.object({
   iterations: z.record(z.string(), z.array(z.unknown())),
   /** Extension: steps whose output came from the cache instead of a tool call. */
   cached: z.array(z.string()),
+  /** Extension: each step's input as its tool was called (references resolved), failed steps included. */
+  inputs: z.record(z.string(), z.unknown()),
+  /** Extension: milliseconds spent warming the run's tools up (opening databases…) before its clock started. */
+  warm_up_ms: z.number().optional(),
   /** Extension: the plan's `answer` template, rendered. */
   answer: z.string().optional(),
 });

@@ -139,7 +139,7 @@ function renderNode(node: NodeView, x: number, y: number, w: number, h: number):
     node.attempts !== undefined && node.attempts > 1 ? `attempts: ${node.attempts}` : undefined,
     node.cached ? "served from cache" : undefined,
     node.decision ? `branch: ${node.decision.branch}${node.decision.source ? ` (${node.decision.source})` : ""}` : undefined,
-    node.skipReason ? `skipped: ${node.skipReason}` : undefined,
+    node.note ? `${node.outcome === "skipped" ? "skipped: " : ""}${node.note}` : undefined,
     node.critical ? "on the critical path" : undefined,
   ]
     .filter((s) => s !== undefined)

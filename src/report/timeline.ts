@@ -87,7 +87,7 @@ function renderRow(node: NodeView, horizon: number): string {
   if (node.kind === "decision") track = decisionMarker(node, horizon);
   else if (node.timing) track = stepBar(node, horizon);
   else {
-    const why = node.outcome === "skipped" && node.skipReason ? ` — ${node.skipReason}` : "";
+    const why = node.note ? ` — ${node.note}` : "";
     track = `<span class="tl-note">${escapeHtml(OUTCOME_LABEL[node.outcome] + why)}</span>`;
   }
   return (
