@@ -223,16 +223,16 @@ function backLabelPoint(points: readonly Point[]): Point {
   return { x: (s.x + t.x) / 2, y: Math.min(s.y, t.y) - backLift(s, t) * 0.75 - 5 };
 }
 
-/** Where a branch label sits: a little way along the edge's first segment. */
+/**
+ * Where a branch label sits: just before the arrowhead, above the edge's last stretch. Edges
+ * leaving one decision share its tip, so labels near the source would pile up there; near their
+ * targets they are as far apart as the targets are.
+ */
 function labelPoint(points: readonly Point[]): Point {
-  const p = points[0]!;
-  const q = points[1] ?? p;
-  const dx = (q.x - p.x) / 2;
-  const t = 0.45;
-  const mt = 1 - t;
-  const b = (a: number, c1: number, c2: number, z: number): number =>
-    mt * mt * mt * a + 3 * mt * mt * t * c1 + 3 * mt * t * t * c2 + t * t * t * z;
-  return { x: b(p.x, p.x + dx, q.x - dx, q.x), y: b(p.y, p.y, q.y, q.y) - 5 };
+  const q = points[points.length - 1]!;
+  const p = points[points.length - 2] ?? q;
+  const room = Math.max(0, q.x - p.x);
+  return { x: q.x - Math.min(26, room / 2), y: q.y - 5 };
 }
 
 function fmt(n: number): string {

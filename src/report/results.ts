@@ -181,7 +181,7 @@ function showValue(value: unknown, maxChars: number, budget: number): { html: st
   return {
     html:
       `<div class="value">${view.html}</div>` +
-      `<details class="raw"${view.lossy ? " open" : ""}><summary>JSON</summary><pre class="json">${raw.html}${raw.truncated ? "\n…" : ""}</pre>${note}</details>`,
+      `<details class="raw"><summary>JSON</summary><pre class="json">${raw.html}${raw.truncated ? "\n…" : ""}</pre>${note}</details>`,
     used: view.used + Math.min(raw.fullChars, rawLimit),
   };
 }

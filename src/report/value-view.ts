@@ -21,7 +21,7 @@ export interface ValueViewOptions {
   cellChars: number;
 }
 
-export const DEFAULT_VALUE_VIEW: Omit<ValueViewOptions, "maxChars"> = { maxRows: 50, maxColumns: 10, maxDepth: 3, cellChars: 160 };
+export const DEFAULT_VALUE_VIEW: Omit<ValueViewOptions, "maxChars"> = { maxRows: 50, maxColumns: 12, maxDepth: 3, cellChars: 160 };
 
 export interface ValueView {
   html: string;
@@ -91,7 +91,11 @@ function renderText(text: string, ctx: Context): string {
 function renderRecord(record: Record<string, unknown>, depth: number, ctx: Context): string {
   const keys = Object.keys(record);
   if (keys.length === 0) return `<span class="muted">{} (no fields)</span>`;
-  const rows = keys.map((key) => `<tr><th scope="row">${escapeHtml(spend(key, ctx))}</th><td>${render(record[key], depth + 1, ctx)}</td></tr>`);
+  const rows = keys.map((key) => {
+    const v = record[key];
+    const size = Array.isArray(v) && v.length > 1 ? ` <span class="v-count">${v.length.toLocaleString("en")}</span>` : "";
+    return `<tr><th scope="row">${escapeHtml(spend(key, ctx))}${size}</th><td>${render(v, depth + 1, ctx)}</td></tr>`;
+  });
   return `<table class="v-kv"><tbody>${rows.join("")}</tbody></table>`;
 }
 
@@ -99,8 +103,11 @@ function renderList(list: readonly unknown[], depth: number, ctx: Context): stri
   if (list.length === 0) return `<span class="muted">[] (empty list)</span>`;
   const records = list.filter(isRecord);
   if (records.length === list.length) return renderTable(records, ctx);
-  if (list.every(isScalar) && list.length <= INLINE_LIST && list.every((v) => typeof v !== "string" || v.length <= 40)) {
-    return `<span class="v-inline">${list.map((v) => `<span class="v-item">${escapeHtml(spend(typeof v === "string" ? v : scalarText(v), ctx))}</span>`).join("")}</span>`;
+  if (list.every((v) => isScalar(v) && (typeof v !== "string" || v.length <= 40))) {
+    // short scalars (ids, names, numbers) wrap as chips: a column of 300 ids would fill the page
+    const chips = list.slice(0, ctx.maxRows);
+    if (chips.length < list.length) ctx.lossy = true;
+    return `<span class="v-inline">${chips.map((v) => `<span class="v-item">${escapeHtml(spend(typeof v === "string" ? v : scalarText(v), ctx))}</span>`).join("")}</span>${moreItems(chips.length, list.length)}`;
   }
   const shown = list.slice(0, ctx.maxRows);
   if (shown.length < list.length) ctx.lossy = true;
@@ -136,7 +143,8 @@ function renderTable(rows: ReadonlyArray<Record<string, unknown>>, ctx: Context)
 function cell(value: unknown, ctx: Context): string {
   if (typeof value === "string") {
     const text = value.length > ctx.cellChars ? ((ctx.lossy = true), truncate(value, ctx.cellChars)) : value;
-    return `<span class="v-str">${escapeHtml(spend(text, ctx))}</span>`;
+    // short values (ids, statuses) never break inside; long text wraps at word boundaries
+    return `<span class="v-str${text.length <= 28 ? " nowrap" : ""}">${escapeHtml(spend(text, ctx))}</span>`;
   }
   if (isScalar(value) || value === undefined) return `<span class="v-lit">${escapeHtml(spend(scalarText(value), ctx))}</span>`;
   if (Array.isArray(value) && value.every(isScalar) && value.length <= INLINE_LIST) {
@@ -149,6 +157,10 @@ function compactJson(value: unknown, max: number, ctx: Context): string {
   const text = prettyJson(value).replace(/\s*\n\s*/g, " ");
   if (text.length > max) ctx.lossy = true;
   return `<code class="v-json">${escapeHtml(spend(truncate(text, max), ctx))}</code>`;
+}
+
+function moreItems(shown: number, total: number): string {
+  return shown < total ? `<p class="note">Showing ${shown} of ${total.toLocaleString("en")} items; the raw JSON below has more.</p>` : "";
 }
 
 function moreRows(shown: number, total: number): string {
