@@ -197,16 +197,16 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
     await p.setContent(renderReport(SERIAL_RUN), { waitUntil: "load" });
     await p.screenshot({ path: join(ARTIFACTS, "report-serial.png"), fullPage: true });
     for (const target of [p, page]) {
-      const rows = await target.locator(".timeline .tl-row").evaluateAll((els) =>
-        els.map((row) => {
-          const box = (el: Element | null) => {
-            if (!el) return null;
-            const r = el.getBoundingClientRect();
-            return { left: r.left, right: r.right, top: r.top, bottom: r.bottom };
-          };
-          return { id: row.getAttribute("data-step"), text: box(row.querySelector(".bar-text")), badge: box(row.querySelector(".cp-tag")), track: box(row.querySelector(".tl-track")) };
-        }),
-      );
+      type Box = { left: number; right: number; top: number; bottom: number };
+      const rows = await target.evaluate<Array<{ id: string; text: Box | null; badge: Box | null; track: Box | null }>>(`(() => {
+        const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+        return [...document.querySelectorAll(".timeline .tl-row")].map((row) => ({
+          id: row.getAttribute("data-step"),
+          text: box(row.querySelector(".bar-text")),
+          badge: box(row.querySelector(".cp-tag")),
+          track: box(row.querySelector(".tl-track")),
+        }));
+      })()`);
       for (const row of rows) {
         if (!row.text) continue;
         expect(row.text.left, `${row.id}: text starts left of its track`).toBeGreaterThanOrEqual(row.track!.left - 1);
