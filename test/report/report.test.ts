@@ -113,7 +113,7 @@ describe("renderReport on the ops fixture", () => {
     const primary = html.slice(html.indexOf(`id="step-primary"`), html.indexOf(`id="step-secondary"`));
     // a list of rows is a table with a column per field; nested fields are compact JSON in their cell
     expect(primary).toContain(`<thead><tr><th class="num">#</th><th>ci_id</th><th>name</th><th>attributes</th><th>status</th></tr></thead>`);
-    expect(primary).toContain(`<td><span class="v-str">CI-00412</span></td>`);
+    expect(primary).toContain(`<td><span class="v-str nowrap">CI-00412</span></td>`);
     expect(primary).toContain(`<code class="v-json">${escapeHtml('{ "type": "postgresql", "version": "15.4", "env": "prod", "site": "fra-2" }')}</code>`);
     expect(primary).toMatch(/<details class="raw"><summary>JSON<\/summary><pre class="json">[^]*<span class="j-key">&quot;ci_id&quot;<\/span>: <span class="j-str">&quot;CI-00412&quot;<\/span>/);
   });
