@@ -85,6 +85,7 @@ svg.graph .o-failed .badge rect { stroke: var(--failed); }
 svg.graph .o-failed .badge text { fill: var(--failed); }
 svg.graph .node.cached .badge rect { fill: #f1f3f5; }
 svg.graph .node.hl .shape, svg.graph .node:hover .shape { filter: drop-shadow(0 1px 3px rgba(0,0,0,.25)); }
+.tl-warm { margin: -6px 0 10px; font-size: 12px; color: var(--muted); }
 .cp-chain { margin: 0 0 12px; font-size: 12.5px; line-height: 1.7; }
 .cp-chain .k { font-size: 11px; font-weight: 650; letter-spacing: .06em; text-transform: uppercase; color: var(--cp); margin-right: 6px; }
 .cp-chain a { color: var(--cp); font-weight: 600; text-decoration: none; background: var(--cp-soft); border-radius: 4px; padding: 1px 6px; white-space: nowrap; }

@@ -69,8 +69,14 @@ export function renderTimeline(model: ReportModel): string {
       : "";
 
   const body = rows.map((node) => renderRow(node, horizon)).join("");
+  const warm = model.input.result.warm_up_ms;
+  const warmNote =
+    warm !== undefined && warm > 0
+      ? `<p class="tl-warm">Before 0 ms the tools warmed up for ${escapeHtml(formatMs(warm))} (opening databases and connections); that time is not on this axis nor in any bar.</p>`
+      : "";
   return (
     criticalChain(model) +
+    warmNote +
     `<div class="timeline" role="table" aria-label="Step timeline">` +
     `<div class="tl-axis" role="row"><div class="tl-label tl-head">Step</div><div class="tl-track">${tickLabels}</div></div>` +
     `<div class="tl-rows"><div class="tl-grid" aria-hidden="true">${gridLines}${makespanLine}</div>${body}</div>` +

@@ -79,6 +79,8 @@ describe("renderReport on the ops fixture", () => {
   it("shows tool warm-up apart from the steps' times", () => {
     expect(html).toMatch(/<div class="kpi kpi-warm"><div class="k">Warm-up<\/div><div class="v">912 ms<\/div>/);
     expect(html).toContain("Warming the tools up took 912 ms more before that, and is not in any step&#39;s time.");
+    expect(html).toContain(`<p class="tl-warm">Before 0 ms the tools warmed up for 912 ms (opening databases and connections); that time is not on this axis nor in any bar.</p>`);
+    expect(renderReport({ ...OPS_RUN, result: { ...OPS_RUN.result, warm_up_ms: undefined } })).not.toMatch(/class="kpi kpi-warm"|class="tl-warm"/);
     // the first step's bar still starts at 0 and lasts its own 182 ms
     expect(html).toMatch(/data-step="primary" data-critical="true" style="left:0\.000%;width:12\.483%"/);
   });
