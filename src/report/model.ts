@@ -12,6 +12,7 @@ import type { ReportEdge, ReportInput } from "./input.js";
 /** How a node ended, which is also its colour everywhere in the report. */
 export type Outcome = "done" | "failed" | "skipped" | "pending" | "notrun";
 
+/** How each outcome is written on the page. */
 export const OUTCOME_LABEL: Readonly<Record<Outcome, string>> = {
   done: "done",
   failed: "failed",
@@ -20,6 +21,7 @@ export const OUTCOME_LABEL: Readonly<Record<Outcome, string>> = {
   notrun: "not run",
 };
 
+/** One decision's outcome as the result records it (branch, source, reason, timing). */
 export type DecisionResult = z.infer<typeof DecisionResultSchema>;
 
 /** `{ start_ms, end_ms }`, milliseconds from the start of the run. */

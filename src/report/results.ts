@@ -147,7 +147,7 @@ function stepBody(node: NodeView, maxChars: number, budget: number): { html: str
   if (node.note !== undefined) parts.push(`<p class="meta">${node.outcome === "skipped" ? "Skipped: " : ""}${escapeHtml(node.note)}.</p>`);
   else if (node.outcome === "skipped") parts.push(`<p class="meta">Skipped.</p>`);
   if (node.pending) show("Waiting for approval — the input it will be called with", node.pending.params ?? {});
-  if (node.hasInput) show(node.outcome === "failed" ? `Called ${escapeHtml(node.tool ?? "the tool")} with` : "Input", node.input);
+  if (node.hasInput) show(node.outcome === "failed" ? `Called <code>${escapeHtml(node.tool ?? "the tool")}</code> with` : "Input", node.input);
   if (node.hasResult) show("Output", node.result);
   else if (node.outcome === "done") parts.push(`<p class="meta">No output recorded.</p>`);
   if (node.iterations && node.iterations.length > 0) {

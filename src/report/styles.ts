@@ -174,6 +174,7 @@ details.step.hl, details.step:target { box-shadow: 0 0 0 2px #bac8ff; }
 .step-body { padding: 8px 12px 12px; }
 .step-body .meta { margin: 2px 0 8px; color: var(--muted); }
 .step-body .label { margin: 8px 0 4px; font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
+.step-body .label code { text-transform: none; letter-spacing: 0; font-size: 11.5px; color: #1d2330; }
 .step-body .sublabel { margin: 6px 0 2px; font-size: 11px; color: var(--muted); }
 .error-box { background: var(--failed-bg); border: 1px solid #f7c5d4; color: #a61e4d; border-radius: 5px; padding: 8px 10px; font-family: var(--mono); font-size: 12px; white-space: pre-wrap; word-break: break-word; margin-bottom: 6px; }
 pre.json { margin: 0; background: #f8f9fb; border: 1px solid var(--line); border-radius: 5px; padding: 10px 12px; font-size: 12px; line-height: 1.5; overflow: auto; max-height: 480px; white-space: pre; }

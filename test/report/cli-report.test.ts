@@ -50,7 +50,7 @@ describe("run --report", () => {
     const html = readFileSync(report, "utf8");
     expect(html).toContain(`<p class="answer-text">host db-prod-01</p>`);
     expect(html).toContain(`called <code class="inline-json"><span class="call-tool">fail</span> ${escapeHtml('{ "message": "backend refused db-prod-01" }')}</code>`);
-    expect(html).toContain("Called fail with");
+    expect(html).toContain("Called <code>fail</code> with");
     expect(html).toContain(escapeHtml("skipped — 'second' failed"));
     expect(html).not.toContain(SECRET);
     expect(html).toContain("[redacted: OPENAI_API_KEY]");

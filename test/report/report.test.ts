@@ -89,7 +89,7 @@ describe("renderReport on the ops fixture", () => {
     const errors = html.slice(html.indexOf(`<table class="list errors">`), html.indexOf("</table>", html.indexOf(`<table class="list errors">`)));
     expect(errors).toContain(`called <code class="inline-json"><span class="call-tool">change_history</span> ${escapeHtml('{ "ci_id": "CI-00412", "window": "24h", "kinds": [ "deploy", "config" ] }')}</code>`);
     const details = html.slice(html.indexOf(`id="step-change_log"`), html.indexOf("</details>", html.indexOf(`id="step-change_log"`)));
-    expect(details).toContain("Called change_history with");
+    expect(details).toContain("Called <code>change_history</code> with");
     expect(details).toContain(`<th scope="row">window</th><td><span class="v-str">24h</span></td>`);
     const primary = html.slice(html.indexOf(`id="step-primary"`), html.indexOf(`id="step-secondary"`));
     expect(primary).toMatch(/<p class="label">Input<\/p>[^]*<th scope="row">query<\/th><td><span class="v-str">db-prod-01<\/span>/);
