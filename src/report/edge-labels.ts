@@ -5,8 +5,7 @@ import type { GraphLayout, Point } from "./layout-types.js";
  * its tip and edges entering one node meet at its side, so a fixed spot along the edge puts a
  * label on top of a neighbouring line. Each label tries spots along its own edge, last stretch
  * first, above and below the line, and takes the first whose box no other edge passes through and
- * that covers no node and no label placed before it. Pure; a grid over the sampled lines keeps it
- * near-linear in the drawing's size.
+ * that covers no node and no label placed before it. Pure.
  */
 
 export interface LabelRequest {
@@ -20,7 +19,8 @@ const CHAR_PX = 6.4;
 const ASCENT = 9;
 const DESCENT = 3;
 const PAD = 2;
-const CELL = 24;
+/** Coarse cells of the edge index (px). */
+const CELL = 120;
 /** Fractions of the edge's length tried, in order: near the target first, where edges are apart. */
 const SPOTS = [0.84, 0.72, 0.6, 0.48, 0.36, 0.24];
 
@@ -49,20 +49,42 @@ export function sampleForward(points: readonly Point[], step = 8): Point[] {
   return out;
 }
 
-class PointGrid {
-  private readonly cells = new Map<string, Array<{ x: number; y: number; edge: number }>>();
-  add(p: Point, edge: number): void {
-    const key = `${Math.floor(p.x / CELL)},${Math.floor(p.y / CELL)}`;
-    const list = this.cells.get(key);
-    if (list) list.push({ ...p, edge });
-    else this.cells.set(key, [{ ...p, edge }]);
+/**
+ * The drawn edges, found by region: each edge is filed under the coarse cells its points' box
+ * covers (a cubic with horizontal tangents stays inside that box) and sampled only when a label
+ * is tried near it, so a large graph with few labels costs little.
+ */
+class EdgeIndex {
+  private readonly cells = new Map<string, number[]>();
+  private readonly samples = new Map<number, Point[]>();
+  constructor(private readonly layout: GraphLayout) {
+    layout.edges.forEach((e, i) => {
+      if (e.back) return;
+      const b = bounds(e.points);
+      for (let cx = Math.floor(b.x0 / CELL); cx <= Math.floor(b.x1 / CELL); cx++) {
+        for (let cy = Math.floor(b.y0 / CELL); cy <= Math.floor(b.y1 / CELL); cy++) {
+          const key = `${cx},${cy}`;
+          const list = this.cells.get(key);
+          if (list) list.push(i);
+          else this.cells.set(key, [i]);
+        }
+      }
+    });
   }
-  /** Whether a point of an edge other than `own` lies in the box. */
+  line(edge: number): Point[] {
+    let line = this.samples.get(edge);
+    if (!line) this.samples.set(edge, (line = sampleForward(this.layout.edges[edge]!.points)));
+    return line;
+  }
+  /** Whether an edge other than `own` passes through the box. */
   hits(box: Box, own: number): boolean {
+    const seen = new Set<number>();
     for (let cx = Math.floor(box.x0 / CELL); cx <= Math.floor(box.x1 / CELL); cx++) {
       for (let cy = Math.floor(box.y0 / CELL); cy <= Math.floor(box.y1 / CELL); cy++) {
-        for (const p of this.cells.get(`${cx},${cy}`) ?? []) {
-          if (p.edge !== own && p.x >= box.x0 && p.x <= box.x1 && p.y >= box.y0 && p.y <= box.y1) return true;
+        for (const edge of this.cells.get(`${cx},${cy}`) ?? []) {
+          if (edge === own || seen.has(edge)) continue;
+          seen.add(edge);
+          if (this.line(edge).some((p) => p.x >= box.x0 && p.x <= box.x1 && p.y >= box.y0 && p.y <= box.y1)) return true;
         }
       }
     }
@@ -70,23 +92,24 @@ class PointGrid {
   }
 }
 
+function bounds(points: readonly Point[]): Box {
+  const xs = points.map((p) => p.x);
+  const ys = points.map((p) => p.y);
+  return { x0: Math.min(...xs), y0: Math.min(...ys), x1: Math.max(...xs), y1: Math.max(...ys) };
+}
+
 const overlaps = (a: Box, b: Box): boolean => a.x0 < b.x1 && b.x0 < a.x1 && a.y0 < b.y1 && b.y0 < a.y1;
 
 /** The text position (centre x, baseline y) of each requested label, by edge index. */
 export function placeEdgeLabels(layout: GraphLayout, requests: readonly LabelRequest[]): Map<number, Point> {
-  const grid = new PointGrid();
-  const samples = layout.edges.map((e, i) => {
-    if (e.back) return [];
-    const line = sampleForward(e.points);
-    for (const p of line) grid.add(p, i);
-    return line;
-  });
+  const out = new Map<number, Point>();
+  if (requests.length === 0) return out;
+  const edges = new EdgeIndex(layout);
   const nodes: Box[] = layout.nodes.map((n) => ({ x0: n.x, y0: n.y, x1: n.x + n.width, y1: n.y + n.height }));
   const placed: Box[] = [];
-  const out = new Map<number, Point>();
   for (const { edge, text } of requests) {
-    const line = samples[edge] ?? [];
-    if (line.length === 0) continue;
+    if (layout.edges[edge]?.back !== false) continue;
+    const line = edges.line(edge);
     const half = (Array.from(text).length * CHAR_PX) / 2 + PAD;
     const boxAt = (x: number, baseline: number): Box => ({ x0: x - half, x1: x + half, y0: baseline - ASCENT - PAD, y1: baseline + DESCENT + PAD });
     const candidates: Point[] = [];
@@ -96,7 +119,7 @@ export function placeEdgeLabels(layout: GraphLayout, requests: readonly LabelReq
     }
     const free = candidates.find((c) => {
       const box = boxAt(c.x, c.y);
-      return !grid.hits(box, edge) && !nodes.some((n) => overlaps(n, box)) && !placed.some((b) => overlaps(b, box));
+      return !edges.hits(box, edge) && !nodes.some((n) => overlaps(n, box)) && !placed.some((b) => overlaps(b, box));
     });
     const at = free ?? candidates[0]!;
     placed.push(boxAt(at.x, at.y));
