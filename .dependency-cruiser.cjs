@@ -11,6 +11,7 @@ const LAYERS = [
   ["tools", "^src/tools/"],
   ["tool packs", "^tools/"],
   ["mcp", "^src/mcp/"],
+  ["default registry", "^src/registry/"],
   ["analysis", "^src/analysis/"],
   ["decide", "^src/decide/"],
   ["engine", "^src/engine/"],

@@ -7,7 +7,7 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { planSubgraph } from "../src/agents/plan-subgraph.js";
 import { rejectedPlanGraph } from "../src/agents/plan-rejection.js";
 import { capStepTimeouts } from "../src/agents/step-timeouts.js";
-import { chatModelFromEnvironment } from "../src/decide/chat-model.js";
+import { chatModelFromEnv as chatModelFromEnvironment } from "../src/decide/model.js";
 import { PlanValidationError, isPlangraphError } from "../src/model/errors.js";
 import type { Plan } from "../src/plan/schema.js";
 import type { ToolRegistry } from "../src/tools/registry.js";

@@ -28,7 +28,7 @@ export { declareToolTraits, toolTraits, type ToolTraits } from "./tools/traits.j
 export { ToolRegistry, createToolRegistry, type RegisteredTool } from "./tools/registry.js";
 export { echoTool, sleepTool, failTool, builtinTools } from "./tools/builtin.js";
 export { createDecisionEvaluator } from "./engine/decisions.js";
-export { chatModelFromEnvironment } from "./decide/chat-model.js";
+export { chatModelFromEnv, chatModelFromEnv as chatModelFromEnvironment, DEFAULT_CHAT_MODEL } from "./decide/model.js";
 export { MemoryCompletionStore, type CompletionStore } from "./durability/completion-store.js";
 export { SqliteCompletionStore, openSqliteBackend } from "./durability/sqlite.js";
 export { PgCompletionStore, schemaForDb, openPostgresBackend } from "./durability/postgres.js";

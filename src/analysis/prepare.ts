@@ -19,6 +19,7 @@ import {
   type DependencyGraph,
   type Strategy,
 } from "./graph.js";
+import { unique } from "../model/unique.js";
 
 /** A step with everything compile time can know: its tool, its parsed input, its dependencies. */
 export interface PreparedStep {
@@ -360,8 +361,4 @@ function collect<T>(issues: PlangraphError[], make: () => T): T | undefined {
     else throw error;
     return undefined;
   }
-}
-
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
 }

@@ -26,7 +26,7 @@ interface RunSetup {
 }
 
 /**
- * Runs a plan to the end (or to an approval pause) and returns the contract's result. Takes raw
+ * Runs a plan to the end (or to an approval pause) and returns its result (docs/RESULT-FORMAT.md). Takes raw
  * plan input or an already prepared plan. The plan's tools are warmed up first, outside the run's
  * clock; the run gets its own run context (scheduler, telemetry, guarded store), never shared.
  */
@@ -40,7 +40,10 @@ export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Prom
     ...(options.threadId ? { threadId: options.threadId } : {}),
     ...(options.telemetry !== undefined ? { telemetry: options.telemetry } : {}),
   });
-  return telemetry.trace(() => runPrepared(prepared, options, { telemetry, warmUp }));
+  const result = await telemetry.trace(() => runPrepared(prepared, options, { telemetry, warmUp }));
+  // Warm-up happened before the run's clock started: reported apart, never inside a step's bar.
+  if (warmUp.ms > 0) result.warm_up_ms = Math.round(warmUp.ms * 1000) / 1000;
+  return result;
 }
 
 async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions, setup: RunSetup): Promise<RunResult> {

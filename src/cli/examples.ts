@@ -2,7 +2,7 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { preparePlan } from "../analysis/prepare.js";
 import { compileConditionForPlan } from "../engine/decisions.js";
-import { chatModelFromEnvironment } from "../decide/chat-model.js";
+import { chatModelFromEnv as chatModelFromEnvironment } from "../decide/model.js";
 import { runPlan } from "../api/run-plan.js";
 import type { RunResult } from "../engine/result.js";
 import type { Command } from "./args.js";

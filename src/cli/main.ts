@@ -4,7 +4,7 @@ import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { compilePlan, runPlan } from "../api/run-plan.js";
 import { requireApprovalHome } from "../api/policy.js";
 import { compileConditionForPlan } from "../engine/decisions.js";
-import { chatModelFromEnvironment } from "../decide/chat-model.js";
+import { chatModelFromEnv as chatModelFromEnvironment } from "../decide/model.js";
 import type { RunResult } from "../engine/result.js";
 import { parseCommandLine, type Command } from "./args.js";
 import { commandHelp, generalHelp } from "./help.js";

@@ -12,7 +12,7 @@ export async function writeReport(file: string, result: RunResult, prepared: Pre
     ...(prepared.plan.goal ? { goal: prepared.plan.goal } : {}),
     generatedAt: new Date().toISOString(),
     graph: planGraphView(prepared),
-    result: result as never,
+    result,
   });
   await writeFile(file, html, "utf8");
 }

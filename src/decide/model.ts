@@ -5,7 +5,8 @@ import { ChatOpenAI, type ChatOpenAIFields } from "@langchain/openai";
 export const DEFAULT_CHAT_MODEL = "gpt-4o-mini";
 
 /**
- * The chat model configured by the environment (see docs/PLAN-FORMAT.md, "Decisions"):
+ * The chat model configured by the environment, and the only place one is built from it (the CLI,
+ * the graphs and the public API all call this; see docs/PLAN-FORMAT.md, "Decisions"):
  * `OPENAI_API_KEY` (required; without it there is no model and this returns `undefined`),
  * `OPENAI_BASE_URL` (any OpenAI-compatible server) and `PLANGRAPH_MODEL` (default `gpt-4o-mini`).
  *

@@ -45,6 +45,7 @@ export function assembleResult(input: AssembleInput): RunResult {
     iterations: {},
     waiting: [],
     approval_wait_ms: 0,
+    inputs: {},
   };
   const { failed: stepFailed, loopTime } = addStepRecords(result, input);
   let failed = stepFailed;
@@ -113,6 +114,7 @@ function addStepRecords(result: RunResult, input: AssembleInput): { failed: bool
       result.makespan_ms = Math.max(result.makespan_ms, round(record.ended_at - origin));
     }
     if (record && record.attempts > 0) result.attempts[id] = record.attempts;
+    if (record?.input !== undefined) result.inputs[id] = record.input;
     if (record?.cached) result.cached.push(id);
     if (record?.iteration !== undefined) {
       result.iterations[id] = [...(record.earlier ?? []).map((r) => r.output ?? null), record.status === "done" ? record.output : null];

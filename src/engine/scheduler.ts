@@ -368,7 +368,7 @@ export class PlanScheduler {
         const at = clock.now();
         this.options.onEvent?.({ type: "cache_hit", step: step.id, tool: step.spec.tool, at });
         this.running--;
-        this.resolveStep(step.id, { status: "done", output: hit.output, cached: true, attempts: 0, started_at: at, ended_at: at, ...warn(rendered.warnings) }, true);
+        this.resolveStep(step.id, { status: "done", output: hit.output, input: rendered.input, cached: true, attempts: 0, started_at: at, ended_at: at, ...warn(rendered.warnings) }, true);
         this.drainQueue();
         return;
       }
@@ -388,7 +388,7 @@ export class PlanScheduler {
     const endedAt = clock.now();
     this.running--;
     if (key !== undefined && result.ok) this.options.cache!.set(key, { output: result.output, expiresAt: endedAt + ttl! });
-    const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, ...warn(rendered.warnings) };
+    const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, input: rendered.input, ...warn(rendered.warnings) };
     this.resolveStep(step.id, result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing }, true);
     this.drainQueue();
   }

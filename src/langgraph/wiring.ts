@@ -1,6 +1,7 @@
 import type { PreparedPlan } from "../analysis/prepare.js";
 import { PlangraphError, PlanValidationError } from "../model/errors.js";
 import { upstreamOf } from "../analysis/graph.js";
+import { unique } from "../model/unique.js";
 
 /**
  * How a prepared plan becomes LangGraph edges. Pure: computed once per compile.
@@ -120,8 +121,4 @@ export function planWiring(prepared: PreparedPlan): Wiring {
   const sinks = prepared.order.filter((id) => !hasOutgoing.has(id));
   const loopBranches = new Map([...prepared.loops].map(([id, loop]) => [id, loop.branch] as const));
   return { sources, branchTargets, branches, loopBranches, sinks };
-}
-
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
 }

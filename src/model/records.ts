@@ -4,6 +4,8 @@ import { z } from "zod";
 export const StepRecordSchema = z.object({
   status: z.enum(["done", "failed", "skipped", "rejected"]),
   output: z.unknown().optional(),
+  /** The input the tool was called with: params merged with the resolved output_mapping. */
+  input: z.unknown().optional(),
   error: z.object({ code: z.string(), message: z.string() }).optional(),
   /** Why a step was skipped or rejected. */
   reason: z.string().optional(),

@@ -64,6 +64,10 @@ export const RunResultSchema = z.object({
   cached: z.array(z.string()),
   /** Extension: milliseconds of the makespan spent waiting for a human's approval (not running). */
   approval_wait_ms: z.number(),
+  /** Extension: each step's input as its tool was called (references resolved), failed steps included. */
+  inputs: z.record(z.string(), z.unknown()),
+  /** Extension: milliseconds spent warming the run's tools up (opening databases…) before its clock started. */
+  warm_up_ms: z.number().optional(),
   /** Extension: the plan's `answer` template, rendered (absent while interrupted, and when it failed under strict). */
   answer: z.string().optional(),
 });

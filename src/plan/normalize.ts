@@ -14,6 +14,7 @@ import {
   type PlanStep,
   type SectionName,
 } from "./schema.js";
+import { unique } from "../model/unique.js";
 
 /**
  * Parses a plan in either wire form (a JSON string or a value) and returns the one internal model.
@@ -249,9 +250,6 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
   return step;
 }
 
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
-}
 
 function fail(code: PlangraphError["code"], message: string, path: string): PlanValidationError {
   return new PlanValidationError([new PlangraphError(code, message, { path })]);

@@ -1,4 +1,5 @@
 import { escapeHtml, domId, formatMs, truncate } from "./escape.js";
+import { placeEdgeLabels } from "./edge-labels.js";
 import { layoutGraph, type GraphLayout, type Point } from "./layout.js";
 import { edgeKey, OUTCOME_LABEL, type NodeView, type ReportModel } from "./model.js";
 
@@ -63,8 +64,15 @@ function stepWidth(node: NodeView): number {
 export function renderGraphSvg(model: ReportModel, layout: GraphLayout = layoutReportGraph(model)): string {
   if (layout.nodes.length === 0) return `<p class="empty">The plan has no steps.</p>`;
   const edgesIn = model.input.graph.edges;
+  const labelAt = placeEdgeLabels(
+    layout,
+    layout.edges.flatMap((placed, i) => {
+      const label = edgesIn[placed.index]!.label;
+      return !placed.back && label !== undefined ? [{ edge: i, text: truncate(label, 16) }] : [];
+    }),
+  );
   // The layout may have found loops the input did not flag: check cycles on layout's verdict.
-  const edgeSvg = layout.edges.map((placed) => {
+  const edgeSvg = layout.edges.map((placed, i) => {
     const e = edgesIn[placed.index]!;
     const from = model.byId.get(placed.from)!;
     const critical = !placed.back && model.criticalEdges.has(edgeKey(placed.from, placed.to));
@@ -83,7 +91,7 @@ export function renderGraphSvg(model: ReportModel, layout: GraphLayout = layoutR
     let label = "";
     const text = e.label ?? (placed.back ? "loop" : undefined);
     if (text !== undefined) {
-      const at = placed.back ? backLabelPoint(placed.points) : labelPoint(placed.points);
+      const at = placed.back ? backLabelPoint(placed.points) : (labelAt.get(i) ?? placed.points[0]!);
       label = `<text class="edge-label" x="${fmt(at.x)}" y="${fmt(at.y)}">${escapeHtml(truncate(text, 16))}</text>`;
     }
     return (
@@ -139,7 +147,7 @@ function renderNode(node: NodeView, x: number, y: number, w: number, h: number):
     node.attempts !== undefined && node.attempts > 1 ? `attempts: ${node.attempts}` : undefined,
     node.cached ? "served from cache" : undefined,
     node.decision ? `branch: ${node.decision.branch}${node.decision.source ? ` (${node.decision.source})` : ""}` : undefined,
-    node.skipReason ? `skipped: ${node.skipReason}` : undefined,
+    node.note ? `${node.outcome === "skipped" ? "skipped: " : ""}${node.note}` : undefined,
     node.critical ? "on the critical path" : undefined,
   ]
     .filter((s) => s !== undefined)
@@ -221,18 +229,6 @@ function backLabelPoint(points: readonly Point[]): Point {
   if (Math.abs(s.x - t.x) < 1) return { x: s.x, y: s.y - 34 };
   // a cubic with both control points at `top` peaks at 3/4 of the lift
   return { x: (s.x + t.x) / 2, y: Math.min(s.y, t.y) - backLift(s, t) * 0.75 - 5 };
-}
-
-/** Where a branch label sits: a little way along the edge's first segment. */
-function labelPoint(points: readonly Point[]): Point {
-  const p = points[0]!;
-  const q = points[1] ?? p;
-  const dx = (q.x - p.x) / 2;
-  const t = 0.45;
-  const mt = 1 - t;
-  const b = (a: number, c1: number, c2: number, z: number): number =>
-    mt * mt * mt * a + 3 * mt * mt * t * c1 + 3 * mt * t * t * c2 + t * t * t * z;
-  return { x: b(p.x, p.x + dx, q.x - dx, q.x), y: b(p.y, p.y, q.y, q.y) - 5 };
 }
 
 function fmt(n: number): string {

@@ -1,4 +1,4 @@
-import type { LayoutOptions, PlacedEdge, Point } from "./layout.js";
+import type { LayoutOptions, PlacedEdge, Point } from "./layout-types.js";
 
 /**
  * Coordinate phases of the layered layout: vertical positions within columns (neighbour means

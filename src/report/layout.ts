@@ -1,5 +1,6 @@
 import { assignHeights, spreadPorts } from "./layout-coords.js";
 import { breakCycles, countAllCrossings, initialOrder } from "./layout-order.js";
+import type { GraphLayout, LayoutEdgeInput, LayoutNodeInput, LayoutOptions, PlacedEdge, PlacedNode, Point } from "./layout-types.js";
 
 /**
  * A layered left-to-right layout for the plan's graph (Sugiyama-style, kept simple and linear):
@@ -20,89 +21,8 @@ import { breakCycles, countAllCrossings, initialOrder } from "./layout-order.js"
  * lay out in milliseconds.
  */
 
-/** A node to place; width and height default to the options' node size. */
-export interface LayoutNodeInput {
-  id: string;
-  width?: number;
-  height?: number;
-  /**
-   * Edges meet this node at the middle of its side (true, e.g. a diamond's tips). Otherwise several
-   * edges on one side are spread along it, in the order of their other ends, so they do not cross.
-   */
-  centerPorts?: boolean;
-}
-
-/** An edge `from` → `to`; `back: true` marks a loop edge, which never drives the layering. */
-export interface LayoutEdgeInput {
-  from: string;
-  to: string;
-  back?: boolean;
-}
-
-export interface LayoutOptions {
-  /** Default node width (px). */
-  nodeWidth: number;
-  /** Default node height (px). */
-  nodeHeight: number;
-  /** Horizontal space between columns. */
-  layerGap: number;
-  /** Vertical space between two nodes of a column. */
-  nodeGap: number;
-  /** Vertical space reserved around an edge passing through a column. */
-  dummyGap: number;
-  /** Space around the whole drawing. */
-  margin: { top: number; right: number; bottom: number; left: number };
-  /** Rounds of down+up ordering sweeps. */
-  sweeps: number;
-  /**
-   * Most dummy nodes to create, as a multiple of the node count (at least 200); longer edges
-   * beyond it are routed straight.
-   */
-  dummiesPerNode: number;
-}
-
-export interface Point {
-  x: number;
-  y: number;
-}
-
-/** A placed node: `x`, `y` is its top-left corner. */
-export interface PlacedNode {
-  id: string;
-  layer: number;
-  order: number;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** A routed edge; `index` is its position in the input edge list. */
-export interface PlacedEdge {
-  index: number;
-  from: string;
-  to: string;
-  /** Drawn apart: a loop edge (input `back`, a self-loop, or one that closed a cycle). */
-  back: boolean;
-  /**
-   * Forward edges: source right-middle, one point per column crossed, target left-middle.
-   * Back edges: source top-middle, target top-middle (the renderer draws an arc above them).
-   */
-  points: Point[];
-}
-
+export type { GraphLayout, LayoutEdgeInput, LayoutNodeInput, LayoutOptions, PlacedEdge, PlacedNode, Point } from "./layout-types.js";
 export { isotonicWithGaps } from "./layout-coords.js";
-
-export interface GraphLayout {
-  nodes: PlacedNode[];
-  edges: PlacedEdge[];
-  /** Node ids per column, top to bottom. */
-  layers: string[][];
-  width: number;
-  height: number;
-  /** Edge crossings between adjacent columns in the chosen ordering (dummies included). */
-  crossings: number;
-}
 
 export const DEFAULT_LAYOUT_OPTIONS: LayoutOptions = {
   nodeWidth: 168,
@@ -115,37 +35,48 @@ export const DEFAULT_LAYOUT_OPTIONS: LayoutOptions = {
   dummiesPerNode: 2,
 };
 
-/** Lays `nodes` and `edges` out left to right. Unknown edge endpoints and duplicate ids are ignored. */
-export function layoutGraph(
-  nodes: readonly LayoutNodeInput[],
-  edges: readonly LayoutEdgeInput[],
-  options: Partial<LayoutOptions> = {},
-): GraphLayout {
-  const opt: LayoutOptions = { ...DEFAULT_LAYOUT_OPTIONS, ...options };
+/** Real nodes by index: 0..n-1, in input order, duplicates dropped. */
+interface Indexed {
+  index: Map<string, number>;
+  ids: string[];
+  widths: number[];
+  heights: number[];
+  centerPorts: boolean[];
+}
 
-  // --- index real nodes ---------------------------------------------------------------------
-  const index = new Map<string, number>();
-  const ids: string[] = [];
-  const widths: number[] = [];
-  const heights: number[] = [];
-  const centerPorts: boolean[] = [];
+/** An input edge between known nodes, by node index; `back` once cycles are broken. */
+interface Known {
+  index: number;
+  u: number;
+  v: number;
+  back: boolean;
+}
+
+/** Real nodes followed by dummies, with the links between them (forward edges only). */
+interface Virtual {
+  layer: number[];
+  width: number[];
+  height: number[];
+  preds: number[][];
+  succs: number[][];
+  /** Known-edge position → its chain of dummies. */
+  chainOf: Map<number, number[]>;
+}
+
+function indexNodes(nodes: readonly LayoutNodeInput[], opt: LayoutOptions): Indexed {
+  const out: Indexed = { index: new Map(), ids: [], widths: [], heights: [], centerPorts: [] };
   for (const node of nodes) {
-    if (index.has(node.id)) continue;
-    index.set(node.id, ids.length);
-    ids.push(node.id);
-    widths.push(node.width ?? opt.nodeWidth);
-    heights.push(node.height ?? opt.nodeHeight);
-    centerPorts.push(node.centerPorts === true);
+    if (out.index.has(node.id)) continue;
+    out.index.set(node.id, out.ids.length);
+    out.ids.push(node.id);
+    out.widths.push(node.width ?? opt.nodeWidth);
+    out.heights.push(node.height ?? opt.nodeHeight);
+    out.centerPorts.push(node.centerPorts === true);
   }
-  const n = ids.length;
+  return out;
+}
 
-  // --- classify edges: forward or back --------------------------------------------------------
-  interface Known {
-    index: number;
-    u: number;
-    v: number;
-    back: boolean;
-  }
+function knownEdges(edges: readonly LayoutEdgeInput[], index: ReadonlyMap<string, number>): Known[] {
   const known: Known[] = [];
   edges.forEach((e, i) => {
     const u = index.get(e.from);
@@ -153,9 +84,12 @@ export function layoutGraph(
     if (u === undefined || v === undefined) return;
     known.push({ index: i, u, v, back: e.back === true || u === v });
   });
-  breakCycles(n, known);
+  breakCycles(index.size, known);
+  return known;
+}
 
-  // --- longest-path layering (Kahn) -----------------------------------------------------------
+/** Longest-path layering (Kahn); returns each node's column and the topological order. */
+function assignLayers(n: number, known: readonly Known[]): { layerOf: number[]; topo: number[] } {
   const out: number[][] = Array.from({ length: n }, () => []);
   const indeg = new Array<number>(n).fill(0);
   for (const e of known) {
@@ -165,13 +99,13 @@ export function layoutGraph(
   }
   const layerOf = new Array<number>(n).fill(0);
   const hasPred = indeg.map((d) => d > 0);
-  const queue: number[] = [];
-  for (let v = 0; v < n; v++) if (indeg[v] === 0) queue.push(v);
-  for (let head = 0; head < queue.length; head++) {
-    const u = queue[head]!;
+  const topo: number[] = [];
+  for (let v = 0; v < n; v++) if (indeg[v] === 0) topo.push(v);
+  for (let head = 0; head < topo.length; head++) {
+    const u = topo[head]!;
     for (const v of out[u]!) {
       if (layerOf[u]! + 1 > layerOf[v]!) layerOf[v] = layerOf[u]! + 1;
-      if (--indeg[v]! === 0) queue.push(v);
+      if (--indeg[v]! === 0) topo.push(v);
     }
   }
   // A source feeding only late steps would sit in column 0 with a long edge across the drawing:
@@ -182,37 +116,39 @@ export function layoutGraph(
     for (const w of out[v]!) earliest = Math.min(earliest, layerOf[w]!);
     layerOf[v] = earliest - 1;
   }
-  const layerCount = n === 0 ? 0 : Math.max(...layerOf) + 1;
+  return { layerOf, topo };
+}
 
-  // --- dummy nodes for long edges (shortest spans first, within the budget) -----------------
-  // Virtual nodes: 0..n-1 are real, n.. are dummies.
-  const vLayer = layerOf.slice();
-  const vWidth = widths.slice();
-  const vHeight = heights.slice();
-  const preds: number[][] = Array.from({ length: n }, () => []);
-  const succs: number[][] = Array.from({ length: n }, () => []);
-  const chainOf = new Map<number, number[]>(); // known-edge position -> dummy chain
+/** Dummy nodes for edges spanning several columns, shortest spans first, within the budget. */
+function addDummies(nodes: Indexed, known: readonly Known[], layerOf: readonly number[], opt: LayoutOptions): Virtual {
+  const n = nodes.ids.length;
+  const g: Virtual = {
+    layer: layerOf.slice(),
+    width: nodes.widths.slice(),
+    height: nodes.heights.slice(),
+    preds: Array.from({ length: n }, () => []),
+    succs: Array.from({ length: n }, () => []),
+    chainOf: new Map(),
+  };
   const addVirtual = (layer: number): number => {
-    vLayer.push(layer);
-    vWidth.push(0);
-    vHeight.push(0);
-    preds.push([]);
-    succs.push([]);
-    return vLayer.length - 1;
+    g.layer.push(layer);
+    g.width.push(0);
+    g.height.push(0);
+    g.preds.push([]);
+    g.succs.push([]);
+    return g.layer.length - 1;
   };
   const link = (a: number, b: number): void => {
-    succs[a]!.push(b);
-    preds[b]!.push(a);
+    g.succs[a]!.push(b);
+    g.preds[b]!.push(a);
   };
+  const span = (e: Known): number => layerOf[e.v]! - layerOf[e.u]!;
   const forward = known.map((e, k) => ({ e, k })).filter(({ e }) => !e.back);
-  const long = forward
-    .filter(({ e }) => layerOf[e.v]! - layerOf[e.u]! > 1)
-    .sort((a, b) => layerOf[a.e.v]! - layerOf[a.e.u]! - (layerOf[b.e.v]! - layerOf[b.e.u]!));
+  const long = forward.filter(({ e }) => span(e) > 1).sort((a, b) => span(a.e) - span(b.e));
   let budget = Math.max(200, Math.round(opt.dummiesPerNode * n));
   for (const { e, k } of long) {
-    const span = layerOf[e.v]! - layerOf[e.u]! - 1;
-    if (span > budget) break;
-    budget -= span;
+    if (span(e) - 1 > budget) break;
+    budget -= span(e) - 1;
     const chain: number[] = [];
     let prev = e.u;
     for (let l = layerOf[e.u]! + 1; l < layerOf[e.v]!; l++) {
@@ -222,20 +158,21 @@ export function layoutGraph(
       prev = d;
     }
     link(prev, e.v);
-    chainOf.set(k, chain);
+    g.chainOf.set(k, chain);
   }
-  for (const { e } of forward) if (layerOf[e.v]! - layerOf[e.u]! === 1) link(e.u, e.v);
-  const total = vLayer.length;
+  for (const { e } of forward) if (span(e) === 1) link(e.u, e.v);
+  return g;
+}
 
-  // --- ordering ---------------------------------------------------------------------------------
-  const layers = initialOrder(n, layerCount, vLayer, succs, queue);
-  const pos = new Array<number>(total).fill(0);
+/** Barycentric down/up sweeps, keeping the ordering with the fewest crossings. */
+function orderLayers(g: Virtual, n: number, layerCount: number, topo: readonly number[], sweeps: number): { layers: number[][]; pos: number[]; crossings: number } {
+  const layers = initialOrder(n, layerCount, g.layer, g.succs, topo);
+  const pos = new Array<number>(g.layer.length).fill(0);
   const setPositions = (layer: number[]): void => layer.forEach((v, i) => (pos[v] = i));
   layers.forEach(setPositions);
-
   let best = layers.map((l) => l.slice());
-  let bestCrossings = countAllCrossings(layers, succs, pos);
-  const key = new Array<number>(total).fill(0);
+  let bestCrossings = countAllCrossings(layers, g.succs, pos);
+  const key = new Array<number>(g.layer.length).fill(0);
   const sortLayer = (layer: number[], neighbours: number[][]): void => {
     for (const v of layer) {
       const nb = neighbours[v]!;
@@ -250,10 +187,10 @@ export function layoutGraph(
     setPositions(layer);
   };
   let stale = 0;
-  for (let round = 0; round < opt.sweeps && bestCrossings > 0 && stale < 2; round++) {
-    for (let l = 1; l < layerCount; l++) sortLayer(layers[l]!, preds);
-    for (let l = layerCount - 2; l >= 0; l--) sortLayer(layers[l]!, succs);
-    const c = countAllCrossings(layers, succs, pos);
+  for (let round = 0; round < sweeps && bestCrossings > 0 && stale < 2; round++) {
+    for (let l = 1; l < layerCount; l++) sortLayer(layers[l]!, g.preds);
+    for (let l = layerCount - 2; l >= 0; l--) sortLayer(layers[l]!, g.succs);
+    const c = countAllCrossings(layers, g.succs, pos);
     if (c < bestCrossings) {
       bestCrossings = c;
       best = layers.map((l) => l.slice());
@@ -261,56 +198,68 @@ export function layoutGraph(
     } else stale++;
   }
   best.forEach(setPositions);
+  return { layers: best, pos, crossings: bestCrossings };
+}
 
-  // --- coordinates --------------------------------------------------------------------------------
-  const colWidth = best.map((layer) => layer.reduce((w, v) => Math.max(w, vWidth[v]!), 0));
+/** Lays `nodes` and `edges` out left to right. Unknown edge endpoints and duplicate ids are ignored. */
+export function layoutGraph(
+  nodes: readonly LayoutNodeInput[],
+  edges: readonly LayoutEdgeInput[],
+  options: Partial<LayoutOptions> = {},
+): GraphLayout {
+  const opt: LayoutOptions = { ...DEFAULT_LAYOUT_OPTIONS, ...options };
+  const real = indexNodes(nodes, opt);
+  const n = real.ids.length;
+  const known = knownEdges(edges, real.index);
+  const { layerOf, topo } = assignLayers(n, known);
+  const layerCount = n === 0 ? 0 : Math.max(...layerOf) + 1;
+  const g = addDummies(real, known, layerOf, opt);
+  const { layers, pos, crossings } = orderLayers(g, n, layerCount, topo, opt.sweeps);
+  return place(real, known, g, layers, pos, crossings, opt);
+}
+
+/** Coordinates: columns by width, heights by neighbour means (see layout-coords.ts), then edge routes. */
+function place(real: Indexed, known: readonly Known[], g: Virtual, layers: number[][], pos: readonly number[], crossings: number, opt: LayoutOptions): GraphLayout {
+  const n = real.ids.length;
+  const total = g.layer.length;
+  const colWidth = layers.map((layer) => layer.reduce((w, v) => Math.max(w, g.width[v]!), 0));
   const colX: number[] = [];
   let x = opt.margin.left;
-  for (let l = 0; l < layerCount; l++) {
+  for (let l = 0; l < layers.length; l++) {
     colX.push(x);
     x += colWidth[l]! + opt.layerGap;
   }
-  const cy = assignHeights(best, preds, succs, vHeight, n, opt);
-
+  const cy = assignHeights(layers, g.preds, g.succs, g.height, n, opt);
   let minTop = Infinity;
-  for (let v = 0; v < total; v++) minTop = Math.min(minTop, cy[v]! - vHeight[v]! / 2);
+  for (let v = 0; v < total; v++) minTop = Math.min(minTop, cy[v]! - g.height[v]! / 2);
   const shift = (Number.isFinite(minTop) ? -minTop : 0) + opt.margin.top;
   for (let v = 0; v < total; v++) cy[v] = cy[v]! + shift;
 
-  const placed: PlacedNode[] = ids.map((id, v) => {
-    const l = vLayer[v]!;
-    return {
-      id,
-      layer: l,
-      order: pos[v]!,
-      x: colX[l]! + (colWidth[l]! - widths[v]!) / 2,
-      y: cy[v]! - heights[v]! / 2,
-      width: widths[v]!,
-      height: heights[v]!,
-    };
+  const placed: PlacedNode[] = real.ids.map((id, v) => {
+    const l = g.layer[v]!;
+    return { id, layer: l, order: pos[v]!, x: colX[l]! + (colWidth[l]! - real.widths[v]!) / 2, y: cy[v]! - real.heights[v]! / 2, width: real.widths[v]!, height: real.heights[v]! };
   });
-
-  const top = (v: number): Point => ({ x: placed[v]!.x + widths[v]! / 2, y: placed[v]!.y });
+  const top = (v: number): Point => ({ x: placed[v]!.x + real.widths[v]! / 2, y: placed[v]!.y });
   const routed: PlacedEdge[] = known.map((e, k) => {
     let points: Point[];
     if (e.back) points = [top(e.u), top(e.v)];
     else {
-      points = [{ x: placed[e.u]!.x + widths[e.u]!, y: cy[e.u]! }];
-      for (const d of chainOf.get(k) ?? []) points.push({ x: colX[vLayer[d]!]! + colWidth[vLayer[d]!]! / 2, y: cy[d]! });
+      points = [{ x: placed[e.u]!.x + real.widths[e.u]!, y: cy[e.u]! }];
+      for (const d of g.chainOf.get(k) ?? []) points.push({ x: colX[g.layer[d]!]! + colWidth[g.layer[d]!]! / 2, y: cy[d]! });
       points.push({ x: placed[e.v]!.x, y: cy[e.v]! });
     }
-    return { index: e.index, from: ids[e.u]!, to: ids[e.v]!, back: e.back, points };
+    return { index: e.index, from: real.ids[e.u]!, to: real.ids[e.v]!, back: e.back, points };
   });
-  spreadPorts(routed, index, heights, centerPorts);
+  spreadPorts(routed, real.index, real.heights, real.centerPorts);
 
   let maxBottom = 0;
-  for (let v = 0; v < total; v++) maxBottom = Math.max(maxBottom, cy[v]! + vHeight[v]! / 2);
+  for (let v = 0; v < total; v++) maxBottom = Math.max(maxBottom, cy[v]! + g.height[v]! / 2);
   return {
     nodes: placed,
     edges: routed,
-    layers: best.map((layer) => layer.filter((v) => v < n).map((v) => ids[v]!)),
+    layers: layers.map((layer) => layer.filter((v) => v < n).map((v) => real.ids[v]!)),
     width: n === 0 ? opt.margin.left + opt.margin.right : x - opt.layerGap + opt.margin.right,
     height: n === 0 ? opt.margin.top + opt.margin.bottom : maxBottom + opt.margin.bottom,
-    crossings: bestCrossings,
+    crossings,
   };
 }

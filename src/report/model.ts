@@ -1,14 +1,18 @@
-import type { DecisionOutcome, ParsedReportInput, PendingApproval, ReportEdge, StepTiming } from "./types.js";
+import type { z } from "zod";
+import type { DecisionResultSchema, PendingApproval, RunResult } from "../model/result.js";
+import type { ReportEdge, ReportInput } from "./input.js";
 
 /**
- * The report's reading of a run: one view per graph node (its outcome, timing, attempts…), the
- * critical path (given or computed), and why skipped steps were skipped. Pure: every renderer
- * draws from this one model so the graph, timeline and results never disagree.
+ * The report's reading of a run: one view per graph node (its outcome, timing, input, output…).
+ * Everything it knows comes from the run's result — the critical path, skip reasons and inputs
+ * are the engine's, never recomputed here. Pure: every renderer draws from this one model so the
+ * graph, timeline and results never disagree.
  */
 
 /** How a node ended, which is also its colour everywhere in the report. */
 export type Outcome = "done" | "failed" | "skipped" | "pending" | "notrun";
 
+/** How each outcome is written on the page. */
 export const OUTCOME_LABEL: Readonly<Record<Outcome, string>> = {
   done: "done",
   failed: "failed",
@@ -16,6 +20,12 @@ export const OUTCOME_LABEL: Readonly<Record<Outcome, string>> = {
   pending: "pending approval",
   notrun: "not run",
 };
+
+/** One decision's outcome as the result records it (branch, source, reason, timing). */
+export type DecisionResult = z.infer<typeof DecisionResultSchema>;
+
+/** `{ start_ms, end_ms }`, milliseconds from the start of the run. */
+export type StepTiming = RunResult["timings"][string];
 
 export interface NodeView {
   id: string;
@@ -29,26 +39,28 @@ export interface NodeView {
   critical: boolean;
   hasResult: boolean;
   result: unknown;
-  error: unknown;
-  skipReason: string | undefined;
-  decision: DecisionOutcome | undefined;
+  /** The input the tool was called with, when the run recorded it. */
+  hasInput: boolean;
+  input: unknown;
+  error: string | undefined;
+  errorCode: string | undefined;
+  /** Why a step did not run: the engine's skip reason, or that it waits on an approval. */
+  note: string | undefined;
+  decision: DecisionResult | undefined;
   pending: PendingApproval | undefined;
   iterations: unknown[] | undefined;
 }
 
 export interface ReportModel {
-  input: ParsedReportInput;
+  input: ReportInput;
   /** Graph nodes first (in graph order), then any id the result names that the graph lacks. */
   nodes: NodeView[];
   byId: Map<string, NodeView>;
-  /** Ids along the critical path, in order. */
+  /** Ids along the critical path, in order (the result's `critical_path`). */
   criticalPath: string[];
-  /** True when the path was computed here from timings rather than given by the run. */
-  criticalPathComputed: boolean;
   /** Edge keys (`edgeKey`) on the critical path. */
   criticalEdges: Set<string>;
-  /** The result's figure when given, else the sum along the computed path. */
-  criticalPathMs: number | undefined;
+  criticalPathMs: number;
   makespanMs: number;
   /** Right end of the time axis: the last moment anything happened. */
   horizonMs: number;
@@ -63,8 +75,8 @@ export function edgeKey(from: string, to: string): string {
 const own = <T>(record: Record<string, T>, key: string): T | undefined =>
   Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
 
-/** Builds the report model from a validated input. */
-export function buildReportModel(input: ParsedReportInput): ReportModel {
+/** Every node id with its kind: the graph's first, then ids only the result names. */
+function nodeKinds(input: ReportInput): Map<string, { kind: "step" | "decision"; tool: string | undefined }> {
   const r = input.result;
   const kinds = new Map<string, { kind: "step" | "decision"; tool: string | undefined }>();
   for (const node of input.graph.nodes) {
@@ -74,178 +86,79 @@ export function buildReportModel(input: ParsedReportInput): ReportModel {
     if (!kinds.has(id)) kinds.set(id, { kind: "step", tool });
   };
   for (const id of Object.keys(r.decisions)) if (!kinds.has(id)) kinds.set(id, { kind: "decision", tool: undefined });
-  for (const id of Object.keys(r.timings)) addStep(id);
-  for (const id of Object.keys(r.results)) addStep(id);
-  for (const id of Object.keys(r.errors)) addStep(id);
-  for (const id of r.skipped) addStep(id);
+  for (const id of [...Object.keys(r.timings), ...Object.keys(r.results), ...Object.keys(r.errors), ...r.skipped]) addStep(id);
   for (const p of r.pending) addStep(p.step, p.tool);
+  return kinds;
+}
 
-  const skipped = new Set(r.skipped);
-  const cached = new Set(r.cached ?? []);
-  const pendingById = new Map(r.pending.map((p) => [p.step, p]));
+function outcomeOf(r: RunResult, id: string, timing: StepTiming | undefined, pending: boolean, skipped: boolean): Outcome {
+  if (own(r.errors, id) !== undefined) return "failed";
+  if (pending) return "pending";
+  if (skipped) return "skipped";
+  return Object.prototype.hasOwnProperty.call(r.results, id) || own(r.decisions, id) !== undefined || timing ? "done" : "notrun";
+}
 
+function nodeView(r: RunResult, id: string, kind: "step" | "decision", tool: string | undefined, sets: { skipped: Set<string>; cached: Set<string>; waiting: Set<string>; pending: Map<string, PendingApproval> }): NodeView {
+  const decision = own(r.decisions, id);
+  const pending = sets.pending.get(id);
+  let timing = own(r.timings, id);
+  if (!timing && decision?.at_ms !== undefined) {
+    // `at_ms` is when the decision was made; it was being evaluated for `latency_ms` before.
+    timing = { start_ms: Math.max(0, decision.at_ms - (decision.latency_ms ?? 0)), end_ms: decision.at_ms };
+  }
+  const hasResult = Object.prototype.hasOwnProperty.call(r.results, id);
+  const hasInput = Object.prototype.hasOwnProperty.call(r.inputs, id);
+  const skipped = sets.skipped.has(id);
+  const note = skipped ? own(r.skip_reasons, id) : sets.waiting.has(id) ? "waits for a step pending approval" : undefined;
+  return {
+    id,
+    kind,
+    tool: tool ?? pending?.tool,
+    outcome: outcomeOf(r, id, timing, pending !== undefined, skipped),
+    timing,
+    attempts: own(r.attempts, id),
+    cached: sets.cached.has(id),
+    critical: false,
+    hasResult,
+    result: hasResult ? r.results[id] : undefined,
+    hasInput,
+    input: hasInput ? r.inputs[id] : undefined,
+    error: own(r.errors, id),
+    errorCode: own(r.error_codes, id),
+    note,
+    decision,
+    pending,
+    iterations: own(r.iterations, id),
+  };
+}
+
+/** Builds the report model from a validated input. */
+export function buildReportModel(input: ReportInput): ReportModel {
+  const r = input.result;
+  const sets = { skipped: new Set(r.skipped), cached: new Set(r.cached), waiting: new Set(r.waiting), pending: new Map(r.pending.map((p) => [p.step, p])) };
   const nodes: NodeView[] = [];
   const byId = new Map<string, NodeView>();
-  for (const [id, { kind, tool }] of kinds) {
-    const decision = own(r.decisions, id);
-    const pending = pendingById.get(id);
-    const hasError = own(r.errors, id) !== undefined;
-    const hasResult = Object.prototype.hasOwnProperty.call(r.results, id);
-    let timing = own(r.timings, id);
-    if (!timing && decision?.at_ms !== undefined) {
-      // The runtime's `at_ms` is when the decision was made; it was being evaluated for `latency_ms` before.
-      timing = { start_ms: Math.max(0, decision.at_ms - (decision.latency_ms ?? 0)), end_ms: decision.at_ms };
-    }
-    const outcome: Outcome = hasError
-      ? "failed"
-      : pending
-        ? "pending"
-        : skipped.has(id)
-          ? "skipped"
-          : hasResult || decision || timing
-            ? "done"
-            : "notrun";
-    const view: NodeView = {
-      id,
-      kind,
-      tool: tool ?? pending?.tool,
-      outcome,
-      timing,
-      attempts: r.attempts ? own(r.attempts, id) : undefined,
-      cached: cached.has(id),
-      critical: false,
-      hasResult,
-      result: hasResult ? r.results[id] : undefined,
-      error: own(r.errors, id),
-      skipReason: r.skip_reasons ? own(r.skip_reasons, id) : undefined,
-      decision,
-      pending,
-      iterations: r.iterations ? own(r.iterations, id) : undefined,
-    };
+  for (const [id, { kind, tool }] of nodeKinds(input)) {
+    const view = nodeView(r, id, kind, tool, sets);
     nodes.push(view);
     byId.set(id, view);
   }
 
   const edges = input.graph.edges.filter((e) => byId.has(e.from) && byId.has(e.to));
-  inferSkipReasons(nodes, byId, edges);
-
-  const given = r.critical_path?.filter((id) => byId.has(id));
-  const computed = given && given.length > 0 ? undefined : computeCriticalPath(nodes, edges);
-  const criticalPath = given && given.length > 0 ? given : computed!.path;
+  const criticalPath = r.critical_path.filter((id) => byId.has(id));
   for (const id of criticalPath) byId.get(id)!.critical = true;
   const criticalEdges = markCriticalEdges(criticalPath, edges, byId);
 
-  let horizon = r.makespan_ms ?? 0;
+  let horizon = r.makespan_ms;
   for (const node of nodes) if (node.timing) horizon = Math.max(horizon, node.timing.end_ms);
   const counts: Record<Outcome, number> = { done: 0, failed: 0, skipped: 0, pending: 0, notrun: 0 };
   for (const node of nodes) if (node.kind === "step") counts[node.outcome]++;
 
-  let makespan = r.makespan_ms;
-  if (makespan === undefined) {
-    makespan = 0;
-    for (const node of nodes) if (node.timing && node.kind === "step") makespan = Math.max(makespan, node.timing.end_ms);
-  }
-
-  return {
-    input,
-    nodes,
-    byId,
-    criticalPath,
-    criticalPathComputed: computed !== undefined && criticalPath.length > 0,
-    criticalEdges,
-    criticalPathMs: r.critical_path_ms ?? (computed && criticalPath.length > 0 ? computed.ms : undefined),
-    makespanMs: makespan,
-    horizonMs: horizon,
-    counts,
-  };
+  return { input, nodes, byId, criticalPath, criticalEdges, criticalPathMs: r.critical_path_ms, makespanMs: r.makespan_ms, horizonMs: horizon, counts };
 }
 
 /**
- * Why a node was skipped, when the run did not say: the branch its decision did not take, or a
- * failed/skipped dependency. Steps follow graph order, so a chain of skips reads naturally.
- */
-function inferSkipReasons(nodes: NodeView[], byId: Map<string, NodeView>, edges: ReportEdge[]): void {
-  const incoming = new Map<string, ReportEdge[]>();
-  for (const e of edges) {
-    if (e.back) continue;
-    const list = incoming.get(e.to);
-    if (list) list.push(e);
-    else incoming.set(e.to, [e]);
-  }
-  for (const node of nodes) {
-    if (node.outcome !== "skipped" || node.skipReason !== undefined) continue;
-    const ins = incoming.get(node.id) ?? [];
-    for (const e of ins) {
-      const from = byId.get(e.from)!;
-      if (from.kind === "decision" && from.decision && e.label !== undefined && e.label !== from.decision.branch) {
-        node.skipReason = `decision ${from.id} took “${from.decision.branch}”, not “${e.label}”`;
-        break;
-      }
-    }
-    if (node.skipReason !== undefined) continue;
-    const failed = ins.find((e) => byId.get(e.from)!.outcome === "failed");
-    const skippedDep = ins.find((e) => byId.get(e.from)!.outcome === "skipped");
-    if (failed) node.skipReason = `depends on ${failed.from}, which failed`;
-    else if (skippedDep) node.skipReason = `depends on ${skippedDep.from}, which was skipped`;
-  }
-}
-
-/**
- * The longest chain of measured durations through the forward graph, over the nodes that ran
- * (steps by `end_ms - start_ms`, decisions by their latency). Nodes on a cycle are left out.
- */
-export function computeCriticalPath(
-  nodes: readonly NodeView[],
-  edges: readonly ReportEdge[],
-): { path: string[]; ms: number } {
-  const ran = (v: NodeView): boolean => v.timing !== undefined && v.outcome !== "skipped";
-  const weight = new Map<string, number>();
-  for (const v of nodes) if (ran(v)) weight.set(v.id, Math.max(0, v.timing!.end_ms - v.timing!.start_ms));
-  const out = new Map<string, string[]>();
-  const indeg = new Map<string, number>();
-  for (const id of weight.keys()) indeg.set(id, 0);
-  for (const e of edges) {
-    if (e.back || e.from === e.to || !weight.has(e.from) || !weight.has(e.to)) continue;
-    const list = out.get(e.from);
-    if (list) list.push(e.to);
-    else out.set(e.from, [e.to]);
-    indeg.set(e.to, indeg.get(e.to)! + 1);
-  }
-  const best = new Map<string, number>();
-  const prev = new Map<string, string>();
-  const queue: string[] = [];
-  for (const [id, d] of indeg) {
-    if (d === 0) queue.push(id);
-    best.set(id, weight.get(id)!);
-  }
-  for (let head = 0; head < queue.length; head++) {
-    const u = queue[head]!;
-    for (const v of out.get(u) ?? []) {
-      const via = best.get(u)! + weight.get(v)!;
-      if (via > best.get(v)!) {
-        best.set(v, via);
-        prev.set(v, u);
-      }
-      const d = indeg.get(v)! - 1;
-      indeg.set(v, d);
-      if (d === 0) queue.push(v);
-    }
-  }
-  let end: string | undefined;
-  let ms = -1;
-  for (const id of queue) {
-    if (best.get(id)! > ms) {
-      ms = best.get(id)!;
-      end = id;
-    }
-  }
-  const path: string[] = [];
-  for (let at = end; at !== undefined; at = prev.get(at)) path.push(at);
-  return { path: path.reverse(), ms: Math.max(0, ms) };
-}
-
-/**
- * Edges joining consecutive critical ids. A given path may list only steps: a decision between two
+ * Edges joining consecutive critical ids. The path may list only steps: a decision between two
  * of them (step → decision → step) is then marked too.
  */
 function markCriticalEdges(path: readonly string[], edges: readonly ReportEdge[], byId: Map<string, NodeView>): Set<string> {

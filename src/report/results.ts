@@ -1,71 +1,58 @@
 import { escapeHtml, domId, formatMs, formatBytes } from "./escape.js";
 import { jsonView, prettyJson, truncationNote } from "./json-view.js";
+import { valueView } from "./value-view.js";
 import { OUTCOME_LABEL, type NodeView, type ReportModel } from "./model.js";
 
 /**
- * The results part of the report: problems first (errors, pending approvals, skips with their
- * reasons), then decisions and warnings, then one collapsible entry per step with its output as
- * escaped, highlighted JSON, cut to a size budget so a report of a large run stays small.
+ * The results part of the report: problems first (errors with the call that failed, pending
+ * approvals, skips with their reasons), then decisions and warnings, then one collapsible entry
+ * per step with its input and output drawn readably (see value-view.ts) and the raw JSON folded
+ * beside them, cut to a size budget so a report of a large run stays small.
  */
 
 export interface ResultsOptions {
-  /** Most characters of one step's pretty JSON shown in the page. */
+  /** Most characters of one value (a step's input or output) shown in the page. */
   maxOutputChars: number;
-  /** Most characters of all outputs together; later steps then show a note only. */
+  /** Most characters of all inputs and outputs together; later steps then show a note only. */
   maxTotalOutputChars: number;
 }
 
-const text = (value: unknown): string => (typeof value === "string" ? value : prettyJson(value));
-
 const stepLink = (id: string): string => `<a class="ref" href="#${domId("step-", id)}">${escapeHtml(id)}</a>`;
 
-/** Errors, pending approvals and skipped steps, each as a compact table (nothing when empty). */
+/** A titled list of rows (nothing when there are none). */
+function listTable(title: string, cls: string, rows: string[]): string {
+  if (rows.length === 0) return "";
+  return `<h3>${title} <span class="count">${rows.length}</span></h3><table class="list ${cls}"><tbody>${rows.join("")}</tbody></table>`;
+}
+
+/** The error's code, unless its message already starts with it. */
+function codePill(node: NodeView): string {
+  const code = node.errorCode;
+  return code && !node.error?.startsWith(code) ? `<span class="pill code">${escapeHtml(code)}</span> ` : "";
+}
+
+/** The call a step made, on one line: `tool {"input": …}`. */
+function callLine(tool: string | undefined, input: unknown): string {
+  return `<code class="inline-json"><span class="call-tool">${escapeHtml(tool ?? "")}</span> ${escapeHtml(compact(input))}</code>`;
+}
+
+/** Errors (with the failed call), pending approvals and skipped steps. */
 export function renderProblems(model: ReportModel): string {
-  const out: string[] = [];
-  const failed = model.nodes.filter((n) => n.error !== undefined);
-  if (failed.length > 0) {
-    out.push(
-      `<h3>Errors <span class="count">${failed.length}</span></h3><table class="list errors"><tbody>` +
-        failed
-          .map(
-            (n) =>
-              `<tr><th scope="row">${stepLink(n.id)}</th><td class="msg">${escapeHtml(text(n.error))}` +
-              `${n.attempts !== undefined && n.attempts > 1 ? ` <span class="pill attempts">after ${n.attempts} attempts</span>` : ""}</td></tr>`,
-          )
-          .join("") +
-        `</tbody></table>`,
+  const errors = model.nodes
+    .filter((n) => n.error !== undefined)
+    .map(
+      (n) =>
+        `<tr><th scope="row">${stepLink(n.id)}</th><td class="msg">${codePill(n)}${escapeHtml(n.error!)}` +
+        `${n.attempts !== undefined && n.attempts > 1 ? ` <span class="pill attempts">after ${n.attempts} attempts</span>` : ""}` +
+        `${n.hasInput ? `<div class="call">called ${callLine(n.tool, n.input)}</div>` : ""}</td></tr>`,
     );
-  }
-  const pending = model.nodes.filter((n) => n.pending !== undefined);
-  if (pending.length > 0) {
-    out.push(
-      `<h3>Waiting for approval <span class="count">${pending.length}</span></h3><table class="list pending"><tbody>` +
-        pending
-          .map(
-            (n) =>
-              `<tr><th scope="row">${stepLink(n.id)}</th><td>${escapeHtml(n.pending?.tool ?? n.tool ?? "")}</td>` +
-              `<td><code class="inline-json">${escapeHtml(compact(n.pending?.params))}</code></td></tr>`,
-          )
-          .join("") +
-        `</tbody></table>`,
-    );
-  }
-  const skipped = model.nodes.filter((n) => n.outcome === "skipped");
-  if (skipped.length > 0) {
-    out.push(
-      `<h3>Skipped <span class="count">${skipped.length}</span></h3><table class="list skipped"><tbody>` +
-        skipped
-          .map(
-            (n) =>
-              `<tr><th scope="row">${stepLink(n.id)}</th><td class="msg">${
-                n.skipReason ? escapeHtml(n.skipReason) : `<span class="muted">no reason recorded</span>`
-              }</td></tr>`,
-          )
-          .join("") +
-        `</tbody></table>`,
-    );
-  }
-  return out.join("");
+  const pending = model.nodes
+    .filter((n) => n.pending !== undefined)
+    .map((n) => `<tr><th scope="row">${stepLink(n.id)}</th><td>${callLine(n.pending!.tool, n.pending!.params)}</td></tr>`);
+  const skipped = model.nodes
+    .filter((n) => n.outcome === "skipped")
+    .map((n) => `<tr><th scope="row">${stepLink(n.id)}</th><td class="msg">${n.note ? escapeHtml(n.note) : `<span class="muted">no reason recorded</span>`}</td></tr>`);
+  return listTable("Errors", "errors", errors) + listTable("Waiting for approval", "pending", pending) + listTable("Skipped", "skipped", skipped);
 }
 
 function compact(value: unknown): string {
@@ -143,50 +130,58 @@ function stepEntry(node: NodeView, body: string): string {
 function stepBody(node: NodeView, maxChars: number, budget: number): { html: string; used: number } {
   const parts: string[] = [];
   let used = 0;
+  const show = (label: string, value: unknown): void => {
+    const shown = showValue(value, maxChars, budget - used);
+    used += shown.used;
+    parts.push(`<div class="io"><p class="label">${label}</p>${shown.html}</div>`);
+  };
   if (node.timing) {
     parts.push(
       `<p class="meta">Started at ${formatMs(node.timing.start_ms)}, ended at ${formatMs(node.timing.end_ms)}` +
         `${node.attempts !== undefined ? `, ${node.attempts} attempt${node.attempts === 1 ? "" : "s"}` : ""}.</p>`,
     );
   }
-  if (node.error !== undefined) parts.push(`<div class="error-box">${escapeHtml(text(node.error))}</div>`);
-  if (node.outcome === "skipped") {
-    parts.push(`<p class="meta">Skipped${node.skipReason ? `: ${escapeHtml(node.skipReason)}` : "."}</p>`);
+  if (node.error !== undefined) {
+    parts.push(`<div class="error-box">${codePill(node)}${escapeHtml(node.error)}</div>`);
   }
-  if (node.pending) {
-    parts.push(`<p class="meta">Waiting for approval. Resolved input:</p>`);
-    const shown = showJson(node.pending.params ?? {}, maxChars, budget);
-    used += shown.used;
-    parts.push(shown.html);
-  }
-  if (node.hasResult) {
-    const shown = showJson(node.result, maxChars, budget - used);
-    used += shown.used;
-    parts.push(`<p class="label">Output</p>${shown.html}`);
-  } else if (node.outcome === "done") {
-    parts.push(`<p class="meta">No output recorded.</p>`);
-  }
+  if (node.note !== undefined) parts.push(`<p class="meta">${node.outcome === "skipped" ? "Skipped: " : ""}${escapeHtml(node.note)}.</p>`);
+  else if (node.outcome === "skipped") parts.push(`<p class="meta">Skipped.</p>`);
+  if (node.pending) show("Waiting for approval — the input it will be called with", node.pending.params ?? {});
+  if (node.hasInput) show(node.outcome === "failed" ? `Called <code>${escapeHtml(node.tool ?? "the tool")}</code> with` : "Input", node.input);
+  if (node.hasResult) show("Output", node.result);
+  else if (node.outcome === "done") parts.push(`<p class="meta">No output recorded.</p>`);
   if (node.iterations && node.iterations.length > 0) {
-    parts.push(`<p class="label">Iterations (${node.iterations.length})</p>`);
-    node.iterations.forEach((it, i) => {
-      const shown = showJson(it, maxChars, budget - used);
-      used += shown.used;
-      parts.push(`<p class="sublabel">#${i + 1}</p>${shown.html}`);
-    });
+    node.iterations.forEach((it, i) => show(`Iteration ${i + 1} of ${node.iterations!.length}`, it));
   }
   return { html: parts.join(""), used };
 }
 
-function showJson(value: unknown, maxChars: number, budget: number): { html: string; used: number } {
+/** Raw JSON is offered beside the readable view when the view left something out, or costs little. */
+const RAW_ALWAYS_CHARS = 1024;
+
+/** The readable view of a value, plus its raw JSON folded, within the output budget. */
+function showValue(value: unknown, maxChars: number, budget: number): { html: string; used: number } {
   const limit = Math.min(maxChars, Math.max(0, budget));
   if (limit <= 0) {
-    return { html: `<p class="note">Output left out: the report's size budget for outputs is used up.</p>`, used: 0 };
+    return { html: `<p class="note">Left out: the report's size budget for outputs is used up.</p>`, used: 0 };
   }
-  const view = jsonView(value, limit);
-  const note = view.truncated
-    ? limit < maxChars
-      ? `<p class="note">Showing the first ${formatBytes(limit)} of ${formatBytes(view.fullChars)}: the report's size budget for outputs is used up.</p>`
-      : `<p class="note">${escapeHtml(truncationNote(view, limit))}</p>`
+  const view = valueView(value, { maxChars: limit });
+  const rawLimit = Math.min(maxChars, Math.max(0, budget - view.used));
+  const pretty = prettyJson(value);
+  if (!(view.lossy || pretty.length <= RAW_ALWAYS_CHARS) || rawLimit <= 0) {
+    const cut = view.lossy ? `<p class="note">Cut: the report's size budget for outputs is used up.</p>` : "";
+    return { html: `<div class="value">${view.html}</div>${cut}`, used: view.used };
+  }
+  const raw = jsonView(value, rawLimit);
+  const note = raw.truncated
+    ? rawLimit < maxChars
+      ? `<p class="note">Showing the first ${formatBytes(rawLimit)} of ${formatBytes(raw.fullChars)}: the report's size budget for outputs is used up.</p>`
+      : `<p class="note">${escapeHtml(truncationNote(raw, rawLimit))}</p>`
     : "";
-  return { html: `<pre class="json">${view.html}${view.truncated ? "\n…" : ""}</pre>${note}`, used: Math.min(view.fullChars, limit) };
+  return {
+    html:
+      `<div class="value">${view.html}</div>` +
+      `<details class="raw"><summary>JSON</summary><pre class="json">${raw.html}${raw.truncated ? "\n…" : ""}</pre>${note}</details>`,
+    used: view.used + Math.min(raw.fullChars, rawLimit),
+  };
 }

@@ -85,6 +85,7 @@ svg.graph .o-failed .badge rect { stroke: var(--failed); }
 svg.graph .o-failed .badge text { fill: var(--failed); }
 svg.graph .node.cached .badge rect { fill: #f1f3f5; }
 svg.graph .node.hl .shape, svg.graph .node:hover .shape { filter: drop-shadow(0 1px 3px rgba(0,0,0,.25)); }
+.tl-warm { margin: -6px 0 10px; font-size: 12px; color: var(--muted); }
 .cp-chain { margin: 0 0 12px; font-size: 12.5px; line-height: 1.7; }
 .cp-chain .k { font-size: 11px; font-weight: 650; letter-spacing: .06em; text-transform: uppercase; color: var(--cp); margin-right: 6px; }
 .cp-chain a { color: var(--cp); font-weight: 600; text-decoration: none; background: var(--cp-soft); border-radius: 4px; padding: 1px 6px; white-space: nowrap; }
@@ -93,6 +94,7 @@ svg.graph .node.hl .shape, svg.graph .node:hover .shape { filter: drop-shadow(0 
 .tl-axis, .tl-row { display: flex; align-items: stretch; }
 .tl-label { width: var(--label-w); flex: none; display: flex; align-items: center; gap: 6px; padding: 0 10px 0 2px; min-width: 0; white-space: nowrap; overflow: hidden; }
 .tl-track { position: relative; flex: 1; min-width: 0; margin-right: 12px; }
+.tl-row .tl-track { clip-path: inset(-4px -12px -4px -6px); }
 .tl-axis { height: 24px; border-bottom: 1px solid var(--border); color: var(--muted); font-size: 11px; font-variant-numeric: tabular-nums; }
 .tl-head { font-weight: 600; text-transform: uppercase; letter-spacing: .06em; font-size: 10.5px; }
 .tick { position: absolute; top: 5px; transform: translateX(-50%); white-space: nowrap; }
@@ -126,6 +128,7 @@ svg.graph .node.hl .shape, svg.graph .node:hover .shape { filter: drop-shadow(0 
 .bar-text { position: absolute; top: -1px; white-space: nowrap; font-size: 11px; color: #3b4250; font-variant-numeric: tabular-nums; display: inline-flex; gap: 4px; align-items: center; }
 .bar-text.after { left: 100%; margin-left: 8px; }
 .bar-text.before { right: 100%; margin-right: 8px; }
+.bar-text.inside { left: 6px; top: 0; color: #fff; font-weight: 600; line-height: 14px; text-shadow: 0 0 2px rgba(0,0,0,.25); }
 .tl-note { position: absolute; left: 0; top: 5px; color: var(--muted); font-style: italic; white-space: nowrap; font-size: 11.5px; }
 .diamond { position: absolute; top: 7px; width: 12px; height: 12px; margin-left: -6px; }
 .diamond::before { content: ""; position: absolute; inset: 1px; background: #fff; border: 2px solid #4c6ef5; transform: rotate(45deg); border-radius: 1px; }
@@ -171,6 +174,7 @@ details.step.hl, details.step:target { box-shadow: 0 0 0 2px #bac8ff; }
 .step-body { padding: 8px 12px 12px; }
 .step-body .meta { margin: 2px 0 8px; color: var(--muted); }
 .step-body .label { margin: 8px 0 4px; font-size: 11px; font-weight: 600; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); }
+.step-body .label code { text-transform: none; letter-spacing: 0; font-size: 11.5px; color: #1d2330; }
 .step-body .sublabel { margin: 6px 0 2px; font-size: 11px; color: var(--muted); }
 .error-box { background: var(--failed-bg); border: 1px solid #f7c5d4; color: #a61e4d; border-radius: 5px; padding: 8px 10px; font-family: var(--mono); font-size: 12px; white-space: pre-wrap; word-break: break-word; margin-bottom: 6px; }
 pre.json { margin: 0; background: #f8f9fb; border: 1px solid var(--line); border-radius: 5px; padding: 10px 12px; font-size: 12px; line-height: 1.5; overflow: auto; max-height: 480px; white-space: pre; }
@@ -180,6 +184,39 @@ pre.json { margin: 0; background: #f8f9fb; border: 1px solid var(--line); border
 .j-lit { color: #e8590c; }
 .note { font-size: 12px; color: #8a5a00; margin: 4px 0 0; }
 .empty { color: var(--muted); font-style: italic; margin: 4px 0; }
+section.panel.answer { border-color: #c5d0ff; }
+section.panel.answer > h2 { background: #f3f5ff; color: #364fc7; }
+.answer-text { margin: 0; font-size: 15px; line-height: 1.55; max-width: 110ch; white-space: pre-wrap; word-break: break-word; }
+.answer-caveat { margin: 6px 0 0; font-size: 12px; color: #b35c00; }
+.speed { margin: -6px 0 16px; font-size: 13px; color: #3b4250; }
+.kpi.kpi-warm .v { color: #5c6570; }
+.step-body .io { margin-top: 6px; }
+.value { font-size: 12.5px; overflow-x: auto; }
+table.v-kv { border-collapse: collapse; }
+table.v-kv > tbody > tr > th { text-align: left; vertical-align: top; font-weight: 600; color: #495057; padding: 3px 14px 3px 0; white-space: nowrap; font-family: var(--mono); font-size: 11.5px; }
+table.v-kv > tbody > tr > td { padding: 3px 0; vertical-align: top; }
+.v-table-wrap { overflow-x: auto; max-height: 420px; overflow-y: auto; border: 1px solid var(--line); border-radius: 5px; }
+table.v-table { border-collapse: collapse; font-size: 12px; min-width: 100%; }
+table.v-table th { position: sticky; top: 0; background: #f8f9fb; text-align: left; font-weight: 600; font-family: var(--mono); font-size: 11px; color: #495057; padding: 4px 10px; border-bottom: 1px solid var(--border); white-space: nowrap; }
+table.v-table td { padding: 3px 10px; border-bottom: 1px solid var(--line); vertical-align: top; max-width: 420px; overflow-wrap: break-word; }
+.v-str.nowrap { white-space: nowrap; }
+.v-count { font-weight: 400; color: var(--muted); font-family: var(--sans); font-size: 10.5px; background: #f1f3f5; border-radius: 6px; padding: 0 4px; }
+table.v-table tr:last-child td { border-bottom: 0; }
+.v-str { color: #1d2330; }
+.v-lit { color: #c2255c; font-family: var(--mono); font-size: 11.5px; }
+.v-json { font-size: 11px; color: #495057; background: #f8f9fb; border-radius: 3px; padding: 0 3px; overflow-wrap: break-word; }
+.v-inline { display: inline-flex; flex-wrap: wrap; gap: 3px; }
+.v-item { background: #f1f3f5; border-radius: 3px; padding: 0 5px; font-size: 11.5px; }
+.v-text { white-space: pre-wrap; word-break: break-word; max-width: 110ch; line-height: 1.5; }
+details.v-long > summary { cursor: pointer; color: #3b4250; }
+details.v-long[open] > summary { margin-bottom: 4px; }
+ol.v-list { margin: 0; padding-left: 26px; }
+details.raw { margin-top: 6px; }
+details.raw > summary { cursor: pointer; font-size: 11px; font-weight: 600; color: var(--muted); letter-spacing: .04em; }
+details.raw > pre.json { margin-top: 4px; }
+.call { margin-top: 4px; color: #495057; font-family: var(--sans); font-size: 12px; }
+.call-tool { font-weight: 700; color: #1d2330; }
+.pill.code { background: var(--failed-bg); color: var(--failed); font-family: var(--mono); }
 footer { color: var(--muted); font-size: 11.5px; text-align: center; margin-top: 24px; }
 @media print { .graph-wrap { max-height: none; overflow: visible; } details.step { break-inside: avoid; } }
 `;

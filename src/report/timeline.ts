@@ -22,6 +22,23 @@ export function axisTicks(max: number, target = 8): number[] {
 
 const pct = (ms: number, horizon: number): string => `${((ms / horizon) * 100).toFixed(3)}%`;
 
+/** The narrowest track the page is laid out for (px): label sizes are judged against it. */
+const TRACK_PX = 700;
+const CHAR_PX = 6.6;
+const PILL_PX = 34;
+
+/**
+ * Where a bar's text goes: after the bar when there is room to its right, else before it when
+ * there is room to its left, else inside the bar (which is then most of the track wide). Text
+ * must never run out of the track, where the row's label and its critical-path badge sit.
+ */
+export function labelSide(start: number, end: number, horizon: number, textPx: number): "after" | "before" | "inside" {
+  const need = (textPx + 12) / TRACK_PX;
+  if (1 - end / horizon >= need) return "after";
+  if (start / horizon >= need) return "before";
+  return "inside";
+}
+
 /** Rows in display order: timed nodes by start (decisions among them), then the rest in graph order. */
 function timelineRows(model: ReportModel): NodeView[] {
   const timed = model.nodes.filter((n) => n.timing !== undefined);
@@ -52,8 +69,14 @@ export function renderTimeline(model: ReportModel): string {
       : "";
 
   const body = rows.map((node) => renderRow(node, horizon)).join("");
+  const warm = model.input.result.warm_up_ms;
+  const warmNote =
+    warm !== undefined && warm > 0
+      ? `<p class="tl-warm">Before 0 ms the tools warmed up for ${escapeHtml(formatMs(warm))} (opening databases and connections); that time is not on this axis nor in any bar.</p>`
+      : "";
   return (
     criticalChain(model) +
+    warmNote +
     `<div class="timeline" role="table" aria-label="Step timeline">` +
     `<div class="tl-axis" role="row"><div class="tl-label tl-head">Step</div><div class="tl-track">${tickLabels}</div></div>` +
     `<div class="tl-rows"><div class="tl-grid" aria-hidden="true">${gridLines}${makespanLine}</div>${body}</div>` +
@@ -87,7 +110,7 @@ function renderRow(node: NodeView, horizon: number): string {
   if (node.kind === "decision") track = decisionMarker(node, horizon);
   else if (node.timing) track = stepBar(node, horizon);
   else {
-    const why = node.outcome === "skipped" && node.skipReason ? ` — ${node.skipReason}` : "";
+    const why = node.note ? ` — ${node.note}` : "";
     track = `<span class="tl-note">${escapeHtml(OUTCOME_LABEL[node.outcome] + why)}</span>`;
   }
   return (
@@ -105,8 +128,7 @@ function stepBar(node: NodeView, horizon: number): string {
   if (node.attempts !== undefined && node.attempts > 1) pills.push(`<span class="pill attempts" title="${node.attempts} attempts">×${node.attempts}</span>`);
   if (node.cached) pills.push(`<span class="pill cached" title="served from cache">cached</span>`);
   if (node.iterations && node.iterations.length > 0) pills.push(`<span class="pill">↻${node.iterations.length}</span>`);
-  // the text goes after the bar, or before it when the bar ends near the right edge
-  const side = end / horizon > 0.86 ? "before" : "after";
+  const side = labelSide(start, end, horizon, formatMs(duration).length * CHAR_PX + pills.length * PILL_PX);
   const tip = `${node.id}: ${OUTCOME_LABEL[node.outcome]}, ${formatMs(start)} → ${formatMs(end)} (${formatMs(duration)})${
     node.attempts !== undefined && node.attempts > 1 ? `, ${node.attempts} attempts` : ""
   }${node.cached ? ", cached" : ""}${node.critical ? ", critical path" : ""}`;
@@ -128,7 +150,7 @@ function decisionMarker(node: NodeView, horizon: number): string {
   const at = Math.max(0, t.end_ms);
   const latency = Math.max(0, t.end_ms - t.start_ms);
   const text = d ? `→ ${d.branch}${d.source ? ` · ${d.source}` : ""}${latency > 0 ? ` · ${formatMs(latency)}` : ""}` : "";
-  const side = at / horizon > 0.8 ? "before" : "after";
+  const side = labelSide(at, at, horizon, text.length * CHAR_PX) === "after" ? "after" : "before";
   const span =
     latency > 0
       ? `<span class="latency" style="left:${pct(t.start_ms, horizon)};width:${pct(latency, horizon)}"></span>`

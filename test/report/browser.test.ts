@@ -5,6 +5,8 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderReport } from "../../src/report/index.js";
 import { OPS_RUN } from "./fixtures/ops-run.js";
+import { SERIAL_RUN } from "./fixtures/serial-run.js";
+import { BRANCH_RUN } from "./fixtures/branch-run.js";
 import { syntheticRun } from "./fixtures/synthetic.js";
 
 /**
@@ -138,11 +140,90 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
     expect(geometry.summarize.x + geometry.summarize.width).toBeCloseTo(at(1458), 0);
   });
 
-  it("saves a full-page screenshot to test-artifacts/report.png", async () => {
+  it("saves a full-page screenshot to test-artifacts/report.png, and the first screen to report-top.png", async () => {
     const file = join(ARTIFACTS, "report.png");
     await page.screenshot({ path: file, fullPage: true });
+    await page.screenshot({ path: join(ARTIFACTS, "report-top.png") });
     expect(existsSync(file)).toBe(true);
   });
+
+  it("shows the plan's answer on the first screen, above the figures", async () => {
+    const answer = (await page.locator("section.answer .answer-text").boundingBox())!;
+    const kpis = (await page.locator(".kpis").boundingBox())!;
+    expect(answer.y + answer.height).toBeLessThan(900);
+    expect(answer.y).toBeLessThan(kpis.y);
+    expect(await page.locator("section.answer .answer-text").textContent()).toBe(OPS_RUN.result.answer);
+  });
+
+  it("keeps branch labels clear: none sits on another edge's line", async () => {
+    const branchy = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    await branchy.setContent(renderReport(BRANCH_RUN), { waitUntil: "load" });
+    await branchy.screenshot({ path: join(ARTIFACTS, "report-branch.png"), fullPage: true });
+    for (const target of [page, branchy]) expect(await labelsOnOtherEdges(target), target === page ? "ops fixture" : "branch run").toEqual([]);
+    await branchy.close();
+  });
+
+  /** Samples each label's box and asks the browser what is painted there. */
+  async function labelsOnOtherEdges(target: Page): Promise<string[]> {
+    return target.evaluate<string[]>(`(() => {
+      const out = [];
+      for (const t of document.querySelectorAll("svg.graph text.edge-label")) {
+        const own = t.parentElement;
+        const r = t.getBoundingClientRect();
+        for (let x = r.left; x <= r.right; x += 1) for (let y = r.top; y <= r.bottom; y += 1) {
+          for (const el of document.elementsFromPoint(x, y)) {
+            const g = el.closest("g.edge");
+            if (el.tagName === "path" && g && g !== own) out.push(t.textContent + " → " + own.getAttribute("data-to") + " sits on " + g.getAttribute("data-from") + " → " + g.getAttribute("data-to"));
+          }
+        }
+      }
+      return [...new Set(out)];
+    })()`);
+  }
+
+  it("keeps branch labels apart: no two edge labels overlap", async () => {
+    const labels = await page.locator("svg.graph text.edge-label").evaluateAll((els) =>
+      els.map((e) => {
+        const r = e.getBoundingClientRect();
+        return { text: e.textContent, to: e.parentElement!.getAttribute("data-to"), x: r.x, y: r.y, w: r.width, h: r.height };
+      }),
+    );
+    expect(labels.filter((l) => l.text === "then").length).toBeGreaterThanOrEqual(3);
+    const gap = 2;
+    for (let i = 0; i < labels.length; i++) {
+      for (let j = i + 1; j < labels.length; j++) {
+        const a = labels[i]!;
+        const b = labels[j]!;
+        const near = a.x < b.x + b.w + gap && b.x < a.x + a.w + gap && a.y < b.y + b.h + gap && b.y < a.y + a.h + gap;
+        expect(near, `label "${a.text}" → ${a.to} crowds "${b.text}" → ${b.to}`).toBe(false);
+      }
+    }
+  });
+
+  it("keeps every bar's text inside its track, off the row's critical-path badge, even for a bar spanning the run", async () => {
+    const p = await browser.newPage({ viewport: { width: 1400, height: 900 }, deviceScaleFactor: 1 });
+    await p.setContent(renderReport(SERIAL_RUN), { waitUntil: "load" });
+    await p.screenshot({ path: join(ARTIFACTS, "report-serial.png"), fullPage: true });
+    for (const target of [p, page]) {
+      type Box = { left: number; right: number; top: number; bottom: number };
+      const rows = await target.evaluate<Array<{ id: string; text: Box | null; badge: Box | null; track: Box | null }>>(`(() => {
+        const box = (el) => { if (!el) return null; const r = el.getBoundingClientRect(); return { left: r.left, right: r.right, top: r.top, bottom: r.bottom }; };
+        return [...document.querySelectorAll(".timeline .tl-row")].map((row) => ({
+          id: row.getAttribute("data-step"),
+          text: box(row.querySelector(".bar-text")),
+          badge: box(row.querySelector(".cp-tag")),
+          track: box(row.querySelector(".tl-track")),
+        }));
+      })()`);
+      for (const row of rows) {
+        if (!row.text) continue;
+        expect(row.text.left, `${row.id}: text starts left of its track`).toBeGreaterThanOrEqual(row.track!.left - 1);
+        expect(row.text.right, `${row.id}: text runs past its track`).toBeLessThanOrEqual(row.track!.right + 12);
+        if (row.badge) expect(row.text.left >= row.badge.right || row.text.right <= row.badge.left, `${row.id}: text over the CP badge`).toBe(true);
+      }
+    }
+    await p.close();
+  }, 30_000);
 
   it("runs its script under its own CSP: hovering a node highlights its timeline row", async () => {
     await page.locator('svg.graph g.node[data-step="graph"]').hover();
@@ -177,7 +258,7 @@ describe.skipIf(!HAVE_CHROMIUM)(TITLE, () => {
     expect(await p.locator("img").count()).toBe(0);
     expect(await p.locator("script").count()).toBe(1);
     expect(await p.locator("h1").textContent()).toBe(hostile);
-    expect(await p.locator("details#step-primary pre.json").textContent()).toContain(hostile.replace(/"/g, '\\"'));
+    expect(await p.locator("details#step-primary pre.json").last().textContent()).toContain(hostile.replace(/"/g, '\\"'));
     expect(loads.filter((u) => !u.startsWith("about:") && !u.startsWith("data:"))).toEqual([]);
     await p.close();
   }, 30_000);

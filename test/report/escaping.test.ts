@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { escapeHtml, renderReport, type ReportInput } from "../../src/report/index.js";
 import { highlightJson, jsonView } from "../../src/report/json-view.js";
+import { runResult } from "./fixtures/result.js";
 
 const HOSTILE = [
   `</script><script>window.__pwned = 1</script>`,
@@ -34,16 +35,19 @@ function hostileRun(): ReportInput {
         { from: "use", to: "ask" },
       ],
     },
-    result: {
-      status: h(0),
-      strategy: h(1),
+    result: runResult({
+      status: "interrupted",
+      strategy: "DAG",
+      answer: h(2),
       results: {
         fetch: { html: HOSTILE, [h(1)]: h(0), nested: { deeper: [h(4), h(5)] } },
         use: h(0),
       },
       errors: { ask: h(1) },
+      error_codes: { ask: h(3) },
+      inputs: { fetch: { [h(2)]: h(3) }, ask: { q: h(4), list: [{ [h(5)]: h(6) }] } },
       skipped: ["other"],
-      decisions: { gate: { branch: h(6), source: h(2), reason: h(0), at_ms: 3, latency_ms: 1 } },
+      decisions: { gate: { branch: "then", source: "llm", reason: h(0), cause: h(3), at_ms: 3, latency_ms: 1 } },
       warnings: HOSTILE,
       timings: { fetch: { start_ms: 0, end_ms: 2 }, use: { start_ms: 5, end_ms: 9 }, ask: { start_ms: 9, end_ms: 12 } },
       makespan_ms: 12,
@@ -51,7 +55,8 @@ function hostileRun(): ReportInput {
       pending: [{ step: "use", tool: h(3), params: { body: h(0) } }],
       skip_reasons: { other: h(1) },
       iterations: { use: [h(0), { x: h(1) }] },
-    },
+      critical_path: ["fetch", "gate", "use", "ask"],
+    }),
   };
 }
 
@@ -113,7 +118,7 @@ describe("escaping untrusted data", () => {
       title: "ids",
       generatedAt: "2026-01-01T00:00:00Z",
       graph: { nodes: ids.map((id) => ({ id, kind: "step" as const })), edges: [{ from: "_x", to: "a-b" }] },
-      result: { status: "completed", timings: Object.fromEntries(ids.map((id, i) => [id, { start_ms: i, end_ms: i + 1 }])) },
+      result: runResult({ timings: Object.fromEntries(ids.map((id, i) => [id, { start_ms: i, end_ms: i + 1 }])) }),
     });
     for (const id of ids) {
       expect(html).toContain(`data-step="${id}"`);

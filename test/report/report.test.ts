@@ -4,6 +4,7 @@ import { escapeHtml, renderReport, ReportInputSchema, buildReportModel, type Rep
 import { formatBytes, formatMs } from "../../src/report/escape.js";
 import { axisTicks } from "../../src/report/timeline.js";
 import { OPS_RUN } from "./fixtures/ops-run.js";
+import { runResult } from "./fixtures/result.js";
 import { syntheticRun } from "./fixtures/synthetic.js";
 
 const count = (html: string, re: RegExp): number => html.match(re)?.length ?? 0;
@@ -12,7 +13,7 @@ const bars = (html: string) => [...html.matchAll(/<div class="bar ([^"]*)" data-
 const edges = (html: string) => [...html.matchAll(/<g class="(edge[^"]*)" data-from="([^"]*)" data-to="([^"]*)"/g)];
 
 function run(partial: Partial<ReportInput["result"]>, graph: ReportInput["graph"]): ReportInput {
-  return { title: "t.plan.json", generatedAt: "2026-01-01T00:00:00Z", graph, result: { status: "completed", ...partial } };
+  return { title: "t.plan.json", generatedAt: "2026-01-01T00:00:00Z", graph, result: runResult(partial) };
 }
 
 describe("renderReport on the ops fixture", () => {
@@ -58,12 +59,40 @@ describe("renderReport on the ops fixture", () => {
     expect(html).toMatch(/<text class="edge-label"[^>]*>else<\/text>/);
   });
 
-  it("summarises status, strategy, makespan, critical path and their ratio", () => {
+  it("summarises status, shape, time taken and the longest chain of dependent steps in plain words", () => {
     expect(html).toContain(`<span class="status-badge status-interrupted">interrupted</span>`);
-    expect(html).toContain("strategy DAG");
+    expect(html).toContain("DAG — steps that wait on others");
     expect(html).toContain(">1.46 s<"); // makespan 1458 ms
     expect(html).toContain(">1.45 s<"); // critical path 1454 ms
-    expect(html).toContain(">1.00×<");
+    expect(html).toContain("Finished in 1.46 s; its longest chain of dependent steps (4) takes 1.45 s: as fast as those dependencies allow.");
+    expect(html).not.toMatch(/makespan ÷|÷ critical path|\d×</i);
+  });
+
+  it("puts the plan's rendered answer first, before the figures", () => {
+    const at = html.indexOf(`<section class="panel answer"`);
+    expect(at).toBeGreaterThan(0);
+    expect(at).toBeLessThan(html.indexOf(`<div class="kpis">`));
+    expect(html).toContain("db-prod-01 (CI-00412) is degraded: mean query time rose from 12 ms to 144 ms after 18:50.");
+    expect(html).toContain("The run is waiting for an approval: parts of this answer may be missing.");
+  });
+
+  it("shows tool warm-up apart from the steps' times", () => {
+    expect(html).toMatch(/<div class="kpi kpi-warm"><div class="k">Warm-up<\/div><div class="v">912 ms<\/div>/);
+    expect(html).toContain("Warming the tools up took 912 ms more before that, and is not in any step&#39;s time.");
+    expect(html).toContain(`<p class="tl-warm">Before 0 ms the tools warmed up for 912 ms (opening databases and connections); that time is not on this axis nor in any bar.</p>`);
+    expect(renderReport({ ...OPS_RUN, result: { ...OPS_RUN.result, warm_up_ms: undefined } })).not.toMatch(/class="kpi kpi-warm"|class="tl-warm"/);
+    // the first step's bar still starts at 0 and lasts its own 182 ms
+    expect(html).toMatch(/data-step="primary" data-critical="true" style="left:0\.000%;width:12\.483%"/);
+  });
+
+  it("shows each step's input as its tool was called, and a failed step's call beside its error", () => {
+    const errors = html.slice(html.indexOf(`<table class="list errors">`), html.indexOf("</table>", html.indexOf(`<table class="list errors">`)));
+    expect(errors).toContain(`called <code class="inline-json"><span class="call-tool">change_history</span> ${escapeHtml('{ "ci_id": "CI-00412", "window": "24h", "kinds": [ "deploy", "config" ] }')}</code>`);
+    const details = html.slice(html.indexOf(`id="step-change_log"`), html.indexOf("</details>", html.indexOf(`id="step-change_log"`)));
+    expect(details).toContain("Called <code>change_history</code> with");
+    expect(details).toContain(`<th scope="row">window</th><td><span class="v-str">24h</span></td>`);
+    const primary = html.slice(html.indexOf(`id="step-primary"`), html.indexOf(`id="step-secondary"`));
+    expect(primary).toMatch(/<p class="label">Input<\/p>[^]*<th scope="row">query<\/th><td><span class="v-str">db-prod-01<\/span>/);
   });
 
   it("marks attempts and cache hits", () => {
@@ -74,16 +103,21 @@ describe("renderReport on the ops fixture", () => {
   it("lists errors, pending approvals, skipped steps with reasons, decisions and warnings", () => {
     expect(html).toContain("TOOL_TIMEOUT: change_history did not answer within 250 ms (3 attempts)");
     expect(html).toMatch(/Waiting for approval[^]*open_ticket[^]*ticket_create/);
-    expect(html).toContain(escapeHtml("decision has_hits took “then”, not “else”"));
-    expect(html).toContain("depends on fallback_search, which was skipped");
+    expect(html).toContain(escapeHtml("decision 'has_hits' took 'then'"));
+    expect(html).toContain(escapeHtml("'fallback_search' was skipped"));
     expect(html).toMatch(/<span class="branch">then<\/span><\/td><td>llm<\/td><td class="msg">db-prod-02 shows replication lag/);
     expect(html).toContain("resolved to null (path missing)");
   });
 
-  it("gives every step a collapsible entry with its output pretty-printed, failed steps open", () => {
+  it("gives every step a collapsible entry, failed steps open, outputs drawn readably with their JSON beside", () => {
     expect(count(html, /<details class="step /g)).toBe(12);
     expect(html).toMatch(/<details class="step o-failed" id="step-change_log" data-step="change_log" open>/);
-    expect(html).toMatch(/<span class="j-key">&quot;ci_id&quot;<\/span>: <span class="j-str">&quot;CI-00412&quot;<\/span>/);
+    const primary = html.slice(html.indexOf(`id="step-primary"`), html.indexOf(`id="step-secondary"`));
+    // a list of rows is a table with a column per field; nested fields are compact JSON in their cell
+    expect(primary).toContain(`<thead><tr><th class="num">#</th><th>ci_id</th><th>name</th><th>attributes</th><th>status</th></tr></thead>`);
+    expect(primary).toContain(`<td><span class="v-str nowrap">CI-00412</span></td>`);
+    expect(primary).toContain(`<code class="v-json">${escapeHtml('{ "type": "postgresql", "version": "15.4", "env": "prod", "site": "fra-2" }')}</code>`);
+    expect(primary).toMatch(/<details class="raw"><summary>JSON<\/summary><pre class="json">[^]*<span class="j-key">&quot;ci_id&quot;<\/span>: <span class="j-str">&quot;CI-00412&quot;<\/span>/);
   });
 });
 
@@ -99,24 +133,24 @@ describe("renderReport edge cases", () => {
   it("renders a single step", () => {
     const html = renderReport(
       run(
-        { results: { only: { ok: true } }, timings: { only: { start_ms: 0, end_ms: 42 } }, makespan_ms: 42, critical_path_ms: 42 },
+        { results: { only: { ok: true } }, timings: { only: { start_ms: 0, end_ms: 42 } }, makespan_ms: 42, critical_path_ms: 42, critical_path: ["only"] },
         { nodes: [{ id: "only", kind: "step", tool: "ping" }], edges: [] },
       ),
     );
     expect(graphNodes(html)).toHaveLength(1);
     expect(bars(html)).toHaveLength(1);
-    expect(html).toContain(">1.00×<");
+    expect(html).toContain("Finished in 42 ms; its longest chain of dependent steps (1) takes 42 ms: as fast as those dependencies allow.");
   });
 
   it("shows steps without timings as rows without bars", () => {
     const html = renderReport(
       run(
-        { status: "failed", errors: { a: "boom" }, skipped: ["b"], timings: { a: { start_ms: 0, end_ms: 5 } } },
+        { status: "failed", errors: { a: "boom" }, skipped: ["b"], skip_reasons: { b: "'a' failed" }, timings: { a: { start_ms: 0, end_ms: 5 } } },
         { nodes: [{ id: "a", kind: "step" }, { id: "b", kind: "step" }, { id: "c", kind: "step" }], edges: [{ from: "a", to: "b" }] },
       ),
     );
     expect(bars(html).map((m) => m[2])).toEqual(["a"]);
-    expect(html).toContain("skipped — depends on a, which failed");
+    expect(html).toContain(escapeHtml("skipped — 'a' failed"));
     expect(html).toMatch(/data-step="c" role="row">[^]*?not run/);
   });
 
@@ -125,33 +159,29 @@ describe("renderReport edge cases", () => {
     expect(graphNodes(html).map((m) => m[2])).toEqual(["x"]);
   });
 
-  it("computes the critical path from timings when the run does not give it", () => {
+  it("takes the critical path and skip reasons from the result, and infers none of its own", () => {
     const input = run(
       {
-        timings: {
-          a: { start_ms: 0, end_ms: 10 },
-          b: { start_ms: 10, end_ms: 15 },
-          c: { start_ms: 10, end_ms: 40 },
-          d: { start_ms: 40, end_ms: 45 },
-        },
-        makespan_ms: 45,
+        timings: { a: { start_ms: 0, end_ms: 10 }, c: { start_ms: 10, end_ms: 40 } },
+        skipped: ["b"],
+        makespan_ms: 40,
       },
       {
-        nodes: ["a", "b", "c", "d"].map((id) => ({ id, kind: "step" as const })),
+        nodes: ["a", "b", "c"].map((id) => ({ id, kind: "step" as const })),
         edges: [
           { from: "a", to: "b" },
           { from: "a", to: "c" },
-          { from: "b", to: "d" },
-          { from: "c", to: "d" },
         ],
       },
     );
     const model = buildReportModel(ReportInputSchema.parse(input));
-    expect(model.criticalPath).toEqual(["a", "c", "d"]);
-    expect(model.criticalPathMs).toBe(45);
-    expect(model.criticalPathComputed).toBe(true);
+    expect(model.criticalPath).toEqual([]);
+    expect(model.nodes.filter((n) => n.critical)).toEqual([]);
     const html = renderReport(input);
-    expect(html).toContain("(from timings)");
+    expect(html).toContain("no reason recorded");
+    const given = buildReportModel(ReportInputSchema.parse({ ...input, result: { ...input.result, critical_path: ["a", "c"], critical_path_ms: 40 } }));
+    expect(given.nodes.filter((n) => n.critical).map((n) => n.id)).toEqual(["a", "c"]);
+    expect(given.criticalPathMs).toBe(40);
   });
 
   it("marks the decision between two critical steps when the given path lists only steps", () => {
@@ -169,6 +199,7 @@ describe("renderReport edge cases", () => {
     );
     expect(html.length).toBeLessThan(200_000);
     expect(html).toMatch(/Showing the first 20 KB of \d+(\.\d)? KB\./);
+    expect(html).toContain("Showing 50 of 5,000 rows; the raw JSON below has more.");
     expect(html).not.toContain("row-4999");
   });
 
