@@ -26,7 +26,7 @@ export type ToolCallResult =
  * idempotent), and returns plain JSON data or a typed error. Never throws.
  */
 export async function callTool(request: ToolCallRequest): Promise<ToolCallResult> {
-  const validated = validateInput(request);
+  const validated = guardedValidation(request);
   if (!validated.ok) return { ok: false, error: validated.error, attempts: 0 };
   const { retry } = request;
   const traits = request.tool.traits;
@@ -90,7 +90,7 @@ async function attemptOnce(
   } catch (error) {
     if (error instanceof PlangraphError) return { ok: false, error: { code: error.code, message: error.message } };
     if (request.signal.aborted) return aborted(request.signal);
-    return { ok: false, error: { code: "TOOL_FAILED", message: `step '${request.stepId}' (tool '${request.tool.name}') failed: ${describeError(error)}` } };
+    return { ok: false, error: { code: "TOOL_FAILED", message: `step '${request.stepId}' (tool '${request.tool.name}') failed: ${describeSafely(error)}` } };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     request.signal.removeEventListener("abort", onRunAbort);
@@ -108,19 +108,50 @@ function toPlainData(request: ToolCallRequest, raw: unknown): { ok: true; output
   } catch (error) {
     return {
       ok: false,
-      error: { code: "OUTPUT_NOT_SERIALIZABLE", message: `step '${request.stepId}' returned a value that is not JSON data: ${describeError(error)}` },
+      error: { code: "OUTPUT_NOT_SERIALIZABLE", message: `step '${request.stepId}' returned a value that is not JSON data: ${describeSafely(error)}` },
     };
   }
   if (text === undefined) {
     return { ok: false, error: { code: "OUTPUT_NOT_SERIALIZABLE", message: `step '${request.stepId}' returned a value that is not JSON data` } };
   }
-  if (text.length > request.maxOutputBytes) {
+  const bytes = utf8BytesOver(text, request.maxOutputBytes);
+  if (bytes !== undefined) {
     return {
       ok: false,
-      error: { code: "OUTPUT_TOO_LARGE", message: `step '${request.stepId}' returned ${text.length} bytes; the cap per step is ${request.maxOutputBytes}` },
+      error: { code: "OUTPUT_TOO_LARGE", message: `step '${request.stepId}' returned ${bytes} bytes; the cap per step is ${request.maxOutputBytes}` },
     };
   }
   return { ok: true, output: JSON.parse(text) };
+}
+
+/**
+ * The UTF-8 size of serialised output when it is over the cap, else undefined. A UTF-16 code unit
+ * takes 1 to 3 UTF-8 bytes (a surrogate pair, two units, takes 4), so the length alone settles
+ * most outputs; only those in between are measured, and nothing is serialised again.
+ */
+export function utf8BytesOver(text: string, cap: number): number | undefined {
+  if (text.length * 3 <= cap) return undefined;
+  const bytes = Buffer.byteLength(text, "utf8");
+  return bytes > cap ? bytes : undefined;
+}
+
+/**
+ * A tool's schema is the tool author's code: a `refine`, `transform` or message function may
+ * throw instead of reporting an issue, and the issues themselves may be odd. Either way the step
+ * fails with TOOL_INPUT_INVALID naming the step and the tool; nothing escapes.
+ */
+function guardedValidation(request: ToolCallRequest): ReturnType<typeof validateInput> {
+  try {
+    return validateInput(request);
+  } catch (error) {
+    return {
+      ok: false,
+      error: {
+        code: "TOOL_INPUT_INVALID",
+        message: `step '${request.stepId}': the input schema of tool '${request.tool.name}' threw while checking the input: ${describeSafely(error)}`,
+      },
+    };
+  }
 }
 
 function validateInput(request: ToolCallRequest): { ok: true; input: unknown } | { ok: false; error: { code: string; message: string } } {
@@ -141,6 +172,15 @@ function validateInput(request: ToolCallRequest): { ok: true; input: unknown } |
 interface ZodIssueLike {
   path?: PropertyKey[];
   message: string;
+}
+
+/** `describeError`, for errors thrown by foreign code: a hostile getter or `toString` cannot throw past it. */
+export function describeSafely(error: unknown): string {
+  try {
+    return String(describeError(error));
+  } catch {
+    return "(an error that could not be described)";
+  }
 }
 
 /** The error of a call stopped by the run's signal: its reason when that is ours (e.g. the run budget). */

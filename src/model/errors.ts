@@ -32,6 +32,7 @@ export type ErrorCode =
   | "APPROVAL_REQUIRED"
   | "RUN_ABORTED"
   | "RUN_BUDGET_EXCEEDED"
+  | "STORE_WRITE_FAILED"
   | "INTERNAL"
   // usage
   | "USAGE";
