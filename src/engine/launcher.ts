@@ -13,6 +13,11 @@ export interface LauncherOptions {
   /** At most this many tool calls at once; unset = no bound. */
   maxConcurrency?: number;
   maxOutputBytes: number;
+  /**
+   * Lazy: a ready step's call starts only once its node asks (`demand`), i.e. plain LangGraph
+   * superstep timing — kept for benchmarks and for comparing with eager starts.
+   */
+  lazy?: boolean;
   cache?: StepCache;
   /** Run-wide cache opt-in for steps without side effects; a step's own `cache` wins. */
   cacheTtlMs?: number;
@@ -33,6 +38,9 @@ export interface LauncherOptions {
 export class Launcher {
   private readonly queue: Array<{ step: PreparedStep; override: Record<string, unknown> | undefined }> = [];
   private readonly readyAt = new Map<string, number>();
+  /** Lazy mode: ready steps whose node has not asked yet, and the steps whose node has asked. */
+  private readonly parked = new Map<string, PreparedStep>();
+  private readonly demanded = new Set<string>();
   private running = 0;
 
   constructor(private readonly options: LauncherOptions) {}
@@ -40,6 +48,20 @@ export class Launcher {
   /** True while a call runs or waits for a slot. */
   get busy(): boolean {
     return this.running > 0 || this.queue.length > 0;
+  }
+
+  /** A step is ready: call it (eager), or park it until its node asks (lazy). */
+  offer(step: PreparedStep): void {
+    if (this.options.lazy && !this.demanded.has(step.id)) this.parked.set(step.id, step);
+    else this.enqueue(step);
+  }
+
+  /** Lazy mode: the step's node is running and wants its tool called (no-op in eager mode). */
+  demand(id: string): void {
+    if (!this.options.lazy) return;
+    this.demanded.add(id);
+    const step = this.parked.get(id);
+    if (step && this.parked.delete(id)) this.enqueue(step);
   }
 
   /** Calls the step's tool now, or as soon as a slot frees; `override` replaces the rendered input. */

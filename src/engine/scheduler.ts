@@ -6,56 +6,21 @@ import type { ApprovalAnswer, RunEvent } from "../model/events.js";
 import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import type { OutputLookup } from "../refs/resolve.js";
 import { Approvals, rejectedRecord, type ApprovalRequest } from "./approvals.js";
-import type { Clock } from "./clock.js";
-import type { DecisionEvaluator } from "./decision-evaluator.js";
-import { deferred, type Deferred } from "./deferred.js";
+import { Settlements } from "./settlements.js";
+import { fallbackOutcome } from "./decision-evaluator.js";
 import { Launcher } from "./launcher.js";
 import { LoopState } from "./loop-state.js";
-import { CompletionWriter, eventEmitter, RunBudget, type CompletionSink, type WriteFailure } from "./observers.js";
+import { CompletionWriter, eventEmitter, RunBudget, type WriteFailure } from "./observers.js";
 import { PendingDeps } from "./pending-deps.js";
+import { StoreGate, withWriteFailure } from "./store-gate.js";
 import { assessReadiness, readinessStructure, verdictFor, type ReadinessStructure, type RecordsSoFar, type Verdict } from "./readiness.js";
-import type { StepCache } from "./step-cache.js";
+import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
 
 export type { ApprovalAnswer, RunEvent } from "../model/events.js";
 export type { DecisionEvaluator } from "./decision-evaluator.js";
 export type { CompletionSink } from "./observers.js";
-
-export interface SchedulerOptions {
-  prepared: PreparedPlan;
-  runId: string;
-  clock: Clock;
-  evaluateDecision: DecisionEvaluator;
-  /** A missing reference fails the step instead of becoming null with a warning. */
-  strict?: boolean;
-  /** At most this many tool calls at once; 1 runs one step at a time in plan order. */
-  maxConcurrency?: number;
-  /** Cancels everything the run started. */
-  signal?: AbortSignal;
-  /** Where completions are written as they happen (a `CompletionStore`), so a resumed run reuses them. */
-  store?: CompletionSink;
-  /**
-   * Durable policy: a completion counts only once the store has it. Its dependents wait for the
-   * write, and a failed write fails the step and the run with STORE_WRITE_FAILED. Without it a
-   * failed write is a warning on the record.
-   */
-  durable?: boolean;
-  /** Records already known (from state or the completion store): never executed again. */
-  seed?: { steps?: Record<string, StepRecord>; decisions?: Record<string, DecisionOutcome> };
-  onEvent?: (event: RunEvent) => void;
-  /**
-   * Eager (default): a step's tool starts the moment its dependencies resolve. Lazy: it starts
-   * only when its node asks (`demand`), i.e. plain LangGraph superstep timing — kept for
-   * benchmarks and for comparing the two.
-   */
-  lazy?: boolean;
-  /** Stop the whole run at the first failed step: tools in flight are aborted, the rest fail fast. */
-  failFast?: boolean;
-  /** Where opted-in steps' results are cached. */
-  cache?: StepCache;
-  /** Cache every step without side effects for this long (a run-wide opt-in); steps' own `cache` wins. */
-  cacheTtlMs?: number;
-}
+export type { SchedulerOptions } from "./scheduler-options.js";
 
 /**
  * The per-run eager dataflow scheduler.
@@ -75,14 +40,9 @@ export class PlanScheduler {
   private readonly steps = new Map<string, StepRecord>();
   private readonly decisions = new Map<string, DecisionOutcome>();
   private readonly records: RecordsSoFar = { step: (id) => this.steps.get(id), decision: (id) => this.decisions.get(id) };
-  /** Settlement per node and loop iteration (`id#k`); nodes outside loops only ever have `#1`. */
-  private readonly settled = new Map<string, Deferred<void>>();
+  private readonly settlements = new Settlements();
   /** Nodes (per iteration) already handed to readiness: a synchronous resolution must not ready them twice. */
   private readonly readied = new Set<string>();
-  /** Lazy mode: steps whose inputs are ready but whose node has not asked yet, and those asked for. */
-  private readonly parked = new Set<string>();
-  private readonly demanded = new Set<string>();
-  private readonly idleWaiters: Array<() => void> = [];
   private readonly controller = new AbortController();
   private readonly pending: PendingDeps;
   private readonly loops: LoopState;
@@ -91,9 +51,10 @@ export class PlanScheduler {
   private readonly writer: CompletionWriter;
   private readonly budget: RunBudget;
   private readonly emit: (event: RunEvent) => void;
-  private readonly failures: WriteFailure[] = [];
+  private readonly gate: StoreGate;
   private evaluating = 0;
-  private writing = 0;
+  /** Depth of readiness cascades under way (see `batch`). */
+  private readying = 0;
   private started = false;
 
   constructor(options: SchedulerOptions) {
@@ -105,6 +66,7 @@ export class PlanScheduler {
     this.loops = new LoopState(this.prepared);
     this.writer = new CompletionWriter(this.runId, options.store);
     this.emit = eventEmitter(options.onEvent);
+    this.gate = new StoreGate(options.durable === true, { abort: (error) => this.abort(error), changed: () => this.checkIdle() });
     // Every in-flight tool and backoff listens on this one signal: lift Node's default cap of 10.
     setMaxListeners(0, this.controller.signal);
     if (options.signal) {
@@ -120,6 +82,7 @@ export class PlanScheduler {
       signal: this.controller.signal,
       ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
       maxOutputBytes: this.prepared.limits.maxOutputBytes,
+      ...(options.lazy ? { lazy: true } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
       render: (step) => this.renderInput(step),
@@ -141,8 +104,9 @@ export class PlanScheduler {
     for (const id of this.prepared.order) if (this.isResolved(id)) this.settlement(id).resolve();
     this.pending.count(this.prepared.order, (id) => this.isResolved(id));
     this.budget.settled(this.steps.size + this.decisions.size, this.prepared.order.length);
-    for (const next of assessReadiness(this.structure, this.records)) this.becomeReady(next.id, next);
-    this.checkIdle();
+    this.batch(() => {
+      for (const next of assessReadiness(this.structure, this.records)) this.becomeReady(next.id, next);
+    });
   }
 
   /** Resolves when the step or decision has an outcome (for a loop body node: in that iteration). */
@@ -194,8 +158,7 @@ export class PlanScheduler {
   /** Resolves when nothing is running, queued or being written: everything not blocked by an approval is done. */
   whenIdle(): Promise<void> {
     this.start();
-    if (this.isIdle()) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return this.settlements.whenIdle(this.isIdle());
   }
 
   /** The resolved input of a step waiting for approval. */
@@ -210,9 +173,7 @@ export class PlanScheduler {
 
   /** Lazy mode: the step's node is running and wants its tool called (no-op in eager mode). */
   demand(id: string): void {
-    if (!this.options.lazy) return;
-    this.demanded.add(id);
-    if (this.parked.delete(id)) this.launcher.enqueue(this.prepared.steps.get(id)!);
+    this.launcher.demand(id);
   }
 
   /**
@@ -221,7 +182,7 @@ export class PlanScheduler {
    * also failed its step (STORE_WRITE_FAILED) and the run.
    */
   storeWarnings(): string[] {
-    return this.failures.map((failure) => failure.warning);
+    return this.gate.warnings();
   }
 
   /** Cancels every tool call the run started (and any backoff). */
@@ -235,11 +196,8 @@ export class PlanScheduler {
     return this.controller.signal;
   }
 
-  private settlement(id: string, iteration = this.iteration(id)): Deferred<void> {
-    const key = `${id}#${iteration}`;
-    let d = this.settled.get(key);
-    if (!d) this.settled.set(key, (d = deferred()));
-    return d;
+  private settlement(id: string, iteration = this.iteration(id)) {
+    return this.settlements.of(id, iteration);
   }
 
   private becomeReady(id: string, verdict: Verdict = verdictFor(this.structure, id, this.records)): void {
@@ -267,11 +225,7 @@ export class PlanScheduler {
       this.emit({ type: "approval_needed", step: step.id, tool: step.spec.tool, params: rendered.input });
       return this.checkIdle();
     }
-    if (this.options.lazy && !this.demanded.has(step.id)) {
-      this.parked.add(step.id);
-      return;
-    }
-    this.launcher.enqueue(step);
+    this.launcher.offer(step);
   }
 
   private renderInput(step: PreparedStep) {
@@ -283,16 +237,9 @@ export class PlanScheduler {
     this.evaluating++;
     const clock = this.options.clock;
     const started = clock.now();
-    const fallback = (error: unknown): DecisionOutcome => ({
-      status: "decided",
-      branch: decision.spec.default,
-      source: "fallback",
-      reason: `evaluation failed; took the default '${decision.spec.default}'`,
-      cause: error instanceof Error ? error.message : String(error),
-    });
     // An evaluator that throws synchronously is the same as one that rejects.
     new Promise<DecisionOutcome>((resolve) => resolve(this.options.evaluateDecision(decision, this.loops.lookupFor(decision.id, this.outputs), this.controller.signal)))
-      .catch(fallback)
+      .catch((error) => fallbackOutcome(decision, error))
       .then((outcome) => {
         this.evaluating--;
         const verdict = this.loops.judge(decision.id, { decided_at: clock.now(), latency_ms: clock.now() - started, ...outcome });
@@ -309,7 +256,7 @@ export class PlanScheduler {
   private goAround(loop: LoopInfo, outcome: DecisionOutcome): void {
     const iteration = outcome.iteration ?? 1;
     const write = this.writer.enabled ? this.writer.decision(loop.decision, outcome) : undefined;
-    this.afterWrite(
+    this.gate.after(
       write,
       (failure) => (outcome.warnings = [...(outcome.warnings ?? []), failure.warning]),
       () => {
@@ -317,7 +264,9 @@ export class PlanScheduler {
         for (const id of this.loops.advance(loop, outcome, this.steps)) this.pending.hold(id, loop.body);
         const body = this.prepared.order.filter((id) => loop.body.has(id));
         this.pending.count(body, (id) => this.isResolved(id));
-        for (const next of assessReadiness(this.structure, this.records, body)) this.becomeReady(next.id, next);
+        this.batch(() => {
+          for (const next of assessReadiness(this.structure, this.records, body)) this.becomeReady(next.id, next);
+        });
       },
       () => this.settleNode(loop.decision, iteration),
     );
@@ -329,7 +278,7 @@ export class PlanScheduler {
     this.steps.set(id, kept);
     const iteration = this.iteration(id);
     const write = persist && this.writer.enabled ? this.writer.step(id, kept) : undefined;
-    this.afterWrite(
+    this.gate.after(
       write,
       (failure) => this.amendStep(id, kept, failure),
       () => this.announceStep(id, iteration),
@@ -342,7 +291,7 @@ export class PlanScheduler {
     this.decisions.set(id, outcome);
     const iteration = this.iteration(id);
     const write = this.writer.enabled ? this.writer.decision(id, outcome) : undefined;
-    this.afterWrite(
+    this.gate.after(
       write,
       (failure) => this.decisions.set(id, { ...outcome, warnings: [...(outcome.warnings ?? []), failure.warning] }),
       () => {
@@ -353,42 +302,9 @@ export class PlanScheduler {
     );
   }
 
-  /**
-   * Orders a completion around its store write. By default nothing waits for the store (the
-   * node's checkpoint write is the other way a completion becomes durable, and must not be
-   * delayed); a failed write becomes a warning on the record once it is known. Under the durable
-   * policy the store is the authority: dependents and the node see the completion only once the
-   * store has it, and a failed write fails the step and the run.
-   */
-  private afterWrite(write: Promise<WriteFailure | undefined> | undefined, amend: (failure: WriteFailure) => void, announce: () => void, settle: () => void): void {
-    const durable = this.options.durable === true;
-    if (!durable || !write) {
-      announce();
-      settle();
-    }
-    if (!write) return;
-    this.writing++;
-    void write.then((failure) => {
-      this.writing--;
-      if (failure) {
-        this.failures.push(failure);
-        amend(failure);
-      }
-      if (durable) {
-        announce();
-        settle();
-        if (failure) this.abort(failure.error);
-      } else this.checkIdle();
-    });
-  }
-
-  /** A step whose store write failed: a warning, and under the durable policy a failed step. */
+  /** A step whose store write failed, wherever its record now is (current, or a finished loop pass). */
   private amendStep(id: string, kept: StepRecord, failure: WriteFailure): void {
-    const warnings = [...(kept.warnings ?? []), failure.warning];
-    const failed = this.options.durable && kept.status === "done";
-    const amended: StepRecord = failed
-      ? { ...kept, status: "failed", error: { code: failure.error.code, message: failure.error.message }, warnings }
-      : { ...kept, warnings };
+    const amended = withWriteFailure(kept, failure, this.options.durable === true);
     if (this.steps.get(id) === kept) this.steps.set(id, amended);
     else this.loops.amend(id, amended);
   }
@@ -403,7 +319,23 @@ export class PlanScheduler {
   }
 
   private release(id: string): void {
-    for (const next of this.pending.release(id)) this.becomeReady(next);
+    this.batch(() => {
+      for (const next of this.pending.release(id)) this.becomeReady(next);
+    });
+  }
+
+  /**
+   * Readies nodes as one unit: a node skipped on the way settles synchronously, and the run must
+   * not look idle to `whenIdle` before the nodes readied after it in the same cascade have started.
+   */
+  private batch(ready: () => void): void {
+    this.readying++;
+    try {
+      ready();
+    } finally {
+      this.readying--;
+    }
+    this.checkIdle();
   }
 
   private settleNode(id: string, iteration: number): void {
@@ -413,11 +345,10 @@ export class PlanScheduler {
   }
 
   private isIdle(): boolean {
-    return !this.launcher.busy && this.evaluating === 0 && this.writing === 0;
+    return !this.launcher.busy && this.evaluating === 0 && this.gate.writing === 0;
   }
 
   private checkIdle(): void {
-    if (!this.isIdle()) return;
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (this.readying === 0 && this.isIdle()) this.settlements.idle();
   }
 }
