@@ -41,12 +41,16 @@ export class StoreGate {
    * With no write (nothing to persist, or no store) both happen at once.
    */
   after(write: Promise<WriteFailure | undefined> | undefined, amend: (failure: WriteFailure) => void, announce: () => void, settle: () => void): void {
-    if (!this.durable || !write) {
+    if (!write) {
+      announce();
+      return settle();
+    }
+    // Counted before anything settles, so the run cannot look idle while the write is out.
+    this.inFlight++;
+    if (!this.durable) {
       announce();
       settle();
     }
-    if (!write) return;
-    this.inFlight++;
     void write.then((failure) => {
       this.inFlight--;
       if (failure) {
