@@ -26,7 +26,7 @@ export type ToolCallResult =
  * idempotent), and returns plain JSON data or a typed error. Never throws.
  */
 export async function callTool(request: ToolCallRequest): Promise<ToolCallResult> {
-  const validated = guardedValidation(request);
+  const validated = await guardedValidation(request);
   if (!validated.ok) return { ok: false, error: validated.error, attempts: 0 };
   const { retry } = request;
   const traits = request.tool.traits;
@@ -37,7 +37,9 @@ export async function callTool(request: ToolCallRequest): Promise<ToolCallResult
   for (;;) {
     attempt++;
     request.onAttempt?.(attempt);
-    const outcome = await attemptOnce(request, validated.input);
+    // The tool gets the input as rendered: a LangChain tool parses it with its own schema (a
+    // `transform` applied here and again there would see its own output).
+    const outcome = await attemptOnce(request, request.input);
     if (outcome.ok) return { ...outcome, attempts: attempt };
     const kind = outcome.error.code === "TOOL_TIMEOUT" ? "timeout" : "error";
     const again =
@@ -140,9 +142,9 @@ export function utf8BytesOver(text: string, cap: number): number | undefined {
  * throw instead of reporting an issue, and the issues themselves may be odd. Either way the step
  * fails with TOOL_INPUT_INVALID naming the step and the tool; nothing escapes.
  */
-function guardedValidation(request: ToolCallRequest): ReturnType<typeof validateInput> {
+async function guardedValidation(request: ToolCallRequest): ReturnType<typeof validateInput> {
   try {
-    return validateInput(request);
+    return await validateInput(request);
   } catch (error) {
     return {
       ok: false,
@@ -154,10 +156,15 @@ function guardedValidation(request: ToolCallRequest): ReturnType<typeof validate
   }
 }
 
-function validateInput(request: ToolCallRequest): { ok: true; input: unknown } | { ok: false; error: { code: string; message: string } } {
-  const schema = request.tool.tool.schema as { safeParse?: (v: unknown) => { success: boolean; data?: unknown; error?: { issues: ZodIssueLike[] } } };
-  if (typeof schema?.safeParse !== "function") return { ok: true, input: request.input };
-  const parsed = schema.safeParse(request.input);
+type SafeParse = (v: unknown) => ParseOutcome | Promise<ParseOutcome>;
+type ParseOutcome = { success: boolean; data?: unknown; error?: { issues: ZodIssueLike[] } };
+
+/** Checks the input against a zod schema (async, as LangChain parses it: async refinements work). */
+async function validateInput(request: ToolCallRequest): Promise<{ ok: true; input: unknown } | { ok: false; error: { code: string; message: string } }> {
+  const schema = request.tool.tool.schema as { safeParse?: SafeParse; safeParseAsync?: SafeParse } | undefined;
+  const parse = typeof schema?.safeParseAsync === "function" ? schema.safeParseAsync : schema?.safeParse;
+  if (typeof parse !== "function") return { ok: true, input: request.input };
+  const parsed = await parse.call(schema, request.input);
   if (parsed.success) return { ok: true, input: parsed.data };
   const issues = (parsed.error?.issues ?? []).slice(0, 5).map((issue) => {
     const field = issue.path?.length ? `'${issue.path.map(String).join(".")}'` : "(the whole input)";
