@@ -224,7 +224,9 @@ export function resultFromRun(prepared: PreparedPlan, graph: PlanGraph, state: R
     pending.push({ step: id, tool: step.spec.tool, params: params?.params ?? scheduler?.pendingInput(id) ?? null });
   }
   const origin = typeof state?.[STARTED_AT_CHANNEL] === "number" ? (state[STARTED_AT_CHANNEL] as number) : earliestStart(steps);
-  return assembleResult({ prepared, steps, decisions, origin, pending });
+  // Store writes that failed after their node had written its record (the scheduler has them all).
+  const onRecords = new Set([...steps.values()].flatMap((r) => r.warnings ?? []));
+  return assembleResult({ prepared, steps, decisions, origin, pending, warnings: (scheduler?.storeWarnings() ?? []).filter((w) => !onRecords.has(w)) });
 }
 
 function recordsOf(prepared: PreparedPlan, scheduler: PlanScheduler) {
