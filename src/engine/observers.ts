@@ -29,20 +29,16 @@ export class CompletionWriter {
     private readonly sink: CompletionSink | undefined,
   ) {}
 
-  get enabled(): boolean {
-    return this.sink !== undefined;
+  /** The write's outcome, or undefined when there is no store to write to. */
+  step(id: string, record: StepRecord): Promise<WriteFailure | undefined> | undefined {
+    return this.sink && this.write(`step '${id}'`, id, () => this.sink!.saveStep(this.runId, id, record));
   }
 
-  step(id: string, record: StepRecord): Promise<WriteFailure | undefined> {
-    return this.write(`step '${id}'`, id, () => this.sink!.saveStep(this.runId, id, record));
-  }
-
-  decision(id: string, outcome: DecisionOutcome): Promise<WriteFailure | undefined> {
-    return this.write(`decision '${id}'`, id, () => this.sink!.saveDecision(this.runId, id, outcome));
+  decision(id: string, outcome: DecisionOutcome): Promise<WriteFailure | undefined> | undefined {
+    return this.sink && this.write(`decision '${id}'`, id, () => this.sink!.saveDecision(this.runId, id, outcome));
   }
 
   private async write(what: string, id: string, save: () => Promise<void>): Promise<WriteFailure | undefined> {
-    if (!this.sink) return undefined;
     try {
       await save();
       return undefined;

@@ -7,13 +7,14 @@ import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import type { OutputLookup } from "../refs/resolve.js";
 import { Approvals, rejectedRecord, type ApprovalRequest } from "./approvals.js";
 import { Settlements } from "./settlements.js";
-import { fallbackOutcome } from "./decision-evaluator.js";
+import { evaluateOnce } from "./decision-evaluator.js";
 import { Launcher } from "./launcher.js";
 import { LoopState } from "./loop-state.js";
 import { CompletionWriter, eventEmitter, RunBudget, type WriteFailure } from "./observers.js";
 import { PendingDeps } from "./pending-deps.js";
 import { StoreGate, withWriteFailure } from "./store-gate.js";
-import { assessReadiness, readinessStructure, verdictFor, type ReadinessStructure, type RecordsSoFar, type Verdict } from "./readiness.js";
+import { assessReadiness, readinessStructure, verdictFor, type ReadinessStructure, type Verdict } from "./readiness.js";
+import { RunRecords } from "./run-records.js";
 import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
 
@@ -37,10 +38,8 @@ export class PlanScheduler {
   private readonly prepared: PreparedPlan;
   private readonly options: SchedulerOptions;
   private readonly structure: ReadinessStructure;
-  private readonly steps = new Map<string, StepRecord>();
-  private readonly decisions = new Map<string, DecisionOutcome>();
-  private readonly records: RecordsSoFar = { step: (id) => this.steps.get(id), decision: (id) => this.decisions.get(id) };
-  private readonly settlements = new Settlements();
+  private readonly records: RunRecords;
+  private readonly settlements = new Settlements(() => !this.launcher.busy && this.evaluating === 0 && this.gate.writing === 0);
   /** Nodes (per iteration) already handed to readiness: a synchronous resolution must not ready them twice. */
   private readonly readied = new Set<string>();
   private readonly controller = new AbortController();
@@ -53,8 +52,6 @@ export class PlanScheduler {
   private readonly emit: (event: RunEvent) => void;
   private readonly gate: StoreGate;
   private evaluating = 0;
-  /** Depth of readiness cascades under way (see `batch`). */
-  private readying = 0;
   private started = false;
 
   constructor(options: SchedulerOptions) {
@@ -66,16 +63,15 @@ export class PlanScheduler {
     this.loops = new LoopState(this.prepared);
     this.writer = new CompletionWriter(this.runId, options.store);
     this.emit = eventEmitter(options.onEvent);
-    this.gate = new StoreGate(options.durable === true, { abort: (error) => this.abort(error), changed: () => this.checkIdle() });
+    this.gate = new StoreGate(options.durable === true, { abort: (error) => this.abort(error), changed: () => this.settlements.check() });
     // Every in-flight tool and backoff listens on this one signal: lift Node's default cap of 10.
     setMaxListeners(0, this.controller.signal);
     if (options.signal) {
       if (options.signal.aborted) this.controller.abort(options.signal.reason);
       else options.signal.addEventListener("abort", () => this.abort(options.signal!.reason), { once: true });
     }
-    for (const [id, record] of Object.entries(options.seed?.steps ?? {})) if (this.prepared.steps.has(id)) this.steps.set(id, record);
-    for (const [id, outcome] of Object.entries(options.seed?.decisions ?? {})) if (this.prepared.decisions.has(id)) this.decisions.set(id, outcome);
-    this.loops.seed(this.steps, this.decisions);
+    this.records = new RunRecords(this.prepared, options.seed);
+    this.loops.seed(this.records.steps, this.records.decisions);
     this.budget = new RunBudget(this.prepared.limits.maxRunMs, (error) => this.abort(error));
     this.launcher = new Launcher({
       clock: options.clock,
@@ -88,7 +84,7 @@ export class PlanScheduler {
       render: (step) => this.renderInput(step),
       finish: (step, record) => this.resolveStep(step.id, record, true),
       emit: this.emit,
-      changed: () => this.checkIdle(),
+      changed: () => this.settlements.check(),
     });
   }
 
@@ -101,10 +97,10 @@ export class PlanScheduler {
   start(): void {
     if (this.started) return;
     this.started = true;
-    for (const id of this.prepared.order) if (this.isResolved(id)) this.settlement(id).resolve();
+    for (const id of this.prepared.order) if (this.isResolved(id)) this.settlements.of(id, this.iteration(id)).resolve();
     this.pending.count(this.prepared.order, (id) => this.isResolved(id));
-    this.budget.settled(this.steps.size + this.decisions.size, this.prepared.order.length);
-    this.batch(() => {
+    this.budget.settled(this.records.resolved, this.prepared.order.length);
+    this.settlements.batch(() => {
       for (const next of assessReadiness(this.structure, this.records)) this.becomeReady(next.id, next);
     });
   }
@@ -112,32 +108,31 @@ export class PlanScheduler {
   /** Resolves when the step or decision has an outcome (for a loop body node: in that iteration). */
   async whenSettled(id: string, iteration = this.iteration(id)): Promise<void> {
     this.start();
-    await this.settlement(id, iteration).promise;
+    await this.settlements.of(id, iteration).promise;
   }
 
   /** A step's record: the current one, or that of an earlier loop iteration. */
   stepRecord(id: string, iteration = this.iteration(id)): StepRecord | undefined {
-    return iteration === this.iteration(id) ? this.steps.get(id) : this.loops.stepPass(id, iteration);
+    return iteration === this.iteration(id) ? this.records.steps.get(id) : this.loops.stepPass(id, iteration);
   }
 
   decisionOutcome(id: string, iteration = this.iteration(id)): DecisionOutcome | undefined {
-    return iteration === this.iteration(id) ? this.decisions.get(id) : this.loops.decisionPass(id, iteration);
+    return iteration === this.iteration(id) ? this.records.decisions.get(id) : this.loops.decisionPass(id, iteration);
   }
 
   /** Outputs of every iteration of a loop-body step, oldest first (empty outside loops). */
   iterationOutputs(id: string): unknown[] {
-    return this.loops.iterationOutputs(id, this.steps.get(id));
+    return this.loops.iterationOutputs(id, this.records.steps.get(id));
   }
 
   isResolved(id: string): boolean {
-    return this.steps.has(id) || this.decisions.has(id);
+    return this.records.isResolved(id);
   }
 
   /** The outputs of done steps, as references see them. */
-  readonly outputs: OutputLookup = (step) => {
-    const record = this.steps.get(step);
-    return record?.status === "done" ? { ok: true, value: record.output } : { ok: false };
-  };
+  get outputs(): OutputLookup {
+    return this.records.outputs;
+  }
 
   /**
    * For a step that needs approval: resolves with its input once its dependencies are done (or
@@ -158,7 +153,7 @@ export class PlanScheduler {
   /** Resolves when nothing is running, queued or being written: everything not blocked by an approval is done. */
   whenIdle(): Promise<void> {
     this.start();
-    return this.settlements.whenIdle(this.isIdle());
+    return this.settlements.whenIdle();
   }
 
   /** The resolved input of a step waiting for approval. */
@@ -196,10 +191,6 @@ export class PlanScheduler {
     return this.controller.signal;
   }
 
-  private settlement(id: string, iteration = this.iteration(id)) {
-    return this.settlements.of(id, iteration);
-  }
-
   private becomeReady(id: string, verdict: Verdict = verdictFor(this.structure, id, this.records)): void {
     const key = `${id}#${this.iteration(id)}`;
     if (this.readied.has(key) || this.isResolved(id)) return;
@@ -223,30 +214,25 @@ export class PlanScheduler {
       }
       this.approvals.open(step.id, rendered.input);
       this.emit({ type: "approval_needed", step: step.id, tool: step.spec.tool, params: rendered.input });
-      return this.checkIdle();
+      return this.settlements.check();
     }
     this.launcher.offer(step);
   }
 
   private renderInput(step: PreparedStep) {
-    const isDone = (id: string) => this.steps.get(id)?.status === "done";
-    return renderStepInput(step, this.loops.lookupFor(step.id, this.outputs), isDone, this.options.strict === true);
+    return renderStepInput(step, this.loops.lookupFor(step.id, this.outputs), (id) => this.records.isDone(id), this.options.strict === true);
   }
 
   private evaluate(decision: PreparedDecision): void {
     this.evaluating++;
-    const clock = this.options.clock;
-    const started = clock.now();
-    // An evaluator that throws synchronously is the same as one that rejects.
-    new Promise<DecisionOutcome>((resolve) => resolve(this.options.evaluateDecision(decision, this.loops.lookupFor(decision.id, this.outputs), this.controller.signal)))
-      .catch((error) => fallbackOutcome(decision, error))
-      .then((outcome) => {
-        this.evaluating--;
-        const verdict = this.loops.judge(decision.id, { decided_at: clock.now(), latency_ms: clock.now() - started, ...outcome });
-        if (verdict.again) this.goAround(this.prepared.loops.get(decision.id)!, verdict.outcome);
-        else this.resolveDecision(decision.id, verdict.outcome);
-        this.checkIdle();
-      });
+    const lookup = this.loops.lookupFor(decision.id, this.outputs);
+    void evaluateOnce(this.options.evaluateDecision, decision, lookup, this.controller.signal, this.options.clock).then((outcome) => {
+      this.evaluating--;
+      const verdict = this.loops.judge(decision.id, outcome);
+      if (verdict.again) this.goAround(this.prepared.loops.get(decision.id)!, verdict.outcome);
+      else this.resolveDecision(decision.id, verdict.outcome);
+      this.settlements.check();
+    });
   }
 
   /**
@@ -255,16 +241,16 @@ export class PlanScheduler {
    */
   private goAround(loop: LoopInfo, outcome: DecisionOutcome): void {
     const iteration = outcome.iteration ?? 1;
-    const write = this.writer.enabled ? this.writer.decision(loop.decision, outcome) : undefined;
+    const write = this.writer.decision(loop.decision, outcome);
     this.gate.after(
       write,
       (failure) => (outcome.warnings = [...(outcome.warnings ?? []), failure.warning]),
       () => {
         this.emit({ type: "decision", decision: loop.decision, outcome });
-        for (const id of this.loops.advance(loop, outcome, this.steps)) this.pending.hold(id, loop.body);
+        for (const id of this.loops.advance(loop, outcome, this.records.steps)) this.pending.hold(id, loop.body);
         const body = this.prepared.order.filter((id) => loop.body.has(id));
         this.pending.count(body, (id) => this.isResolved(id));
-        this.batch(() => {
+        this.settlements.batch(() => {
           for (const next of assessReadiness(this.structure, this.records, body)) this.becomeReady(next.id, next);
         });
       },
@@ -275,9 +261,9 @@ export class PlanScheduler {
   private resolveStep(id: string, record: StepRecord, persist: boolean): void {
     if (this.isResolved(id)) return;
     const kept = this.loops.withHistory(id, record);
-    this.steps.set(id, kept);
+    this.records.steps.set(id, kept);
     const iteration = this.iteration(id);
-    const write = persist && this.writer.enabled ? this.writer.step(id, kept) : undefined;
+    const write = persist ? this.writer.step(id, kept) : undefined;
     this.gate.after(
       write,
       (failure) => this.amendStep(id, kept, failure),
@@ -288,14 +274,14 @@ export class PlanScheduler {
 
   private resolveDecision(id: string, outcome: DecisionOutcome): void {
     if (this.isResolved(id)) return;
-    this.decisions.set(id, outcome);
+    this.records.decisions.set(id, outcome);
     const iteration = this.iteration(id);
-    const write = this.writer.enabled ? this.writer.decision(id, outcome) : undefined;
+    const write = this.writer.decision(id, outcome);
     this.gate.after(
       write,
-      (failure) => this.decisions.set(id, { ...outcome, warnings: [...(outcome.warnings ?? []), failure.warning] }),
+      (failure) => this.records.decisions.set(id, { ...outcome, warnings: [...(outcome.warnings ?? []), failure.warning] }),
       () => {
-        this.emit({ type: "decision", decision: id, outcome: this.decisions.get(id)! });
+        this.emit({ type: "decision", decision: id, outcome: this.records.decisions.get(id)! });
         this.release(id);
       },
       () => this.settleNode(id, iteration),
@@ -305,7 +291,7 @@ export class PlanScheduler {
   /** A step whose store write failed, wherever its record now is (current, or a finished loop pass). */
   private amendStep(id: string, kept: StepRecord, failure: WriteFailure): void {
     const amended = withWriteFailure(kept, failure, this.options.durable === true);
-    if (this.steps.get(id) === kept) this.steps.set(id, amended);
+    if (this.records.steps.get(id) === kept) this.records.steps.set(id, amended);
     else this.loops.amend(id, amended);
   }
 
@@ -319,36 +305,15 @@ export class PlanScheduler {
   }
 
   private release(id: string): void {
-    this.batch(() => {
+    this.settlements.batch(() => {
       for (const next of this.pending.release(id)) this.becomeReady(next);
     });
   }
 
-  /**
-   * Readies nodes as one unit: a node skipped on the way settles synchronously, and the run must
-   * not look idle to `whenIdle` before the nodes readied after it in the same cascade have started.
-   */
-  private batch(ready: () => void): void {
-    this.readying++;
-    try {
-      ready();
-    } finally {
-      this.readying--;
-    }
-    this.checkIdle();
-  }
-
   private settleNode(id: string, iteration: number): void {
-    this.settlement(id, iteration).resolve();
-    this.budget.settled(this.steps.size + this.decisions.size, this.prepared.order.length);
-    this.checkIdle();
+    this.settlements.of(id, iteration).resolve();
+    this.budget.settled(this.records.resolved, this.prepared.order.length);
+    this.settlements.check();
   }
 
-  private isIdle(): boolean {
-    return !this.launcher.busy && this.evaluating === 0 && this.gate.writing === 0;
-  }
-
-  private checkIdle(): void {
-    if (this.readying === 0 && this.isIdle()) this.settlements.idle();
-  }
 }

@@ -16,13 +16,33 @@ export class Settlements {
     return d;
   }
 
-  /** Resolves at the next `idle()` (at once when `idleNow`). */
-  whenIdle(idleNow: boolean): Promise<void> {
-    if (idleNow) return Promise.resolve();
+  /** Depth of readiness cascades under way (see `batch`). */
+  private cascading = 0;
+
+  constructor(private readonly isIdle: () => boolean) {}
+
+  /** Resolves once the run is idle (at once when it is). */
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  idle(): void {
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  /** Something finished: wake the idle waiters if nothing is left, unless a cascade is under way. */
+  check(): void {
+    if (this.cascading === 0 && this.isIdle()) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Readies nodes as one unit: a node skipped on the way settles synchronously, and the run must
+   * not look idle before the nodes readied after it in the same cascade have started.
+   */
+  batch(ready: () => void): void {
+    this.cascading++;
+    try {
+      ready();
+    } finally {
+      this.cascading--;
+    }
+    this.check();
   }
 }
