@@ -39,7 +39,11 @@ export async function callTool(request: ToolCallRequest): Promise<ToolCallResult
     request.onAttempt?.(attempt);
     // The tool gets the input as rendered: a LangChain tool parses it with its own schema (a
     // `transform` applied here and again there would see its own output).
-    const outcome = await attemptOnce(request, request.input);
+    const outcome = await attemptOnce(request, request.input).catch((error: unknown) => ({
+      ok: false as const,
+      // Only a thrown value hostile enough to break `instanceof` gets here.
+      error: { code: "TOOL_FAILED", message: `step '${request.stepId}' (tool '${request.tool.name}') failed: ${describeSafely(error)}` },
+    }));
     if (outcome.ok) return { ...outcome, attempts: attempt };
     const kind = outcome.error.code === "TOOL_TIMEOUT" ? "timeout" : "error";
     const again =

@@ -1,7 +1,7 @@
 /**
  * Issue 12, findings 5 and 7. A tool's own code that throws where plangraph calls it — its input
  * schema's `refine`, `transform(JSON.parse)` or error-message function, a synchronous `invoke`,
- * an output getter, a thrown value nothing can describe — fails only that step with a typed error
+ * an output getter, a thrown value nothing can describe or a proxy that breaks `instanceof` — fails only that step with a typed error
  * naming the step and the tool, for literal and referenced inputs alike; the process survives and
  * the rest of the plan runs. And the output cap counts UTF-8 bytes, not UTF-16 characters.
  *
@@ -36,6 +36,7 @@ const plan = {
     { id: "sync_invoke", tool: "invoke_throws", params: {} },
     { id: "getter", tool: "getter_throws", params: {} },
     { id: "undescribable", tool: "undescribable", params: {} },
+    { id: "proto_trap", tool: "proto_trap", params: {} },
     { id: "after_refine", tool: "echo", output_mapping: { x: "{refine_ref.data}" } },
     { id: "healthy_end", tool: "echo", params: { done: true }, depends_on: ["json_good", "sync_invoke"], optional_depends_on: ["sync_invoke"] },
   ],
@@ -52,6 +53,7 @@ const EXPECTED: Record<string, { code: string; message: RegExp }> = {
   sync_invoke: { code: "TOOL_FAILED", message: /step 'sync_invoke' \(tool 'invoke_throws'\) failed: invoke exploded synchronously/ },
   getter: { code: "OUTPUT_NOT_SERIALIZABLE", message: /step 'getter'.*getter exploded/ },
   undescribable: { code: "TOOL_FAILED", message: /step 'undescribable' \(tool 'undescribable'\) failed: \(an error that could not be described\)/ },
+  proto_trap: { code: "TOOL_FAILED", message: /step 'proto_trap' \(tool 'proto_trap'\) failed/ },
 };
 
 function expectIsolated(result: { results: Record<string, unknown>; errors: Record<string, string>; error_codes?: Record<string, string>; skipped: string[] }) {

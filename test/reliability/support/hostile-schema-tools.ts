@@ -71,5 +71,20 @@ export const undescribable = tool(
   { name: "undescribable", description: "Throws a value whose every description throws.", schema: z.object({}).catchall(z.unknown()) },
 );
 
-const tools: StructuredToolInterface[] = [refineThrows, transformJson, messageThrows, invokeThrows, getterThrows, undescribable] as unknown as StructuredToolInterface[];
+export const protoTrap = tool(
+  async () => {
+    // `instanceof` on this throws: the error handling itself must not.
+    throw new Proxy(
+      {},
+      {
+        getPrototypeOf() {
+          throw new Error("prototype trap exploded");
+        },
+      },
+    );
+  },
+  { name: "proto_trap", description: "Throws a proxy whose prototype cannot be read.", schema: z.object({}).catchall(z.unknown()) },
+);
+
+const tools: StructuredToolInterface[] = [refineThrows, transformJson, messageThrows, invokeThrows, getterThrows, undescribable, protoTrap] as unknown as StructuredToolInterface[];
 export default tools;
