@@ -129,15 +129,6 @@ export class LoopState {
   }
 }
 
-/**
- * Which iteration a node's current graph pass belongs to, from its loop decision's last record in
- * state: the scheduler may already be iterations ahead of the graph.
- */
-export function passFromState(loop: LoopInfo, last: DecisionOutcome | null | undefined): number {
-  if (last?.status === "decided" && last.branch === loop.branch) return (last.iteration ?? 1) + 1;
-  return 1;
-}
-
 function passOf(record: StepRecord): StepPass {
   const { earlier: _earlier, ...pass } = record;
   return pass;

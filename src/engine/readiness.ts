@@ -34,6 +34,7 @@ export function readinessStructure(prepared: PreparedPlan): ReadinessStructure {
   return { order: prepared.order, deps: prepared.graph.deps, dependents: prepared.dependents, branches, optionalDeps };
 }
 
+/** A node is resolved once it has a record (a step) or an outcome (a decision). */
 export function isResolved(records: RecordsSoFar, id: string): boolean {
   return records.step(id) !== undefined || records.decision(id) !== undefined;
 }
