@@ -186,3 +186,76 @@ describe("lazy starts", () => {
     expect(calls).toEqual(["b"]);
   });
 });
+
+/** Collects what escapes as an unhandled rejection or uncaught exception while `body` runs. */
+async function escapes(body: () => Promise<void>): Promise<unknown[]> {
+  const escaped: unknown[] = [];
+  const onEscape = (error: unknown) => escaped.push(error);
+  process.on("unhandledRejection", onEscape);
+  process.on("uncaughtException", onEscape);
+  try {
+    await body();
+    await new Promise((r) => setTimeout(r, 20));
+  } finally {
+    process.off("unhandledRejection", onEscape);
+    process.off("uncaughtException", onEscape);
+  }
+  return escaped;
+}
+
+describe("foreign code around the scheduler cannot break a run", () => {
+  const plan = { steps: [step("a"), step("b", { depends_on: ["a"] }), step("c")] };
+
+  it("a cache whose lookup throws fails that step with INTERNAL; the others run", async () => {
+    const { tool } = outcomeTool();
+    let lookups = 0;
+    const cache = {
+      get() {
+        // Down for the first lookup only (step 'a', first in plan order under maxConcurrency 1).
+        if (lookups++ === 0) throw new Error("cache backend down");
+        return undefined;
+      },
+      set() {},
+    };
+    const escaped = await escapes(async () => {
+      const run = scheduler(prepare(plan, [tool]), { cache, cacheTtlMs: 1_000, maxConcurrency: 1 });
+      const records = await settleAll(run, ["a", "b", "c"]);
+      expect(records.a).toMatchObject({ status: "failed", error: { code: "INTERNAL", message: expect.stringMatching(/step 'a' \(tool 'outcome'\) could not be run: cache backend down/) } });
+      expect(records.b).toMatchObject({ status: "skipped", reason: "'a' failed" });
+      expect(records.c).toMatchObject({ status: "done" });
+    });
+    expect(escaped).toEqual([]);
+  });
+
+  it("an event listener that throws does not stop the run or its records", async () => {
+    const { tool, calls } = outcomeTool();
+    const escaped = await escapes(async () => {
+      const run = scheduler(prepare(plan, [tool]), {
+        onEvent: () => {
+          throw new Error("display crashed");
+        },
+      });
+      const records = await settleAll(run, ["a", "b", "c"]);
+      expect(Object.values(records).map((r) => r?.status)).toEqual(["done", "done", "done"]);
+    });
+    expect(escaped).toEqual([]);
+    expect(calls.sort()).toEqual(["a", "b", "c"]);
+  });
+
+  it("a decision evaluator that throws synchronously takes the decision's default branch", async () => {
+    const { tool } = outcomeTool();
+    const withDecision = { steps: [step("a"), step("yes"), step("no")], decisions: [{ id: "d", after: ["a"], question: "?", then: ["yes"], else: ["no"], default: "else" }] };
+    const escaped = await escapes(async () => {
+      const run = scheduler(prepare(withDecision, [tool]), {
+        evaluateDecision: () => {
+          throw new Error("model client exploded");
+        },
+      });
+      await run.whenIdle();
+      expect(run.decisionOutcome("d")).toMatchObject({ status: "decided", branch: "else", source: "fallback", cause: "model client exploded" });
+      expect(run.stepRecord("no")).toMatchObject({ status: "done" });
+      expect(run.stepRecord("yes")).toMatchObject({ status: "skipped" });
+    });
+    expect(escaped).toEqual([]);
+  });
+});
