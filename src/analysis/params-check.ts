@@ -42,7 +42,7 @@ export function checkLiteralParams(
       continue;
     }
     if (template.kind !== "literal") continue;
-    const parsed = field.safeParse(template.value);
+    const parsed = checkQuietly(field, template.value);
     if (!parsed.success) {
       const issue = parsed.error?.issues[0];
       const inner = issue?.path?.length ? `.${issue.path.map(String).join(".")}` : "";
@@ -56,11 +56,26 @@ export function checkLiteralParams(
   }
   for (const [key, field] of Object.entries(shape)) {
     if (given.has(key)) continue;
-    if (!field.safeParse(undefined).success) {
+    if (!checkQuietly(field, undefined).success) {
       issues.push(new PlangraphError("TOOL_INPUT_INVALID", `step '${stepId}': tool '${toolName}' needs parameter '${key}'`, { path, step: stepId }));
     }
   }
   return issues;
+}
+
+/**
+ * A schema that throws (a `refine` or `transform` of the tool's own) cannot be judged here: it is
+ * left to run time, where the step fails with a typed error and the rest of the plan goes on.
+ */
+function checkQuietly(field: ZodLike, value: unknown): { success: boolean; error?: { issues: Array<{ path?: PropertyKey[]; message: string }> } } {
+  try {
+    const parsed = field.safeParse(value);
+    // zod builds its issues lazily, calling the schema's message functions: read them here.
+    const first = parsed.success ? undefined : parsed.error?.issues[0];
+    return parsed.success ? { success: true } : { success: false, error: { issues: first ? [{ path: first.path ?? [], message: String(first.message) }] : [] } };
+  } catch {
+    return { success: true };
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,5 +1,5 @@
 import type { DecisionOutcome, StepRecord } from "../model/records.js";
-import type { ApprovalAnswer } from "../engine/scheduler.js";
+import type { ApprovalAnswer } from "../model/events.js";
 
 /** What a store holds for one run. */
 export interface StoredRun {

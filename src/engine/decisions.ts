@@ -4,7 +4,7 @@ import { conditionReferences, evaluateCondition, parseCondition, type Condition 
 import { askDecision } from "../decide/index.js";
 import type { OutputLookup } from "../refs/resolve.js";
 import type { DecisionOutcome } from "../model/records.js";
-import type { DecisionEvaluator } from "./scheduler.js";
+import type { DecisionEvaluator } from "./decision-evaluator.js";
 
 /** Parses a decision's `condition` once, at compile time. */
 export const compileConditionForPlan: ConditionCompiler = (text, context) => {

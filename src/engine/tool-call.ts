@@ -1,3 +1,4 @@
+import { MAX_OUTPUT_DEPTH, nestingDepth } from "./output-depth.js";
 import { describeError, PlangraphError } from "../model/errors.js";
 import type { RetryPolicy } from "../plan/schema.js";
 import type { RegisteredTool } from "../tools/registry.js";
@@ -26,7 +27,7 @@ export type ToolCallResult =
  * idempotent), and returns plain JSON data or a typed error. Never throws.
  */
 export async function callTool(request: ToolCallRequest): Promise<ToolCallResult> {
-  const validated = validateInput(request);
+  const validated = await guardedValidation(request);
   if (!validated.ok) return { ok: false, error: validated.error, attempts: 0 };
   const { retry } = request;
   const traits = request.tool.traits;
@@ -37,7 +38,13 @@ export async function callTool(request: ToolCallRequest): Promise<ToolCallResult
   for (;;) {
     attempt++;
     request.onAttempt?.(attempt);
-    const outcome = await attemptOnce(request, validated.input);
+    // The tool gets the input as rendered: a LangChain tool parses it with its own schema (a
+    // `transform` applied here and again there would see its own output).
+    const outcome = await attemptOnce(request, request.input).catch((error: unknown) => ({
+      ok: false as const,
+      // Only a thrown value hostile enough to break `instanceof` gets here.
+      error: { code: "TOOL_FAILED", message: `step '${request.stepId}' (tool '${request.tool.name}') failed: ${describeSafely(error)}` },
+    }));
     if (outcome.ok) return { ...outcome, attempts: attempt };
     const kind = outcome.error.code === "TOOL_TIMEOUT" ? "timeout" : "error";
     const again =
@@ -90,7 +97,7 @@ async function attemptOnce(
   } catch (error) {
     if (error instanceof PlangraphError) return { ok: false, error: { code: error.code, message: error.message } };
     if (request.signal.aborted) return aborted(request.signal);
-    return { ok: false, error: { code: "TOOL_FAILED", message: `step '${request.stepId}' (tool '${request.tool.name}') failed: ${describeError(error)}` } };
+    return { ok: false, error: { code: "TOOL_FAILED", message: `step '${request.stepId}' (tool '${request.tool.name}') failed: ${describeSafely(error)}` } };
   } finally {
     if (timer !== undefined) clearTimeout(timer);
     request.signal.removeEventListener("abort", onRunAbort);
@@ -108,16 +115,17 @@ function toPlainData(request: ToolCallRequest, raw: unknown): { ok: true; output
   } catch (error) {
     return {
       ok: false,
-      error: { code: "OUTPUT_NOT_SERIALIZABLE", message: `step '${request.stepId}' returned a value that is not JSON data: ${describeError(error)}` },
+      error: { code: "OUTPUT_NOT_SERIALIZABLE", message: `step '${request.stepId}' returned a value that is not JSON data: ${describeSafely(error)}` },
     };
   }
   if (text === undefined) {
     return { ok: false, error: { code: "OUTPUT_NOT_SERIALIZABLE", message: `step '${request.stepId}' returned a value that is not JSON data` } };
   }
-  if (text.length > request.maxOutputBytes) {
+  const bytes = utf8BytesOver(text, request.maxOutputBytes);
+  if (bytes !== undefined) {
     return {
       ok: false,
-      error: { code: "OUTPUT_TOO_LARGE", message: `step '${request.stepId}' returned ${text.length} bytes; the cap per step is ${request.maxOutputBytes}` },
+      error: { code: "OUTPUT_TOO_LARGE", message: `step '${request.stepId}' returned ${bytes} bytes; the cap per step is ${request.maxOutputBytes}` },
     };
   }
   const depth = nestingDepth(text);
@@ -131,34 +139,44 @@ function toPlainData(request: ToolCallRequest, raw: unknown): { ok: true; output
 }
 
 /**
- * Deepest nesting of arrays and objects a step's output may have. Checkpoint serializers walk state
- * recursively (LangGraph's reviver is async recursion: 2,400 to 4,000 levels overflow the stack when a
- * resumed run loads its checkpoint), and escaping for state may triple an output's depth; a bound
- * here fails the one step with a typed error instead of leaving a thread that cannot resume.
+ * The UTF-8 size of serialised output when it is over the cap, else undefined. A UTF-16 code unit
+ * takes 1 to 3 UTF-8 bytes (a surrogate pair, two units, takes 4), so the length alone settles
+ * most outputs; only those in between are measured, and nothing is serialised again.
  */
-export const MAX_OUTPUT_DEPTH = 256;
-
-/** How deeply a JSON text nests (one linear pass, brackets inside strings ignored). */
-function nestingDepth(text: string): number {
-  let depth = 0;
-  let deepest = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 0x5c) i++;
-      else if (c === 0x22) inString = false;
-    } else if (c === 0x22) inString = true;
-    else if (c === 0x7b || c === 0x5b) deepest = Math.max(deepest, ++depth);
-    else if (c === 0x7d || c === 0x5d) depth--;
-  }
-  return deepest;
+export function utf8BytesOver(text: string, cap: number): number | undefined {
+  if (text.length * 3 <= cap) return undefined;
+  const bytes = Buffer.byteLength(text, "utf8");
+  return bytes > cap ? bytes : undefined;
 }
 
-function validateInput(request: ToolCallRequest): { ok: true; input: unknown } | { ok: false; error: { code: string; message: string } } {
-  const schema = request.tool.tool.schema as { safeParse?: (v: unknown) => { success: boolean; data?: unknown; error?: { issues: ZodIssueLike[] } } };
-  if (typeof schema?.safeParse !== "function") return { ok: true, input: request.input };
-  const parsed = schema.safeParse(request.input);
+/**
+ * A tool's schema is the tool author's code: a `refine`, `transform` or message function may
+ * throw instead of reporting an issue, and the issues themselves may be odd. Either way the step
+ * fails with TOOL_INPUT_INVALID naming the step and the tool; nothing escapes.
+ */
+async function guardedValidation(request: ToolCallRequest): ReturnType<typeof validateInput> {
+  try {
+    return await validateInput(request);
+  } catch (error) {
+    return {
+      ok: false,
+      error: {
+        code: "TOOL_INPUT_INVALID",
+        message: `step '${request.stepId}': the input schema of tool '${request.tool.name}' threw while checking the input: ${describeSafely(error)}`,
+      },
+    };
+  }
+}
+
+type SafeParse = (v: unknown) => ParseOutcome | Promise<ParseOutcome>;
+type ParseOutcome = { success: boolean; data?: unknown; error?: { issues: ZodIssueLike[] } };
+
+/** Checks the input against a zod schema (async, as LangChain parses it: async refinements work). */
+async function validateInput(request: ToolCallRequest): Promise<{ ok: true; input: unknown } | { ok: false; error: { code: string; message: string } }> {
+  const schema = request.tool.tool.schema as { safeParse?: SafeParse; safeParseAsync?: SafeParse } | undefined;
+  const parse = typeof schema?.safeParseAsync === "function" ? schema.safeParseAsync : schema?.safeParse;
+  if (typeof parse !== "function") return { ok: true, input: request.input };
+  const parsed = await parse.call(schema, request.input);
   if (parsed.success) return { ok: true, input: parsed.data };
   const issues = (parsed.error?.issues ?? []).slice(0, 5).map((issue) => {
     const field = issue.path?.length ? `'${issue.path.map(String).join(".")}'` : "(the whole input)";
@@ -173,6 +191,15 @@ function validateInput(request: ToolCallRequest): { ok: true; input: unknown } |
 interface ZodIssueLike {
   path?: PropertyKey[];
   message: string;
+}
+
+/** `describeError`, for errors thrown by foreign code: a hostile getter or `toString` cannot throw past it. */
+export function describeSafely(error: unknown): string {
+  try {
+    return String(describeError(error));
+  } catch {
+    return "(an error that could not be described)";
+  }
 }
 
 /** The error of a call stopped by the run's signal: its reason when that is ours (e.g. the run budget). */

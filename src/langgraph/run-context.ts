@@ -171,6 +171,8 @@ export class RunContext {
       ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
       ...(this.store ? { store: this.store } : {}),
+      // A durable store is the run's exactly-once record: a write it failed fails the run.
+      ...(this.store?.durable ? { durable: true } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
       seed,

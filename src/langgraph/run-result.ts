@@ -71,5 +71,8 @@ export function resultFromRun(prepared: PreparedPlan, scheduler: PlanScheduler |
   }
   const fromState = state?.[STARTED_AT_CHANNEL];
   const origin = typeof fromState === "number" ? fromState : (extras.startedAt ?? earliestStart(steps));
-  return assembleResult({ prepared, steps, decisions, origin, pending, ...(extras.warnings?.length ? { warnings: extras.warnings } : {}), ...(extras.strict ? { strict: true } : {}) });
+  // Store writes that failed after their node had written its record (the scheduler has them all).
+  const onRecords = new Set([...steps.values()].flatMap((r) => r.warnings ?? []));
+  const warnings = [...(extras.warnings ?? []), ...(scheduler?.storeWarnings() ?? []).filter((w) => !onRecords.has(w))];
+  return assembleResult({ prepared, steps, decisions, origin, pending, ...(warnings.length ? { warnings } : {}), ...(extras.strict ? { strict: true } : {}) });
 }

@@ -37,6 +37,7 @@ export type ErrorCode =
   | "CHECKPOINT_FAILED"
   | "STORE_FAILED"
   | "NOT_DURABLE"
+  | "STORE_WRITE_FAILED"
   | "INTERNAL"
   // durable runs (threads, their database, the tools module they ran with)
   | "THREAD_BUSY"

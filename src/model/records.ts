@@ -1,7 +1,7 @@
 import { z } from "zod";
 
-/** What a step's node writes to its state channel: the output plus how it came to be. */
-export const StepRecordSchema = z.object({
+/** One pass of a step: what it produced and how (the fields every record has). */
+const stepPassShape = {
   status: z.enum(["done", "failed", "skipped", "rejected"]),
   output: z.unknown().optional(),
   /** The input the tool was called with: params merged with the resolved output_mapping. */
@@ -16,11 +16,23 @@ export const StepRecordSchema = z.object({
   cached: z.boolean().optional(),
   /** Loop iteration (1-based) that produced this record. */
   iteration: z.number().int().positive().optional(),
-  /** The earlier iterations of a loop-body step, oldest first. */
-  earlier: z
-    .array(z.object({ status: z.string(), output: z.unknown().optional(), started_at: z.number().optional(), ended_at: z.number().optional() }))
-    .optional(),
+  /** Problems that did not fail the step, e.g. a missing reference read as null, a store write that failed. */
   warnings: z.array(z.string()).optional(),
+};
+
+/**
+ * A finished iteration of a loop-body step. The loop's history has this one representation: the
+ * engine keeps it and a step's record carries it as `earlier`, so a resumed run reads back
+ * exactly what was kept (records written before this schema, with fewer fields, still parse).
+ */
+export const StepPassSchema = z.object(stepPassShape);
+export type StepPass = z.output<typeof StepPassSchema>;
+
+/** What a step's node writes to its state channel: the output plus how it came to be. */
+export const StepRecordSchema = z.object({
+  ...stepPassShape,
+  /** The earlier iterations of a loop-body step, oldest first. */
+  earlier: z.array(StepPassSchema).optional(),
 });
 export type StepRecord = z.output<typeof StepRecordSchema>;
 
@@ -35,6 +47,8 @@ export const DecisionOutcomeSchema = z.object({
   /** Epoch milliseconds when the decision was made. */
   decided_at: z.number().optional(),
   iteration: z.number().int().positive().optional(),
+  /** Problems that did not change the outcome, e.g. a store write that failed. */
+  warnings: z.array(z.string()).optional(),
 });
 export type DecisionOutcome = z.output<typeof DecisionOutcomeSchema>;
 

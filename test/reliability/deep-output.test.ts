@@ -16,7 +16,7 @@ import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
 import { runPlan } from "../../src/api/run-plan.js";
 import { planSubgraph } from "../../src/api/plan-subgraph.js";
 import { SqliteCompletionStore } from "../../src/durability/sqlite.js";
-import { MAX_OUTPUT_DEPTH } from "../../src/engine/tool-call.js";
+import { MAX_OUTPUT_DEPTH } from "../../src/engine/output-depth.js";
 import { escapeForState, unescapeFromState } from "../../src/langgraph/state-escape.js";
 import type { RunResult } from "../../src/engine/result.js";
 import { defineTool } from "../../src/tools/define.js";
