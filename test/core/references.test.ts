@@ -50,7 +50,7 @@ describe("references: the RFC 9535 singular-query path grammar", () => {
   });
 
   it("rejects wildcards, slices, filters, unions, descendants and malformed indices", () => {
-    for (const bad of ["[*]", ".*", "[1:2]", "[:]", "[::-1]", "[?@.x]", "[?(@.x)]", "[0,1]", "..x", "[-0]", "[01]", "[ 1 ]", "[1", "[]", "[99999999999999999999]"]) {
+    for (const bad of ["[*]", ".*", "[1:2]", "[:]", "[::-1]", "[?@.x]", "[?(@.x)]", "[0,1]", "..x", "[-0]", "[01]", "[1", "[]", "[99999999999999999999]"]) {
       expect(() => path(bad), bad).toThrow();
     }
   });
