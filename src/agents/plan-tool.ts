@@ -6,7 +6,6 @@ import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { isPlangraphError, PlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import type { RunResult } from "../engine/result.js";
 import { runPlan } from "../api/run-plan.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
@@ -104,7 +103,7 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
     func: async (input: Record<string, unknown>, _runManager, config): Promise<[string, RunResult | { status: "invalid"; problems: string[] }]> => {
       const plan = planFromToolInput(input);
       try {
-        preparePlan(plan, { registry, limits, compileCondition: compileConditionForPlan });
+        preparePlan(plan, { registry, limits });
       } catch (error) {
         if (!isPlangraphError(error)) throw error;
         const problems = validationProblems(error);

@@ -11,7 +11,7 @@ import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
 import { systemClock, type Clock } from "../engine/clock.js";
 import { MemoryCompletionStore, type CompletionStore } from "../durability/completion-store.js";
-import { createDecisionEvaluator, compileConditionForPlan } from "../engine/decisions.js";
+import { createDecisionEvaluator } from "../engine/decisions.js";
 import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import { assembleResult, type PendingApproval, type RunResult } from "../engine/result.js";
 import { PlanScheduler, type ApprovalAnswer, type DecisionEvaluator, type RunEvent } from "../engine/scheduler.js";
@@ -151,7 +151,7 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions): Pro
 
 function prepare(plan: unknown, options: PlanOptions): PreparedPlan {
   const registry = options.registry ?? createToolRegistry(options.tools ?? []);
-  return preparePlan(plan, { registry, limits: resolveLimits(options.limits), compileCondition: compileConditionForPlan });
+  return preparePlan(plan, { registry, limits: resolveLimits(options.limits) });
 }
 
 /** The caller's decision evaluator, or rules + the chat model (with the plan's goal as context). */

@@ -2,7 +2,6 @@ import { readdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { preparePlan } from "../analysis/prepare.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import { chatModelFromEnvironment } from "../decide/chat-model.js";
 import { runPlan } from "../api/run-plan.js";
 import type { RunResult } from "../engine/result.js";
@@ -24,7 +23,7 @@ export async function runExamples(command: Extract<Command, { command: "examples
   let worst = 0;
   for (const file of files) {
     const text = await readPlan(join(EXAMPLES_DIR, file));
-    const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
+    const prepared = preparePlan(text, { registry });
     const result = await runPlan(prepared.plan, { registry, chatModel, approveAll: true });
     all.push({ file, result });
     if (result.status !== "completed") worst = 1;

@@ -2,7 +2,6 @@ import { readFile } from "node:fs/promises";
 import { isPlangraphError, PlanValidationError, PlangraphError, describeError } from "../model/errors.js";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { compilePlan, runPlan } from "../api/run-plan.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import { chatModelFromEnvironment } from "../decide/chat-model.js";
 import type { RunResult } from "../engine/result.js";
 import { USAGE, parseCommandLine, type Command } from "./args.js";
@@ -77,7 +76,7 @@ export async function readPlan(path: string): Promise<string> {
 
 async function validate(command: Extract<Command, { command: "validate" }>, io: CliIO): Promise<number> {
   const registry = await cliRegistry(command.tools);
-  const prepared = preparePlan(await readPlan(command.plan), { registry, compileCondition: compileConditionForPlan });
+  const prepared = preparePlan(await readPlan(command.plan), { registry });
   const summary = {
     valid: true,
     steps: prepared.steps.size,
@@ -92,7 +91,7 @@ async function validate(command: Extract<Command, { command: "validate" }>, io: 
 async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Promise<number> {
   const registry = await cliRegistry(command.tools, (message) => io.err(`${message}\n`));
   const text = await readPlan(command.plan);
-  const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
+  const prepared = preparePlan(text, { registry });
   const needApproval = [...prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
   if (needApproval.length && !command.db && !command.approveAll) {
     throw new PlangraphError(

@@ -20,6 +20,7 @@ export type ErrorCode =
   // references and conditions
   | "BAD_REFERENCE"
   | "REFERENCE_NOT_IN_SCHEMA"
+  | "REFERENCE_TYPE_MISMATCH"
   | "BAD_CONDITION"
   // decisions
   | "BAD_DECISION"
