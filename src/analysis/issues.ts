@@ -1,3 +1,4 @@
+import { echo } from "../model/echo.js";
 import { PlangraphError, PlanValidationError } from "../model/errors.js";
 import type { Reference } from "../refs/grammar.js";
 import { LOOP_REF } from "./loops.js";
@@ -31,7 +32,7 @@ export function checkLoopReferences(
     loopRefs.set(owner, path);
     const [first, ...rest] = ref.segments;
     if (rest.length || first?.kind !== "member" || first.name !== "iteration") {
-      issues.push(new PlangraphError("BAD_REFERENCE", `'${owner}' references ${ref.text}; a loop offers only {${LOOP_REF}.iteration}`, { path, step: owner }));
+      issues.push(new PlangraphError("BAD_REFERENCE", `'${echo(owner)}' references ${echo(ref.text, 120)}; a loop offers only {${LOOP_REF}.iteration}`, { path, step: owner }));
     }
   }
 }

@@ -1,3 +1,4 @@
+import { echo } from "../model/echo.js";
 import { PlangraphError } from "../model/errors.js";
 import { pathMember } from "../model/json-path.js";
 import type { Reference } from "../refs/grammar.js";
@@ -22,7 +23,7 @@ export function checkOutputPaths(drafts: readonly StepDraft[], steps: ReadonlyMa
         issues.push(
           new PlangraphError(
             "REFERENCE_NOT_IN_SCHEMA",
-            `step '${draft.id}' references ${ref.text}, but tool '${target.spec.tool}' of step '${ref.step}' cannot return that: ${check.message}`,
+            `step '${echo(draft.id)}' references ${echo(ref.text, 120)}, but tool '${target.spec.tool}' of step '${ref.step}' cannot return that: ${check.message}`,
             { path: draft.path, step: draft.id },
           ),
         );
@@ -71,12 +72,12 @@ function checkTemplate(template: Template, schema: unknown, site: Site): void {
       return; // literal values are checked by checkLiteralParams
     case "whole": {
       const produced = referenceKinds(template.ref, site.steps);
-      if (produced !== undefined) mismatch(site, schema, produced, `${template.ref.text} is ${describeKinds(produced)}`);
+      if (produced !== undefined) mismatch(site, schema, produced, `${echo(template.ref.text, 120)} is ${describeKinds(produced)}`);
       return;
     }
     case "text": {
       const first = template.parts.find((p): p is Reference => typeof p !== "string");
-      mismatch(site, schema, new Set(["string"]), `${first?.text ?? "the value"} inside a longer string gives a string`);
+      mismatch(site, schema, new Set(["string"]), `${echo(first?.text ?? "the value", 120)} inside a longer string gives a string`);
       return;
     }
     case "array":
@@ -102,7 +103,7 @@ function mismatch(site: Site, schema: unknown, produced: Kinds, given: string): 
   site.issues.push(
     new PlangraphError(
       "REFERENCE_TYPE_MISMATCH",
-      `step '${site.step.id}': parameter '${site.param}' of tool '${site.step.spec.tool}' takes ${describeKinds(accepted)}, but ${given}`,
+      `step '${echo(site.step.id)}': parameter '${echo(site.param)}' of tool '${site.step.spec.tool}' takes ${describeKinds(accepted)}, but ${given}`,
       { path: site.path, step: site.step.id },
     ),
   );

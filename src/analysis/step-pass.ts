@@ -78,7 +78,7 @@ function lookupTool(context: StepPassContext, spec: PlanStep, path: string): Reg
   const tool = context.registry.get(spec.tool);
   if (!tool) {
     context.issues.push(
-      new PlangraphError("UNKNOWN_TOOL", `step '${spec.id}' uses unknown tool '${echo(spec.tool)}'${didYouMean(spec.tool, context.registry.names())}`, {
+      new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses unknown tool '${echo(spec.tool)}'${didYouMean(spec.tool, context.registry.names())}`, {
         path: `${path}.tool`,
         step: spec.id,
       }),
@@ -87,7 +87,7 @@ function lookupTool(context: StepPassContext, spec: PlanStep, path: string): Reg
   }
   const allowed = context.limits.allowedTools;
   if (allowed && !allowed.includes(spec.tool)) {
-    context.issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${spec.id}' uses tool '${spec.tool}', which this run does not allow`, { path: `${path}.tool`, step: spec.id }));
+    context.issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses tool '${spec.tool}', which this run does not allow`, { path: `${path}.tool`, step: spec.id }));
     return undefined;
   }
   return tool;
@@ -105,13 +105,13 @@ function checkReferenceLimits(spec: PlanStep, path: string, references: readonly
       issues.push(
         new PlangraphError(
           "LIMIT_EXCEEDED",
-          `step '${spec.id}' has a reference longer than the limits (${limits.maxReferenceLength} characters, ${limits.maxPathDepth} segments): ${echo(ref.text, 80)}`,
+          `step '${echo(spec.id)}' has a reference longer than the limits (${limits.maxReferenceLength} characters, ${limits.maxPathDepth} segments): ${echo(ref.text, 80)}`,
           { path, step: spec.id },
         ),
       );
     }
     if (ref.step === spec.id) {
-      issues.push(new PlangraphError("PLAN_CYCLE", `step '${spec.id}' references its own output (${echo(ref.text, 80)})`, { path, step: spec.id }));
+      issues.push(new PlangraphError("PLAN_CYCLE", `step '${echo(spec.id)}' references its own output (${echo(ref.text, 80)})`, { path, step: spec.id }));
     }
   }
 }

@@ -1,3 +1,4 @@
+import { echo } from "../model/echo.js";
 import { maskUnsafe } from "../model/echo.js";
 import { PlangraphError, type ErrorCode } from "../model/errors.js";
 import type { ConditionContext } from "./syntax.js";
@@ -33,7 +34,7 @@ export function wholeConditionError(code: ErrorCode, context: Pick<ConditionCont
 }
 
 function where(context: Pick<ConditionContext, "path" | "owner">): string {
-  return context.owner === undefined ? `condition ${context.path}` : `decision '${context.owner}' (${context.path})`;
+  return context.owner === undefined ? `condition ${context.path}` : `decision '${echo(context.owner)}' (${context.path})`;
 }
 
 /**

@@ -70,7 +70,7 @@ export function tokenize(text: string, context: ConditionContext): Token[] {
     if (word) {
       const name = word[0];
       if (!KEYWORDS.has(name)) {
-        throw fail(i, `unknown word '${name}' (values are numbers, quoted strings, true, false, null or {step.path} references)`);
+        throw fail(i, `unknown word '${echo(name)}' (values are numbers, quoted strings, true, false, null or {step.path} references)`);
       }
       tokens.push({ type: "literal", value: KEYWORDS.get(name)!, offset: i });
       i += name.length;
@@ -129,7 +129,7 @@ function readReference(text: string, open: number, context: ConditionContext): {
   }
   if (!context.steps.has(id)) {
     if (context.unreferenceable?.has(id)) {
-      throw conditionError("BAD_REFERENCE", context, text, open + 1, `references decision '${id}'`, ": only step outputs can be referenced");
+      throw conditionError("BAD_REFERENCE", context, text, open + 1, `references decision '${echo(id)}'`, ": only step outputs can be referenced");
     }
     throw conditionError("UNKNOWN_STEP", context, text, open + 1, `references unknown step '${echo(id)}'`, didYouMean(id, context.steps));
   }

@@ -35,9 +35,24 @@ export function maskUnsafe(text: string): string {
   return text.replace(UNSAFE, "\ufffd");
 }
 
-/** A whole message made safe for a terminal, keeping its line breaks and tabs. */
+/** Longest unbroken run of non-blank characters a message keeps (no word of ours is this long). */
+const MAX_MESSAGE_TOKEN = 256;
+/** Longest message kept; the rest is cut with `…(N more)`. */
+const MAX_MESSAGE = 4_000;
+const LONG_TOKEN = new RegExp(`\\S{${MAX_MESSAGE_TOKEN + 1},}`, "g");
+
+/**
+ * A whole message made safe for a terminal, keeping its line breaks and tabs: unsafe characters
+ * escaped, any word longer than 256 characters and the message beyond 4,000 characters cut. The
+ * safety net behind the sites that {@link echo} what they quote.
+ */
 export function escapeUnsafeInMessage(text: string): string {
-  return text.replace(UNSAFE_IN_MESSAGE, escapeChar);
+  const escaped = text.replace(UNSAFE_IN_MESSAGE, escapeChar);
+  const short = escaped.length > MAX_MESSAGE_TOKEN ? escaped.replace(LONG_TOKEN, (token) => echo(token, MAX_MESSAGE_TOKEN)) : escaped;
+  if (short.length <= MAX_MESSAGE) return short;
+  // Never cut between the halves of a surrogate pair.
+  const cut = /[\udc00-\udfff]/.test(short[MAX_MESSAGE]!) ? MAX_MESSAGE - 1 : MAX_MESSAGE;
+  return `${short.slice(0, cut)}…(${short.length - cut} more)`;
 }
 
 /**

@@ -16,8 +16,9 @@ export const PlanLimitsSchema = z.object({
   /**
    * Deepest nesting of the plan's JSON (objects and arrays, the plan itself at depth 1). Checked
    * iteratively before anything else reads the plan, so no recursive walk can exhaust the stack.
+   * At most 1,000: the depth every later stage (templates, zod, the run's state) is tested at.
    */
-  maxNestingDepth: z.number().int().positive().max(10_000).default(64),
+  maxNestingDepth: z.number().int().positive().max(1_000).default(64),
   /** Characters of parameter and answer text scanned for references, over the whole plan. */
   maxTemplateChars: z.number().int().positive().default(500_000),
   /** References in the whole plan (parameters, conditions, the answer). */

@@ -127,7 +127,7 @@ function fromSectioned(record: Record<string, unknown>): Plan {
       );
     } else if (!present.includes(key as SectionName)) {
       issues.push(
-        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names section '${key}', which the plan does not have`, {
+        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names section '${echo(key)}', which the plan does not have`, {
           path: `$.tool_dependencies${pathMember(key)}`,
         }),
       );
@@ -189,44 +189,45 @@ function checkIdentity(plan: Plan, limits: PlanLimits): PlangraphError[] {
 
   const stepIds = new Set(plan.steps.map((s) => s.id));
   const decisionIds = new Set(plan.decisions.map((d) => d.id));
-  const checkTargets = (ids: readonly string[], path: string, owner: string, what: string, paths?: readonly string[]) => {
+  const checkTargets = (ids: readonly string[], path: string, kind: "step" | "decision", ownerId: string, what: string, paths?: readonly string[]) => {
+    const owner = `${kind} '${echo(ownerId)}'`;
     ids.forEach((id, i) => {
       if (stepIds.has(id)) return;
       const message = decisionIds.has(id)
         ? `${owner} ${what} '${echo(id)}', which is a decision, not a step`
         : `${owner} ${what} unknown step '${echo(id)}'${didYouMean(id, stepIds)}`;
-      issues.push(new PlangraphError("UNKNOWN_STEP", message, { path: paths?.[i] ?? `${path}[${i}]`, step: owner.replace(/^\w+ '(.*)'$/, "$1") }));
+      issues.push(new PlangraphError("UNKNOWN_STEP", message, { path: paths?.[i] ?? `${path}[${i}]`, step: ownerId }));
     });
   };
   plan.steps.forEach((step, index) => {
     const written = dependencyPaths.get(step);
-    checkTargets(step.depends_on, `${stepPath(index)}.depends_on`, `step '${step.id}'`, "depends on", written);
-    checkTargets(step.optional_depends_on, `${stepPath(index)}.optional_depends_on`, `step '${step.id}'`, "optionally depends on");
+    checkTargets(step.depends_on, `${stepPath(index)}.depends_on`, "step", step.id, "depends on", written);
+    checkTargets(step.optional_depends_on, `${stepPath(index)}.optional_depends_on`, "step", step.id, "optionally depends on");
     if (step.depends_on.includes(step.id) || step.optional_depends_on.includes(step.id)) {
       const self = written?.[step.depends_on.indexOf(step.id)] ?? `${stepPath(index)}.depends_on`;
-      issues.push(new PlangraphError("PLAN_CYCLE", `step '${step.id}' depends on itself`, { path: self, step: step.id }));
+      issues.push(new PlangraphError("PLAN_CYCLE", `step '${echo(step.id)}' depends on itself`, { path: self, step: step.id }));
     }
   });
   plan.decisions.forEach((decision, index) => {
     const path = `$.decisions[${index}]`;
-    checkTargets(decision.after, `${path}.after`, `decision '${decision.id}'`, "runs after");
-    checkTargets(decision.then, `${path}.then`, `decision '${decision.id}'`, "branches to");
-    checkTargets(decision.else, `${path}.else`, `decision '${decision.id}'`, "branches to");
+    checkTargets(decision.after, `${path}.after`, "decision", decision.id, "runs after");
+    checkTargets(decision.then, `${path}.then`, "decision", decision.id, "branches to");
+    checkTargets(decision.else, `${path}.else`, "decision", decision.id, "branches to");
     if ((decision.condition === undefined) === (decision.question === undefined)) {
       issues.push(
-        new PlangraphError("BAD_DECISION", `decision '${decision.id}' needs exactly one of 'condition' (a rule) or 'question' (for the chat model)`, {
+        new PlangraphError("BAD_DECISION", `decision '${echo(decision.id)}' needs exactly one of 'condition' (a rule) or 'question' (for the chat model)`, {
           path,
           step: decision.id,
         }),
       );
     }
     if (decision.then.length === 0 && decision.else.length === 0) {
-      issues.push(new PlangraphError("BAD_DECISION", `decision '${decision.id}' has neither 'then' nor 'else' steps`, { path, step: decision.id }));
+      issues.push(new PlangraphError("BAD_DECISION", `decision '${echo(decision.id)}' has neither 'then' nor 'else' steps`, { path, step: decision.id }));
     }
     const both = decision.then.filter((id) => decision.else.includes(id));
     if (both.length) {
       issues.push(
-        new PlangraphError("BAD_DECISION", `decision '${decision.id}' lists ${both.map((b) => `'${b}'`).join(", ")} in both 'then' and 'else'`, {
+        new PlangraphError("BAD_DECISION", `decision '${echo(decision.id)}' lists ${both.map((b) => `'${b}'`).join(", ")} in both 'then' and 'else'`, {
           path,
           step: decision.id,
         }),
@@ -241,7 +242,7 @@ function zodFailure(error: z.ZodError, data: Record<string, unknown>): PlanValid
   const issues = error.issues.slice(0, 50).map((issue) => {
     const path = "$" + issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     const step = stepIdAt(data, issue.path);
-    const owner = step ? `step '${step}': ` : "";
+    const owner = step ? `step '${echo(step)}': ` : "";
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(issue.path);

@@ -1,3 +1,4 @@
+import { echo } from "../model/echo.js";
 import { didYouMean } from "../model/suggest.js";
 import { formatSegments, type Segment } from "./grammar.js";
 
@@ -67,7 +68,7 @@ function walk(schema: unknown, segments: readonly Segment[], at: number): string
       if (Object.prototype.hasOwnProperty.call(shape, segment.name)) return walk(shape[segment.name], segments, at + 1);
       const catchall = v4def(def.catchall);
       if (catchall && catchall.type !== "never") return walk(def.catchall, segments, at + 1);
-      return `${here} has no field '${segment.name}'${didYouMean(segment.name, Object.keys(shape))}; it has ${listFields(Object.keys(shape))}`;
+      return `${here} has no field '${echo(segment.name)}'${didYouMean(segment.name, Object.keys(shape))}; it has ${listFields(Object.keys(shape))}`;
     }
     case "record":
       if (segment.kind !== "member") return `${here} is an object; [${segment.index}] needs an array`;
@@ -84,7 +85,7 @@ function walk(schema: unknown, segments: readonly Segment[], at: number): string
       return `${here} is a tuple of ${items.length}; it has no [${segment.index}]`;
     }
     default:
-      return `${here} is a ${def.type}; it has no ${segment.kind === "member" ? `field '${segment.name}'` : `[${segment.index}]`}`;
+      return `${here} is a ${def.type}; it has no ${segment.kind === "member" ? `field '${echo(segment.name)}'` : `[${segment.index}]`}`;
   }
 }
 

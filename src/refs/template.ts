@@ -97,7 +97,7 @@ export function parseStringTemplate(text: string, context: TemplateContext): Tem
 function readReference(text: string, open: number, id: string, idEnd: number, context: TemplateContext): Reference {
   if (!context.steps.has(id)) {
     const what = context.unreferenceable?.has(id)
-      ? `'${id}' is a decision; only step outputs can be referenced`
+      ? `'${echo(id)}' is a decision; only step outputs can be referenced`
       : `references unknown step '${echo(id)}'${didYouMean(id, context.steps)}`;
     throw new PlangraphError(context.unreferenceable?.has(id) ? "BAD_REFERENCE" : "UNKNOWN_STEP", `${where(context)} ${what}`, {
       path: context.path,
@@ -174,5 +174,5 @@ export function templateReferences(template: Template): Reference[] {
 }
 
 function where(context: TemplateContext): string {
-  return context.owner ? `step '${context.owner}' (${context.path})` : context.path;
+  return context.owner ? `step '${echo(context.owner)}' (${context.path})` : context.path;
 }
