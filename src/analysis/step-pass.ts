@@ -99,20 +99,21 @@ function overBudget(context: StepPassContext): void {
   if (budget.chars > budget.maxChars || budget.references > budget.maxReferences) throw new PlanValidationError(context.issues);
 }
 
+/** Over-long references and self-references, each reported once per step (a step may hold thousands). */
 function checkReferenceLimits(spec: PlanStep, path: string, references: readonly Reference[], limits: PlanLimits, issues: PlangraphError[]): void {
-  for (const ref of references) {
-    if (ref.text.length > limits.maxReferenceLength || ref.segments.length > limits.maxPathDepth) {
-      issues.push(
-        new PlangraphError(
-          "LIMIT_EXCEEDED",
-          `step '${echo(spec.id)}' has a reference longer than the limits (${limits.maxReferenceLength} characters, ${limits.maxPathDepth} segments): ${echo(ref.text, 80)}`,
-          { path, step: spec.id },
-        ),
-      );
-    }
-    if (ref.step === spec.id) {
-      issues.push(new PlangraphError("PLAN_CYCLE", `step '${echo(spec.id)}' references its own output (${echo(ref.text, 80)})`, { path, step: spec.id }));
-    }
+  const tooLong = references.find((ref) => ref.text.length > limits.maxReferenceLength || ref.segments.length > limits.maxPathDepth);
+  if (tooLong) {
+    issues.push(
+      new PlangraphError(
+        "LIMIT_EXCEEDED",
+        `step '${echo(spec.id)}' has a reference longer than the limits (${limits.maxReferenceLength} characters, ${limits.maxPathDepth} segments): ${echo(tooLong.text, 80)}`,
+        { path, step: spec.id },
+      ),
+    );
+  }
+  const self = references.find((ref) => ref.step === spec.id);
+  if (self) {
+    issues.push(new PlangraphError("PLAN_CYCLE", `step '${echo(spec.id)}' references its own output (${echo(self.text, 80)})`, { path, step: spec.id }));
   }
 }
 
