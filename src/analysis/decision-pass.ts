@@ -2,7 +2,8 @@ import { parseCondition, type Condition } from "../conditions/index.js";
 import type { PlangraphError } from "../model/errors.js";
 import type { Plan } from "../plan/schema.js";
 import type { Reference } from "../refs/grammar.js";
-import { checkLoopReferences, collect, unique } from "./issues.js";
+import { unique } from "../model/unique.js";
+import { checkLoopReferences, collect } from "./issues.js";
 import { LOOP_REF } from "./loops.js";
 import type { PreparedDecision } from "./prepared.js";
 

@@ -15,10 +15,6 @@ export function collect<T>(issues: PlangraphError[], make: () => T): T | undefin
   }
 }
 
-export function unique<T>(items: readonly T[]): T[] {
-  return [...new Set(items)];
-}
-
 /** `{__loop.iteration}` is the only thing a loop reference may name; records who uses one. */
 export function checkLoopReferences(
   references: readonly Reference[],

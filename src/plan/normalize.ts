@@ -6,6 +6,7 @@ import { STEP_ID_PATTERN } from "../refs/grammar.js";
 import { DEFAULT_LIMITS, type PlanLimits } from "./limits.js";
 import { checkNesting } from "./nesting.js";
 import { pathMember } from "../model/json-path.js";
+import { unique } from "../model/unique.js";
 import {
   SECTION_NAMES,
   STRUCTURAL_DEPENDENCIES,
@@ -275,10 +276,6 @@ function knownKeysAt(path: readonly PropertyKey[]): string[] {
   // A section has no 'id' (its name is its id): never suggest a field it may not have.
   if (typeof path[0] === "string" && (SECTION_NAMES as readonly string[]).includes(path[0])) return Object.keys(SectionSchema.shape);
   return step;
-}
-
-function unique<T>(items: T[]): T[] {
-  return [...new Set(items)];
 }
 
 function fail(code: PlangraphError["code"], message: string, path: string): PlanValidationError {
