@@ -73,50 +73,13 @@ function analyseGraph(
   rejectCycle(baseGraph, plan, issues);
   if (issues.length) throw new PlanValidationError(issues);
 
-  for (const decision of decisions.values()) {
-    const upstream = upstreamOf(baseGraph, decision.id);
-    for (const branch of ["then", "else"] as const) {
-      for (const target of decision.spec[branch]) {
-        if (upstream.has(target)) {
-          decision.loopTargets[branch].push(target);
-        } else {
-          baseDeps.get(target)!.push(decision.id);
-          steps.get(target)!.deps.push(decision.id);
-        }
-      }
-    }
-    const loops = [...decision.loopTargets.then, ...decision.loopTargets.else];
-    if (loops.length && decision.spec.max_iterations === undefined) {
-      issues.push(
-        new PlangraphError("BAD_DECISION", `decision '${decision.id}' goes back to ${loops.map((l) => `'${l}'`).join(", ")} (a loop) and needs 'max_iterations'`, {
-          path: `$.decisions[${decision.index}].max_iterations`,
-          step: decision.id,
-        }),
-      );
-    } else if (loops.length && decision.spec.max_iterations! > limits.maxLoopIterations) {
-      issues.push(
-        new PlangraphError("LIMIT_EXCEEDED", `decision '${decision.id}' allows ${decision.spec.max_iterations} iterations; the limit is ${limits.maxLoopIterations}`, {
-          path: `$.decisions[${decision.index}].max_iterations`,
-          step: decision.id,
-        }),
-      );
-    }
-  }
+  addBranchEdges(baseGraph, baseDeps, steps, decisions, limits, issues);
   const graph: DependencyGraph = { nodes, deps: baseDeps };
   rejectCycle(graph, plan, issues);
   if (issues.length) throw new PlanValidationError(issues);
 
   const dependents = dependentsOf(graph);
-  for (const [id, deps] of graph.deps) {
-    if (deps.length > limits.maxFanIn) {
-      issues.push(new PlangraphError("LIMIT_EXCEEDED", `'${id}' waits for ${deps.length} steps; the fan-in limit is ${limits.maxFanIn}`, { step: id }));
-    }
-  }
-  for (const [id, next] of dependents) {
-    if (next.length > limits.maxFanOut) {
-      issues.push(new PlangraphError("LIMIT_EXCEEDED", `${next.length} steps wait for '${id}'; the fan-out limit is ${limits.maxFanOut}`, { step: id }));
-    }
-  }
+  checkFanLimits(graph, dependents, limits, issues);
   if (issues.length) throw new PlanValidationError(issues);
 
   const loopAnalysis = analyzeLoops(
@@ -152,6 +115,63 @@ function analyseGraph(
     loops: loopAnalysis.loops,
     loopOf: loopAnalysis.loopOf,
   };
+}
+
+/**
+ * Adds each decision's branch edges: a target already upstream of its decision is a loop (kept
+ * apart, with its iteration rules checked); any other target waits for the decision.
+ */
+function addBranchEdges(
+  baseGraph: DependencyGraph,
+  baseDeps: Map<string, string[]>,
+  steps: Map<string, PreparedStep>,
+  decisions: Map<string, PreparedDecision>,
+  limits: PlanLimits,
+  issues: PlangraphError[],
+): void {
+  for (const decision of decisions.values()) {
+    const upstream = upstreamOf(baseGraph, decision.id);
+    for (const branch of ["then", "else"] as const) {
+      for (const target of decision.spec[branch]) {
+        if (upstream.has(target)) {
+          decision.loopTargets[branch].push(target);
+        } else {
+          baseDeps.get(target)!.push(decision.id);
+          steps.get(target)!.deps.push(decision.id);
+        }
+      }
+    }
+    const loops = [...decision.loopTargets.then, ...decision.loopTargets.else];
+    if (loops.length && decision.spec.max_iterations === undefined) {
+      issues.push(
+        new PlangraphError("BAD_DECISION", `decision '${decision.id}' goes back to ${loops.map((l) => `'${l}'`).join(", ")} (a loop) and needs 'max_iterations'`, {
+          path: `$.decisions[${decision.index}].max_iterations`,
+          step: decision.id,
+        }),
+      );
+    } else if (loops.length && decision.spec.max_iterations! > limits.maxLoopIterations) {
+      issues.push(
+        new PlangraphError("LIMIT_EXCEEDED", `decision '${decision.id}' allows ${decision.spec.max_iterations} iterations; the limit is ${limits.maxLoopIterations}`, {
+          path: `$.decisions[${decision.index}].max_iterations`,
+          step: decision.id,
+        }),
+      );
+    }
+  }
+}
+
+/** Fan-in and fan-out limits, each over-limit node named. */
+function checkFanLimits(graph: DependencyGraph, dependents: ReadonlyMap<string, readonly string[]>, limits: PlanLimits, issues: PlangraphError[]): void {
+  for (const [id, deps] of graph.deps) {
+    if (deps.length > limits.maxFanIn) {
+      issues.push(new PlangraphError("LIMIT_EXCEEDED", `'${id}' waits for ${deps.length} steps; the fan-in limit is ${limits.maxFanIn}`, { step: id }));
+    }
+  }
+  for (const [id, next] of dependents) {
+    if (next.length > limits.maxFanOut) {
+      issues.push(new PlangraphError("LIMIT_EXCEEDED", `${next.length} steps wait for '${id}'; the fan-out limit is ${limits.maxFanOut}`, { step: id }));
+    }
+  }
 }
 
 /**
