@@ -73,18 +73,6 @@ export function echo(value: string, limit = ECHO_LIMIT): string {
   return `${escapeUnsafe(value.slice(0, end))}…(${rest} more)`;
 }
 
-/** `echo` for a value of any type: strings as they are, anything else as its JSON text. */
-export function echoValue(value: unknown, limit = ECHO_LIMIT): string {
-  if (typeof value === "string") return echo(value, limit);
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value);
-  } catch {
-    text = undefined;
-  }
-  return echo(text ?? String(value), limit);
-}
-
 function countCodePoints(text: string, from: number): number {
   let count = 0;
   for (let i = from; i < text.length; i++) {

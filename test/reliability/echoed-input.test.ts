@@ -7,7 +7,7 @@
  * Reproduce: npx vitest run test/reliability/echoed-input.test.ts
  */
 import { afterAll, describe, expect, it } from "vitest";
-import { echo, echoValue } from "../../src/model/echo.js";
+import { echo } from "../../src/model/echo.js";
 import { PlangraphError, PlanValidationError } from "../../src/model/errors.js";
 import { cli, tempWorkspace } from "../core/helpers.js";
 import { prepare } from "./support/tools.js";
@@ -60,11 +60,6 @@ describe("echo: how messages quote user input", () => {
     expect(echo("a\u0000b\u001b[31mc\u0085d\u2066e\u2069f\u200fg\u2028h")).toBe("a\\u{0}b\\u{1b}[31mc\\u{85}d\\u{2066}e\\u{2069}f\\u{200f}g\\u{2028}h");
     expect(echo("lone \ud800 high, lone \udc00 low")).toBe("lone \\u{d800} high, lone \\u{dc00} low");
     expect(echo("tab\tline\n")).toBe("tab\\u{9}line\\u{a}");
-  });
-
-  it("quotes non-string values by their JSON text, shortened", () => {
-    expect(echoValue({ a: 1 })).toBe('{"a":1}');
-    expect(echoValue([LONG])).toBe(`["${"x".repeat(62)}…(99940 more)`);
   });
 });
 
