@@ -5,6 +5,7 @@ import type { Reference } from "../refs/grammar.js";
 import { checkPathAgainstSchema } from "../refs/schema-check.js";
 import { acceptedKinds, describeKinds, kindsOverlap, producedKinds, schemasAtPath, unionKinds, type Kinds } from "../refs/schema-kinds.js";
 import type { Template } from "../refs/template.js";
+import { zodDef } from "../refs/zod-def.js";
 import type { PreparedStep } from "./prepared.js";
 import type { StepDraft } from "./step-pass.js";
 
@@ -121,28 +122,19 @@ function referenceKinds(ref: Reference, steps: ReadonlyMap<string, PreparedStep>
   return kinds === "any" ? undefined : kinds;
 }
 
-interface Def {
-  type?: string;
-  shape?: Record<string, unknown>;
-  element?: unknown;
-  innerType?: unknown;
-  in?: unknown;
-}
-const defOf = (schema: unknown): Def | undefined => (schema as { _zod?: { def?: Def } } | null)?._zod?.def;
-
 /** The schema of a top-level parameter of a tool's (object) input schema. */
 function fieldOf(schema: unknown, key: string): unknown {
-  const shape = defOf(schema)?.shape;
+  const shape = zodDef(schema)?.shape;
   return shape && Object.prototype.hasOwnProperty.call(shape, key) ? shape[key] : undefined;
 }
 
 /** The input-side schema of a member or element: wrappers unwrapped, anything else unknown. */
 function childOf(schema: unknown, key: string | number): unknown {
-  let def = defOf(schema);
+  let def = zodDef(schema);
   for (let hops = 0; def && hops < 16; hops++) {
     if (def.type === "optional" || def.type === "nullable" || def.type === "default" || def.type === "prefault" || def.type === "readonly" || def.type === "nonoptional") {
-      def = defOf(def.innerType);
-    } else if (def.type === "pipe") def = defOf(def.in);
+      def = zodDef(def.innerType);
+    } else if (def.type === "pipe") def = zodDef(def.in);
     else break;
   }
   if (!def) return undefined;

@@ -1,4 +1,5 @@
 import type { Segment } from "./grammar.js";
+import { unwrapOutput, zodDef, type ZodDef } from "./zod-def.js";
 
 /**
  * What JSON kinds a zod 4 schema produces (for a tool's output) or accepts (for a tool's input),
@@ -10,28 +11,6 @@ export type JsonKind = "string" | "number" | "boolean" | "null" | "array" | "obj
 /** A set of kinds, or `"any"` when the schema does not pin the kind down. */
 export type Kinds = ReadonlySet<JsonKind> | "any";
 
-interface Def {
-  type: string;
-  shape?: Record<string, unknown>;
-  catchall?: unknown;
-  element?: unknown;
-  innerType?: unknown;
-  options?: unknown[];
-  valueType?: unknown;
-  items?: unknown[];
-  rest?: unknown;
-  getter?: () => unknown;
-  in?: unknown;
-  out?: unknown;
-  left?: unknown;
-  right?: unknown;
-  coerce?: boolean;
-  values?: unknown[];
-  entries?: Record<string, unknown>;
-}
-
-const defOf = (schema: unknown): Def | undefined => (schema as { _zod?: { def?: Def } } | null)?._zod?.def;
-
 /** Deepest schema nesting followed; recursive (lazy) schemas stop here as "any". */
 const MAX_DEPTH = 64;
 
@@ -40,24 +19,14 @@ const MAX_DEPTH = 64;
  * it open (unknown, records of unknown, transforms, lazies too deep, non-zod schemas).
  */
 export function schemasAtPath(schema: unknown, segments: readonly Segment[], at = 0, depth = 0): unknown[] | undefined {
-  const def = defOf(schema);
-  if (!def || depth > MAX_DEPTH) return undefined;
+  if (!zodDef(schema) || depth > MAX_DEPTH) return undefined;
+  // The end of the path keeps its wrappers: whether the value may be null is part of its kinds.
   if (at >= segments.length) return [schema];
+  const def = zodDef(unwrapOutput(schema));
+  if (!def) return undefined;
   const segment = segments[at]!;
   const next = (inner: unknown) => schemasAtPath(inner, segments, at + 1, depth + 1);
   switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "nonoptional":
-    case "readonly":
-    case "catch":
-      return schemasAtPath(def.innerType, segments, at, depth + 1);
-    case "lazy":
-      return def.getter ? schemasAtPath(def.getter(), segments, at, depth + 1) : undefined;
-    case "pipe":
-      return schemasAtPath(def.out, segments, at, depth + 1);
     case "union": {
       const all: unknown[] = [];
       for (const option of def.options ?? []) {
@@ -71,7 +40,7 @@ export function schemasAtPath(schema: unknown, segments: readonly Segment[], at 
       if (segment.kind !== "member") return [];
       const shape = def.shape ?? {};
       if (Object.prototype.hasOwnProperty.call(shape, segment.name)) return next(shape[segment.name]);
-      const catchall = defOf(def.catchall);
+      const catchall = zodDef(def.catchall);
       return catchall && catchall.type !== "never" ? next(def.catchall) : [];
     }
     case "record":
@@ -133,7 +102,7 @@ export function describeKinds(kinds: Kinds): string {
 const only = (...kinds: JsonKind[]): Kinds => new Set(kinds);
 
 function kindsOf(schema: unknown, side: "input" | "output", depth: number): Kinds {
-  const def = defOf(schema);
+  const def = zodDef(schema);
   if (!def || depth > MAX_DEPTH) return "any";
   const inner = (s: unknown) => kindsOf(s, side, depth + 1);
   if (def.coerce === true && side === "input") return "any";
@@ -180,7 +149,7 @@ function kindsOf(schema: unknown, side: "input" | "output", depth: number): Kind
   }
 }
 
-function valueKinds(def: Def): Kinds {
+function valueKinds(def: ZodDef): Kinds {
   const values = def.values ?? Object.values(def.entries ?? {});
   if (values.length === 0) return "any";
   const kinds = new Set<JsonKind>();
