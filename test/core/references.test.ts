@@ -321,6 +321,12 @@ describe("references: checked against a tool's declared output schema before run
     expect(result.results.use).toEqual({ data: { x: "ci-1" } });
   });
 
+  it("treats a lazy output schema that only returns itself as open, instead of recursing forever", () => {
+    const selfish: z.ZodType = z.lazy(() => selfish);
+    const loop = defineTool({ name: "loop", description: "declares a degenerate lazy output", input: z.object({}), output: selfish, run: () => ({}) });
+    expect(() => prepare({ steps: [{ id: "l", tool: "loop" }, { id: "use", tool: "echo", output_mapping: { x: "{l.data.rows[0]}" } }] }, [loop])).not.toThrow();
+  });
+
   it("does not check references into a tool without an output schema", () => {
     expect(() => prepare({ steps: [{ id: "e", tool: "echo" }, { id: "use", tool: "echo", output_mapping: { x: "{e.anything.at[3].all}" } }] })).not.toThrow();
   });
