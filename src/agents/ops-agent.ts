@@ -6,7 +6,6 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { preparePlan } from "../analysis/prepare.js";
 import { isPlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import type { RunResult } from "../engine/result.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
@@ -101,7 +100,7 @@ export function createOpsAgent(options: OpsAgentOptions) {
     if (!chosen) return { messages };
     const plan = planFromToolInput((chosen.args ?? {}) as Record<string, unknown>);
     try {
-      preparePlan(plan, { registry, limits, compileCondition: compileConditionForPlan });
+      preparePlan(plan, { registry, limits });
       return { messages, plan };
     } catch (error) {
       if (!isPlangraphError(error)) throw error;

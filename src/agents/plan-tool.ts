@@ -6,7 +6,6 @@ import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { AsyncLocalStorageProviderSingleton } from "@langchain/core/singletons";
 import { isPlangraphError, PlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import type { RunResult } from "../engine/result.js";
 import { runPlan } from "../api/run-plan.js";
 import { requireApprovalHome } from "../api/policy.js";
@@ -98,7 +97,7 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
       const plan = planFromToolInput(input);
       let prepared: PreparedPlan;
       try {
-        prepared = preparePlan(plan, { registry, limits, compileCondition: compileConditionForPlan });
+        prepared = preparePlan(plan, { registry, limits });
       } catch (error) {
         if (!isPlangraphError(error)) throw error;
         const problems = validationProblems(error);

@@ -1,3 +1,4 @@
+import { echo } from "../model/echo.js";
 import { PlangraphError } from "../model/errors.js";
 import type { Template } from "../refs/template.js";
 import { didYouMean } from "../model/suggest.js";
@@ -33,7 +34,7 @@ export function checkLiteralParams(
     if (!field) {
       if (!open) {
         issues.push(
-          new PlangraphError("TOOL_INPUT_INVALID", `step '${stepId}': tool '${toolName}' has no parameter '${key}'${didYouMean(key, Object.keys(shape))}`, {
+          new PlangraphError("TOOL_INPUT_INVALID", `step '${echo(stepId)}': tool '${toolName}' has no parameter '${echo(key)}'${didYouMean(key, Object.keys(shape))}`, {
             path: fieldPath(key),
             step: stepId,
           }),
@@ -47,7 +48,7 @@ export function checkLiteralParams(
       const issue = parsed.error?.issues[0];
       const inner = issue?.path?.length ? `.${issue.path.map(String).join(".")}` : "";
       issues.push(
-        new PlangraphError("TOOL_INPUT_INVALID", `step '${stepId}': parameter '${key}${inner}' of tool '${toolName}' is invalid: ${issue?.message ?? "rejected"}`, {
+        new PlangraphError("TOOL_INPUT_INVALID", `step '${echo(stepId)}': parameter '${echo(key)}${inner}' of tool '${toolName}' is invalid: ${issue?.message ?? "rejected"}`, {
           path: fieldPath(key),
           step: stepId,
         }),
@@ -57,7 +58,7 @@ export function checkLiteralParams(
   for (const [key, field] of Object.entries(shape)) {
     if (given.has(key)) continue;
     if (!checkQuietly(field, undefined).success) {
-      issues.push(new PlangraphError("TOOL_INPUT_INVALID", `step '${stepId}': tool '${toolName}' needs parameter '${key}'`, { path, step: stepId }));
+      issues.push(new PlangraphError("TOOL_INPUT_INVALID", `step '${echo(stepId)}': tool '${toolName}' needs parameter '${echo(key)}'`, { path, step: stepId }));
     }
   }
   return issues;

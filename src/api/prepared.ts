@@ -1,5 +1,4 @@
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import { resolveLimits } from "../plan/limits.js";
 import { createToolRegistry } from "../tools/registry.js";
 import type { PlanOptions } from "./options.js";
@@ -26,5 +25,5 @@ export function isPreparedPlan(value: unknown): value is PreparedPlan {
 export function preparedFrom(plan: unknown, options: PlanOptions): PreparedPlan {
   if (isPreparedPlan(plan)) return plan;
   const registry = options.registry ?? createToolRegistry(options.tools ?? []);
-  return preparePlan(plan, { registry, limits: resolveLimits(options.limits), compileCondition: compileConditionForPlan });
+  return preparePlan(plan, { registry, limits: resolveLimits(options.limits) });
 }

@@ -1,7 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { preparePlan } from "../analysis/prepare.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import { chatModelFromEnv as chatModelFromEnvironment } from "../decide/model.js";
 import { runPlan } from "../api/run-plan.js";
 import type { RunResult } from "../engine/result.js";
@@ -24,7 +23,7 @@ export async function runExamples(command: Extract<Command, { command: "examples
   let worst = 0;
   for (const file of files) {
     const text = await readPlan(join(EXAMPLES_DIR, file));
-    const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
+    const prepared = preparePlan(text, { registry });
     const result = await runPlan(prepared, { registry, chatModel, approveAll: true });
     all.push({ file, result });
     if (exitCodeFor(result) !== 0) worst = 1;

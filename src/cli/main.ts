@@ -3,7 +3,6 @@ import { PlangraphError, isPlangraphError } from "../model/errors.js";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { compilePlan, runPlan } from "../api/run-plan.js";
 import { requireApprovalHome } from "../api/policy.js";
-import { compileConditionForPlan } from "../engine/decisions.js";
 import { chatModelFromEnv as chatModelFromEnvironment } from "../decide/model.js";
 import type { RunResult } from "../engine/result.js";
 import { parseCommandLine, type Command } from "./args.js";
@@ -77,7 +76,7 @@ function usageFailure(error: unknown, argv: string[], io: CliIO): number {
 
 async function validate(command: Extract<Command, { command: "validate" }>, io: CliIO): Promise<number> {
   const registry = await cliRegistry(command.tools);
-  const prepared = preparePlan(await readPlan(command.plan, io), { registry, compileCondition: compileConditionForPlan });
+  const prepared = preparePlan(await readPlan(command.plan, io), { registry });
   const summary = {
     valid: true,
     steps: prepared.steps.size,
@@ -93,7 +92,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
   const registry = await cliRegistry(command.tools, (message) => io.err(`${message}\n`));
   const givenUp = new GivenUpCalls();
   const text = await readPlan(command.plan, io);
-  const prepared = preparePlan(text, { registry, compileCondition: compileConditionForPlan });
+  const prepared = preparePlan(text, { registry });
   requireApprovalHome(prepared, { approveAll: command.approveAll, canPause: !!command.db, remedy: "run with --thread <id> --db <file> to pause and resume, or --approve-all" });
   const chatModel = chatModelFromEnvironment(io.env);
   if (!chatModel && [...prepared.decisions.values()].some((d) => d.spec.question !== undefined)) {

@@ -1,3 +1,5 @@
+import { echo } from "../model/echo.js";
+import { maskUnsafe } from "../model/echo.js";
 import { PlangraphError, type ErrorCode } from "../model/errors.js";
 import type { ConditionContext } from "./syntax.js";
 
@@ -32,7 +34,7 @@ export function wholeConditionError(code: ErrorCode, context: Pick<ConditionCont
 }
 
 function where(context: Pick<ConditionContext, "path" | "owner">): string {
-  return context.owner === undefined ? `condition ${context.path}` : `decision '${context.owner}' (${context.path})`;
+  return context.owner === undefined ? `condition ${context.path}` : `decision '${echo(context.owner)}' (${context.path})`;
 }
 
 /**
@@ -40,7 +42,9 @@ function where(context: Pick<ConditionContext, "path" | "owner">): string {
  * are shown as spaces so the caret stays aligned.
  */
 export function caretDisplay(text: string, offset: number): string {
-  const flat = text.replace(/[\t\n\r\v\f]/g, " ");
+  // One column per character, none of them a terminal control: controls, bidi overrides and lone
+  // surrogates show as U+FFFD so the caret stays under the character it points at.
+  const flat = maskUnsafe(text.replace(/[\t\n\r\v\f]/g, " "));
   let start = 0;
   let end = flat.length;
   if (flat.length > WINDOW) {

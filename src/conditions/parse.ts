@@ -1,3 +1,4 @@
+import { echo } from "../model/echo.js";
 import type { Reference } from "../refs/grammar.js";
 import { conditionError, wholeConditionError } from "./errors.js";
 import {
@@ -196,6 +197,6 @@ function describe(token: Token): string {
     case "reference":
       return `reference ${token.ref.text}`;
     case "literal":
-      return `value ${JSON.stringify(token.value)}`;
+      return typeof token.value === "string" ? `value "${echo(token.value)}"` : `value ${String(token.value)}`;
   }
 }

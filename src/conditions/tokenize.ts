@@ -1,5 +1,7 @@
 import { PlangraphError } from "../model/errors.js";
 import { GrammarError, parseSegments, scanStepId, type Reference } from "../refs/grammar.js";
+import { scanQuotedString } from "../refs/quoted-string.js";
+import { echo } from "../model/echo.js";
 import { didYouMean } from "../model/suggest.js";
 import { conditionError } from "./errors.js";
 import type { ConditionContext, LiteralValue } from "./syntax.js";
@@ -22,18 +24,6 @@ const KEYWORDS: ReadonlyMap<string, LiteralValue> = new Map<string, LiteralValue
   ["false", false],
   ["null", null],
 ]);
-const ESCAPES: Readonly<Record<string, string>> = {
-  '"': '"',
-  "'": "'",
-  "\\": "\\",
-  "/": "/",
-  b: "\b",
-  f: "\f",
-  n: "\n",
-  r: "\r",
-  t: "\t",
-};
-
 /**
  * Splits a condition into tokens. References are parsed here with the reference grammar of
  * `src/refs`, so they obey exactly the rules of `output_mapping` references.
@@ -80,7 +70,7 @@ export function tokenize(text: string, context: ConditionContext): Token[] {
     if (word) {
       const name = word[0];
       if (!KEYWORDS.has(name)) {
-        throw fail(i, `unknown word '${name}' (values are numbers, quoted strings, true, false, null or {step.path} references)`);
+        throw fail(i, `unknown word '${echo(name)}' (values are numbers, quoted strings, true, false, null or {step.path} references)`);
       }
       tokens.push({ type: "literal", value: KEYWORDS.get(name)!, offset: i });
       i += name.length;
@@ -112,39 +102,18 @@ function unexpectedCharacter(text: string, i: number): string {
   return `unexpected character '${shown}'`;
 }
 
-/** A string literal in single or double quotes with JSON's escapes (and `\'`). */
+/** A string literal: the one quoted-string scanner of `src/refs`, so conditions and paths agree. */
 function readString(
   text: string,
   offset: number,
   fail: (offset: number, message: string) => PlangraphError,
 ): { value: string; end: number } {
-  const quote = text[offset]!;
-  let value = "";
-  let i = offset + 1;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === quote) return { value, end: i + 1 };
-    if (c === "\\") {
-      const e = text[i + 1];
-      if (e === undefined) break;
-      if (e === "u") {
-        const hex = text.slice(i + 2, i + 6);
-        if (!/^[0-9A-Fa-f]{4}$/.test(hex)) throw fail(i, "bad \\u escape in string (expected 4 hex digits)");
-        value += String.fromCharCode(parseInt(hex, 16));
-        i += 6;
-        continue;
-      }
-      const escaped = ESCAPES[e];
-      if (escaped === undefined) throw fail(i, `bad escape '\\${e}' in string`);
-      value += escaped;
-      i += 2;
-      continue;
-    }
-    if (c.charCodeAt(0) < 0x20) throw fail(i, "control character in string (write it as an escape, e.g. \\n)");
-    value += c;
-    i++;
+  try {
+    return scanQuotedString(text, offset, "string");
+  } catch (error) {
+    if (error instanceof GrammarError) throw fail(error.offset, error.message.replace(/ (starting )?at position \d+/g, ""));
+    throw error;
   }
-  throw fail(offset, "unterminated string");
 }
 
 /**
@@ -160,16 +129,16 @@ function readReference(text: string, open: number, context: ConditionContext): {
   }
   if (!context.steps.has(id)) {
     if (context.unreferenceable?.has(id)) {
-      throw conditionError("BAD_REFERENCE", context, text, open + 1, `references decision '${id}'`, ": only step outputs can be referenced");
+      throw conditionError("BAD_REFERENCE", context, text, open + 1, `references decision '${echo(id)}'`, ": only step outputs can be referenced");
     }
-    throw conditionError("UNKNOWN_STEP", context, text, open + 1, `references unknown step '${id}'`, didYouMean(id, context.steps));
+    throw conditionError("UNKNOWN_STEP", context, text, open + 1, `references unknown step '${echo(id)}'`, didYouMean(id, context.steps));
   }
   let parsed: { segments: Reference["segments"]; end: number };
   try {
     parsed = parseSegments(text, idEnd, "}");
   } catch (error) {
     if (error instanceof GrammarError) {
-      const reason = error.message.replace(/ at position \d+/g, "");
+      const reason = error.message.replace(/ (starting )?at position \d+/g, "");
       throw conditionError("BAD_REFERENCE", context, text, error.offset, "malformed reference", `: ${reason}`);
     }
     throw error;

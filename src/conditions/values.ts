@@ -1,3 +1,5 @@
+import { escapeUnsafe } from "../model/echo.js";
+
 /**
  * The value semantics of conditions, on JSON values. No coercion anywhere: `"1"` is not `1`,
  * `0` is not `false`, `null` is not `""`.
@@ -111,8 +113,15 @@ export function compareOrdered(
   }
 }
 
-/** A short JSON rendering of a value for explanations: long values are summarised. */
+/**
+ * A short JSON rendering of a value for explanations: long values are summarised, and text
+ * controls from tool output (U+202E and the like) are escaped, since reasons reach terminals.
+ */
 export function formatValue(value: unknown, max = 40): string {
+  return escapeUnsafe(summarise(value, max));
+}
+
+function summarise(value: unknown, max: number): string {
   if (value === undefined) return "null";
   if (typeof value === "bigint") return value.toString();
   let text: string | undefined;

@@ -1,16 +1,10 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { ConditionCompiler, PreparedDecision } from "../analysis/prepare.js";
-import { conditionReferences, evaluateCondition, parseCondition, type Condition } from "../conditions/index.js";
+import type { PreparedDecision } from "../analysis/prepare.js";
+import { evaluateCondition } from "../conditions/index.js";
 import { askDecision } from "../decide/index.js";
 import type { OutputLookup } from "../refs/resolve.js";
 import type { DecisionOutcome } from "../model/records.js";
 import type { DecisionEvaluator } from "./decision-evaluator.js";
-
-/** Parses a decision's `condition` once, at compile time. */
-export const compileConditionForPlan: ConditionCompiler = (text, context) => {
-  const condition = parseCondition(text, context);
-  return { compiled: condition, references: conditionReferences(condition) };
-};
 
 export interface DecisionEvaluatorOptions {
   /** The chat model for `question` decisions; none → their default branch (source "fallback"). */
@@ -29,7 +23,7 @@ export function createDecisionEvaluator(options: DecisionEvaluatorOptions = {}):
   return async (decision: PreparedDecision, outputs: OutputLookup, signal: AbortSignal): Promise<DecisionOutcome> => {
     if (decision.condition !== undefined) {
       const notes: string[] = [];
-      const result = evaluateCondition(decision.condition as Condition, outputs, (missing) => notes.push(missing.message));
+      const result = evaluateCondition(decision.condition, outputs, (missing) => notes.push(missing.message));
       return {
         status: "decided",
         branch: result.value ? "then" : "else",

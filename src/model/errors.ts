@@ -1,3 +1,5 @@
+import { echo, escapeUnsafeInMessage } from "./echo.js";
+
 /**
  * One error taxonomy for everything plangraph rejects or reports.
  *
@@ -18,6 +20,7 @@ export type ErrorCode =
   // references and conditions
   | "BAD_REFERENCE"
   | "REFERENCE_NOT_IN_SCHEMA"
+  | "REFERENCE_TYPE_MISMATCH"
   | "BAD_CONDITION"
   // decisions
   | "BAD_DECISION"
@@ -57,6 +60,9 @@ export interface PlangraphErrorOptions {
   cause?: unknown;
 }
 
+/** Longest JSON path an error carries: real paths are far shorter, hostile keys are not. */
+const MAX_ECHOED_PATH = 256;
+
 /** Base class of every error plangraph throws on purpose. */
 export class PlangraphError extends Error {
   readonly code: ErrorCode;
@@ -64,11 +70,12 @@ export class PlangraphError extends Error {
   readonly step: string | undefined;
 
   constructor(code: ErrorCode, message: string, options: PlangraphErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages and fields repeat user input; none may carry terminal controls or run to 100 KB.
+    super(escapeUnsafeInMessage(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "PlangraphError";
     this.code = code;
-    this.path = options.path;
-    this.step = options.step;
+    this.path = options.path === undefined ? undefined : echo(options.path, MAX_ECHOED_PATH);
+    this.step = options.step === undefined ? undefined : echo(options.step);
   }
 
   /** A plain object for JSON output (`--json`, server responses). */

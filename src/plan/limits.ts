@@ -13,6 +13,16 @@ export const PlanLimitsSchema = z.object({
   maxFanOut: z.number().int().positive().default(2_000),
   maxReferenceLength: z.number().int().positive().default(512),
   maxPathDepth: z.number().int().positive().default(32),
+  /**
+   * Deepest nesting of the plan's JSON (objects and arrays, the plan itself at depth 1). Checked
+   * iteratively before anything else reads the plan, so no recursive walk can exhaust the stack.
+   * At most 1,000: the depth every later stage (templates, zod, the run's state) is tested at.
+   */
+  maxNestingDepth: z.number().int().positive().max(1_000).default(64),
+  /** Characters of parameter and answer text scanned for references, over the whole plan. */
+  maxTemplateChars: z.number().int().positive().default(500_000),
+  /** References in the whole plan (parameters, conditions, the answer). */
+  maxReferences: z.number().int().positive().default(20_000),
   maxLoopIterations: z.number().int().positive().default(100),
   /** Whole-run wall-clock budget in ms; 0 means none. */
   maxRunMs: z.number().int().nonnegative().default(0),

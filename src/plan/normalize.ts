@@ -1,8 +1,12 @@
 import type { z } from "zod";
-import { PlangraphError, PlanValidationError } from "../model/errors.js";
+import { echo } from "../model/echo.js";
+import { describeError, PlangraphError, PlanValidationError } from "../model/errors.js";
 import { didYouMean } from "../model/suggest.js";
 import { STEP_ID_PATTERN } from "../refs/grammar.js";
 import { DEFAULT_LIMITS, type PlanLimits } from "./limits.js";
+import { checkNesting } from "./nesting.js";
+import { pathMember } from "../model/json-path.js";
+import { unique } from "../model/unique.js";
 import {
   SECTION_NAMES,
   STRUCTURAL_DEPENDENCIES,
@@ -14,7 +18,6 @@ import {
   type PlanStep,
   type SectionName,
 } from "./schema.js";
-import { unique } from "../model/unique.js";
 
 /**
  * Parses a plan in either wire form (a JSON string or a value) and returns the one internal model.
@@ -22,7 +25,21 @@ import { unique } from "../model/unique.js";
  * known targets of `depends_on` / `after` / `then` / `else`) are checked here too.
  */
 export function normalizePlan(input: unknown, limits: PlanLimits = DEFAULT_LIMITS): Plan {
+  const { plan, issues } = readPlan(input, limits);
+  if (issues.length) throw new PlanValidationError(issues);
+  return plan;
+}
+
+/**
+ * `normalizePlan` for callers that go on checking: a plan whose shape is readable comes back with
+ * its identity problems listed rather than thrown, so references, tools and conditions can be
+ * checked in the same pass (one report with every problem). Only a plan that is well formed and
+ * free of identity problems is marked normalised. Throws PlanValidationError when the shape
+ * itself is wrong or a limit is exceeded.
+ */
+export function readPlan(input: unknown, limits: PlanLimits = DEFAULT_LIMITS): { plan: Plan; issues: PlangraphError[] } {
   const value = typeof input === "string" ? parseJsonText(input, limits) : input;
+  checkDepth(value, limits);
   if (typeof input !== "string") checkSize(value, limits);
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
     throw fail("PLAN_INVALID", "a plan must be a JSON object with 'steps' or sections (primary, secondary, aggregate, graph, metric)", "$");
@@ -35,13 +52,23 @@ export function normalizePlan(input: unknown, limits: PlanLimits = DEFAULT_LIMIT
   }
   if (!isStepList && !isSectioned) {
     const keys = Object.keys(record);
-    const hint = keys.length ? `; it has ${keys.map((k) => `'${k}'${didYouMean(k, ["steps", ...SECTION_NAMES])}`).join(", ")}` : "";
+    const hint = keys.length ? `; it has ${keys.slice(0, 10).map((k) => `'${echo(k)}'${didYouMean(k, ["steps", ...SECTION_NAMES])}`).join(", ")}` : "";
     throw fail("PLAN_INVALID", `a plan needs 'steps' or at least one of the sections ${SECTION_NAMES.join(", ")}${hint}`, "$");
   }
   const plan = isStepList ? fromStepList(record) : fromSectioned(record);
-  checkIdentity(plan, limits);
-  normalized.add(plan);
-  return plan;
+  const issues = checkIdentity(plan, limits);
+  if (issues.length === 0) normalized.add(plan);
+  return { plan, issues };
+}
+
+/** The nesting limit, before anything recursive reads the value; a hostile getter is not JSON. */
+function checkDepth(value: unknown, limits: PlanLimits): void {
+  try {
+    checkNesting(value, limits.maxNestingDepth, limits.maxPlanBytes);
+  } catch (error) {
+    if (error instanceof PlangraphError) throw error;
+    throw fail("PLAN_INVALID", `the plan is not JSON data (reading it failed: ${echo(describeError(error))})`, "$");
+  }
 }
 
 // Plans this module produced; anything else, however plan-shaped, goes through normalisation.
@@ -95,14 +122,14 @@ function fromSectioned(record: Record<string, unknown>): Plan {
   for (const key of Object.keys(data.tool_dependencies)) {
     if (!(SECTION_NAMES as readonly string[]).includes(key)) {
       issues.push(
-        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names '${key}', which is not a section${didYouMean(key, SECTION_NAMES)}`, {
-          path: `$.tool_dependencies.${key}`,
+        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names '${echo(key)}', which is not a section${didYouMean(key, SECTION_NAMES)}`, {
+          path: `$.tool_dependencies${pathMember(key)}`,
         }),
       );
     } else if (!present.includes(key as SectionName)) {
       issues.push(
-        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names section '${key}', which the plan does not have`, {
-          path: `$.tool_dependencies.${key}`,
+        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names section '${echo(key)}', which the plan does not have`, {
+          path: `$.tool_dependencies${pathMember(key)}`,
         }),
       );
     }
@@ -134,7 +161,7 @@ function fromSectioned(record: Record<string, unknown>): Plan {
 }
 
 /** Id syntax, uniqueness across steps and decisions, and that every named target exists. */
-function checkIdentity(plan: Plan, limits: PlanLimits): void {
+function checkIdentity(plan: Plan, limits: PlanLimits): PlangraphError[] {
   const issues: PlangraphError[] = [];
   if (plan.steps.length > limits.maxSteps) {
     throw fail("LIMIT_EXCEEDED", `the plan has ${plan.steps.length} steps; the limit is ${limits.maxSteps}`, "$.steps");
@@ -146,16 +173,16 @@ function checkIdentity(plan: Plan, limits: PlanLimits): void {
   const seen = new Map<string, string>();
   const checkId = (id: string, path: string) => {
     if (!STEP_ID_PATTERN.test(id)) {
-      issues.push(new PlangraphError("BAD_ID", `id '${id}' is not allowed: ids match [A-Za-z_][A-Za-z0-9_-]{0,63}`, { path: `${path}.id`, step: id }));
+      issues.push(new PlangraphError("BAD_ID", `id '${echo(id)}' is not allowed: ids match [A-Za-z_][A-Za-z0-9_-]{0,63}`, { path: `${path}.id`, step: id }));
     } else if (Object.prototype.hasOwnProperty.call(Object.prototype, id)) {
       // LangGraph keeps node and channel names in plain objects: such a name collides with them.
-      issues.push(new PlangraphError("BAD_ID", `id '${id}' is reserved (it names a built-in object property)`, { path: `${path}.id`, step: id }));
+      issues.push(new PlangraphError("BAD_ID", `id '${echo(id)}' is reserved (it names a built-in object property)`, { path: `${path}.id`, step: id }));
     } else if (id.startsWith("__")) {
-      issues.push(new PlangraphError("BAD_ID", `id '${id}' may not start with '__' (LangGraph reserves such names)`, { path: `${path}.id`, step: id }));
+      issues.push(new PlangraphError("BAD_ID", `id '${echo(id)}' may not start with '__' (LangGraph reserves such names)`, { path: `${path}.id`, step: id }));
     }
     const earlier = seen.get(id);
     if (earlier !== undefined) {
-      issues.push(new PlangraphError("DUPLICATE_ID", `id '${id}' is used twice (${earlier} and ${path})`, { path: `${path}.id`, step: id }));
+      issues.push(new PlangraphError("DUPLICATE_ID", `id '${echo(id)}' is used twice (${earlier} and ${path})`, { path: `${path}.id`, step: id }));
     } else seen.set(id, path);
   };
   plan.steps.forEach((step, index) => checkId(step.id, stepPath(index)));
@@ -163,51 +190,52 @@ function checkIdentity(plan: Plan, limits: PlanLimits): void {
 
   const stepIds = new Set(plan.steps.map((s) => s.id));
   const decisionIds = new Set(plan.decisions.map((d) => d.id));
-  const checkTargets = (ids: readonly string[], path: string, owner: string, what: string, paths?: readonly string[]) => {
+  const checkTargets = (ids: readonly string[], path: string, kind: "step" | "decision", ownerId: string, what: string, paths?: readonly string[]) => {
+    const owner = `${kind} '${echo(ownerId)}'`;
     ids.forEach((id, i) => {
       if (stepIds.has(id)) return;
       const message = decisionIds.has(id)
-        ? `${owner} ${what} '${id}', which is a decision, not a step`
-        : `${owner} ${what} unknown step '${id}'${didYouMean(id, stepIds)}`;
-      issues.push(new PlangraphError("UNKNOWN_STEP", message, { path: paths?.[i] ?? `${path}[${i}]`, step: owner.replace(/^\w+ '(.*)'$/, "$1") }));
+        ? `${owner} ${what} '${echo(id)}', which is a decision, not a step`
+        : `${owner} ${what} unknown step '${echo(id)}'${didYouMean(id, stepIds)}`;
+      issues.push(new PlangraphError("UNKNOWN_STEP", message, { path: paths?.[i] ?? `${path}[${i}]`, step: ownerId }));
     });
   };
   plan.steps.forEach((step, index) => {
     const written = dependencyPaths.get(step);
-    checkTargets(step.depends_on, `${stepPath(index)}.depends_on`, `step '${step.id}'`, "depends on", written);
-    checkTargets(step.optional_depends_on, `${stepPath(index)}.optional_depends_on`, `step '${step.id}'`, "optionally depends on");
+    checkTargets(step.depends_on, `${stepPath(index)}.depends_on`, "step", step.id, "depends on", written);
+    checkTargets(step.optional_depends_on, `${stepPath(index)}.optional_depends_on`, "step", step.id, "optionally depends on");
     if (step.depends_on.includes(step.id) || step.optional_depends_on.includes(step.id)) {
       const self = written?.[step.depends_on.indexOf(step.id)] ?? `${stepPath(index)}.depends_on`;
-      issues.push(new PlangraphError("PLAN_CYCLE", `step '${step.id}' depends on itself`, { path: self, step: step.id }));
+      issues.push(new PlangraphError("PLAN_CYCLE", `step '${echo(step.id)}' depends on itself`, { path: self, step: step.id }));
     }
   });
   plan.decisions.forEach((decision, index) => {
     const path = `$.decisions[${index}]`;
-    checkTargets(decision.after, `${path}.after`, `decision '${decision.id}'`, "runs after");
-    checkTargets(decision.then, `${path}.then`, `decision '${decision.id}'`, "branches to");
-    checkTargets(decision.else, `${path}.else`, `decision '${decision.id}'`, "branches to");
+    checkTargets(decision.after, `${path}.after`, "decision", decision.id, "runs after");
+    checkTargets(decision.then, `${path}.then`, "decision", decision.id, "branches to");
+    checkTargets(decision.else, `${path}.else`, "decision", decision.id, "branches to");
     if ((decision.condition === undefined) === (decision.question === undefined)) {
       issues.push(
-        new PlangraphError("BAD_DECISION", `decision '${decision.id}' needs exactly one of 'condition' (a rule) or 'question' (for the chat model)`, {
+        new PlangraphError("BAD_DECISION", `decision '${echo(decision.id)}' needs exactly one of 'condition' (a rule) or 'question' (for the chat model)`, {
           path,
           step: decision.id,
         }),
       );
     }
     if (decision.then.length === 0 && decision.else.length === 0) {
-      issues.push(new PlangraphError("BAD_DECISION", `decision '${decision.id}' has neither 'then' nor 'else' steps`, { path, step: decision.id }));
+      issues.push(new PlangraphError("BAD_DECISION", `decision '${echo(decision.id)}' has neither 'then' nor 'else' steps`, { path, step: decision.id }));
     }
     const both = decision.then.filter((id) => decision.else.includes(id));
     if (both.length) {
       issues.push(
-        new PlangraphError("BAD_DECISION", `decision '${decision.id}' lists ${both.map((b) => `'${b}'`).join(", ")} in both 'then' and 'else'`, {
+        new PlangraphError("BAD_DECISION", `decision '${echo(decision.id)}' lists ${both.map((b) => `'${b}'`).join(", ")} in both 'then' and 'else'`, {
           path,
           step: decision.id,
         }),
       );
     }
   });
-  if (issues.length) throw new PlanValidationError(issues);
+  return issues;
 }
 
 /** Turns zod issues into PlangraphErrors with JSON paths and the step id when there is one. */
@@ -215,11 +243,11 @@ function zodFailure(error: z.ZodError, data: Record<string, unknown>): PlanValid
   const issues = error.issues.slice(0, 50).map((issue) => {
     const path = "$" + issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
     const step = stepIdAt(data, issue.path);
-    const owner = step ? `step '${step}': ` : "";
+    const owner = step ? `step '${echo(step)}': ` : "";
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(issue.path);
-      message = issue.keys.map((k) => `unknown field '${k}'${didYouMean(k, known)}`).join("; ");
+      message = issue.keys.slice(0, 10).map((k) => `unknown field '${echo(k)}'${didYouMean(k, known)}`).join("; ");
     }
     const field = issue.path.length ? ` at ${path}` : "";
     return new PlangraphError("PLAN_INVALID", `${owner}${message}${field}`, { path, ...(step ? { step } : {}) });

@@ -1,9 +1,18 @@
+import { GrammarError } from "./grammar-error.js";
+import { scanQuotedString } from "./quoted-string.js";
+
 /**
  * The reference path grammar: RFC 9535 (JSONPath) singular queries with a step id in place of `$`.
  *
- *   reference   = "{" step-id *segment "}"
- *   segment     = "." member-name-shorthand / "[" ( quoted-name / index ) "]"
+ *   reference   = "{" step-id *( S segment ) "}"
+ *   segment     = "." member-name-shorthand / "[" S ( quoted-name / index ) S "]"
  *   index       = "0" / ["-"] DIGIT1 *DIGIT
+ *   S           = *( %x20 / %x09 / %x0A / %x0D )     ; RFC 9535 blank space
+ *
+ * Blank space goes exactly where RFC 9535 puts it: before a segment (so between the step id and
+ * the first segment, and between segments) and inside brackets around the selector. Never after
+ * the `.` of member shorthand, inside a name or index, after `{`, or at the end of the path.
+ * Quoted names use the one string scanner of `quoted-string.ts`.
  *
  * Parsing happens once, at compile time; run time only walks the parsed segments.
  */
@@ -22,18 +31,9 @@ export interface Reference {
 /** Member names that could reach an object's prototype machinery; never allowed in a path. */
 export const FORBIDDEN_MEMBERS: ReadonlySet<string> = new Set(["__proto__", "prototype", "constructor"]);
 
-export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
+export { GrammarError };
 
-/** A syntax error at a character offset of the text being parsed. */
-export class GrammarError extends Error {
-  constructor(
-    message: string,
-    readonly offset: number,
-  ) {
-    super(message);
-    this.name = "GrammarError";
-  }
-}
+export const STEP_ID_PATTERN = /^[A-Za-z_][A-Za-z0-9_-]{0,63}$/;
 
 const isIdChar = (c: string) => /[A-Za-z0-9_-]/.test(c);
 const isNameFirst = (c: string) => /[A-Za-z_]/.test(c) || c.charCodeAt(0) >= 0x80;
@@ -54,44 +54,70 @@ export function scanStepId(text: string, offset: number): number {
 export function parseSegments(text: string, offset: number, stop?: string): { segments: Segment[]; end: number } {
   const segments: Segment[] = [];
   let i = offset;
-  while (i < text.length && text[i] !== stop) {
-    const c = text[i]!;
-    if (c === ".") {
-      const start = ++i;
-      if (i >= text.length || !isNameFirst(text[i]!)) {
-        throw new GrammarError(`expected a member name after '.' at position ${start}`, start);
-      }
-      while (i < text.length && isNameChar(text[i]!)) i++;
-      segments.push(member(text.slice(start, i), start));
-    } else if (c === "[") {
-      i++;
-      const q = text[i];
-      if (q === "'" || q === '"') {
-        const { value, end } = parseQuoted(text, i);
-        i = end;
-        segments.push(member(value, i));
-      } else {
-        const start = i;
-        if (text[i] === "-") i++;
-        while (i < text.length && /[0-9]/.test(text[i]!)) i++;
-        const digits = text.slice(start, i);
-        if (!/^(0|-?[1-9][0-9]*)$/.test(digits)) {
-          throw new GrammarError(
-            `expected an index or a quoted name inside [] at position ${start} (wildcards, slices and filters are not allowed)`,
-            start,
-          );
-        }
-        const index = Number(digits);
-        if (!Number.isSafeInteger(index)) throw new GrammarError(`index ${digits} is out of range`, start);
-        segments.push({ kind: "index", index });
-      }
-      if (text[i] !== "]") throw new GrammarError(`expected ']' at position ${i}`, i);
-      i++;
-    } else {
-      throw new GrammarError(`unexpected '${c}' at position ${i}: a path continues with .name, ['name'] or [index]`, i);
+  for (;;) {
+    const blankStart = i;
+    i = skipBlank(text, i);
+    if (i >= text.length || text[i] === stop) {
+      if (i > blankStart) throw new GrammarError(`blank space at position ${blankStart} must be followed by a segment (a path may not end in blank space)`, blankStart);
+      break;
     }
+    const c = text[i]!;
+    if (c === ".") i = readMember(text, i + 1, segments);
+    else if (c === "[") i = readBracketed(text, i + 1, segments);
+    else throw new GrammarError(`unexpected '${c}' at position ${i}: a path continues with .name, ['name'] or [index]`, i);
   }
   return { segments, end: i };
+}
+
+/** RFC 9535 blank space: space, tab, line feed, carriage return. */
+export function isBlank(c: string | undefined): boolean {
+  return c === " " || c === "\t" || c === "\n" || c === "\r";
+}
+
+function skipBlank(text: string, offset: number): number {
+  let i = offset;
+  while (isBlank(text[i])) i++;
+  return i;
+}
+
+/** `.name` after the dot at `start - 1`; no blank space is allowed after the dot. */
+function readMember(text: string, start: number, segments: Segment[]): number {
+  let i = start;
+  if (i >= text.length || !isNameFirst(text[i]!)) {
+    throw new GrammarError(`expected a member name after '.' at position ${start}`, start);
+  }
+  while (i < text.length && isNameChar(text[i]!)) i++;
+  segments.push(member(text.slice(start, i), start));
+  return i;
+}
+
+/** `[ 'name' ]` or `[ index ]` after the bracket at `start - 1`. */
+function readBracketed(text: string, start: number, segments: Segment[]): number {
+  let i = skipBlank(text, start);
+  const q = text[i];
+  if (q === "'" || q === '"') {
+    const at = i;
+    const { value, end } = scanQuotedString(text, i, "quoted name");
+    segments.push(member(value, at));
+    i = end;
+  } else {
+    const from = i;
+    if (text[i] === "-") i++;
+    while (i < text.length && text.charCodeAt(i) >= 0x30 && text.charCodeAt(i) <= 0x39) i++;
+    const digits = text.slice(from, i);
+    if (!/^(0|-?[1-9][0-9]*)$/.test(digits)) {
+      throw new GrammarError(
+        `expected an index or a quoted name inside [] at position ${from} (wildcards, slices and filters are not allowed)`,
+        from,
+      );
+    }
+    const index = Number(digits);
+    if (!Number.isSafeInteger(index)) throw new GrammarError(`index ${digits} is out of range`, from);
+    segments.push({ kind: "index", index });
+  }
+  i = skipBlank(text, i);
+  if (text[i] !== "]") throw new GrammarError(`expected ']' at position ${i}`, i);
+  return i + 1;
 }
 
 function member(name: string, offset: number): Segment {
@@ -99,46 +125,6 @@ function member(name: string, offset: number): Segment {
     throw new GrammarError(`'${name}' is not allowed in a path (it reaches object internals)`, offset);
   }
   return { kind: "member", name };
-}
-
-/** RFC 9535 string literal in single or double quotes, with its escapes. */
-function parseQuoted(text: string, offset: number): { value: string; end: number } {
-  const quote = text[offset]!;
-  let value = "";
-  let i = offset + 1;
-  while (i < text.length) {
-    const c = text[i]!;
-    if (c === quote) return { value, end: i + 1 };
-    if (c === "\\") {
-      const e = text[i + 1];
-      const simple: Record<string, string> = { b: "\b", f: "\f", n: "\n", r: "\r", t: "\t", "/": "/", "\\": "\\" };
-      if (e === undefined) break;
-      if (e === quote) value += quote;
-      else if (e in simple) value += simple[e];
-      else if (e === "u") {
-        const hex = text.slice(i + 2, i + 6);
-        if (!/^[0-9A-Fa-f]{4}$/.test(hex)) throw new GrammarError(`bad \\u escape at position ${i}`, i);
-        const code = parseInt(hex, 16);
-        // RFC 9535 hexchar: a surrogate is only valid as a high + low pair (\uD83D\uDE00).
-        if (code >= 0xdc00 && code <= 0xdfff) throw new GrammarError(`lone low surrogate \\u${hex} at position ${i}`, i);
-        if (code >= 0xd800 && code <= 0xdbff) {
-          const low = /^\\u(D[C-F][0-9A-F]{2})$/i.exec(text.slice(i + 6, i + 12));
-          if (!low) throw new GrammarError(`high surrogate \\u${hex} at position ${i} is not followed by a low surrogate escape`, i);
-          value += String.fromCharCode(code, parseInt(low[1]!, 16));
-          i += 10;
-        } else {
-          value += String.fromCharCode(code);
-          i += 4;
-        }
-      } else throw new GrammarError(`bad escape '\\${e}' at position ${i}`, i);
-      i += 2;
-      continue;
-    }
-    if (c.charCodeAt(0) < 0x20) throw new GrammarError(`control character in quoted name at position ${i}`, i);
-    value += c;
-    i++;
-  }
-  throw new GrammarError(`unterminated quoted name starting at position ${offset}`, offset);
 }
 
 /** The canonical text of a path, e.g. `.data.rows[0]['odd name']`. */

@@ -1,26 +1,11 @@
+import { echo } from "../model/echo.js";
 import { didYouMean } from "../model/suggest.js";
 import { formatSegments, type Segment } from "./grammar.js";
+import { unwrapOutput, zodDef } from "./zod-def.js";
 
 /** Outcome of checking a path against a tool's declared output schema. */
 export type SchemaPathCheck = { ok: true } | { ok: false; message: string };
 
-
-interface V4Def {
-  type: string;
-  shape?: Record<string, unknown>;
-  catchall?: unknown;
-  element?: unknown;
-  innerType?: unknown;
-  options?: unknown[];
-  valueType?: unknown;
-  items?: unknown[];
-  rest?: unknown;
-  getter?: () => unknown;
-  out?: unknown;
-}
-
-const v4def = (schema: unknown): V4Def | undefined =>
-  (schema as { _zod?: { def?: V4Def } } | null)?._zod?.def;
 
 /**
  * Checks that `segments` can exist in values of `schema` (a zod v4 schema; anything else is
@@ -34,24 +19,12 @@ export function checkPathAgainstSchema(schema: unknown, segments: readonly Segme
 
 /** Returns undefined when the path fits, else a sentence naming the first bad segment. */
 function walk(schema: unknown, segments: readonly Segment[], at: number): string | undefined {
-  const def = v4def(schema);
-  if (!def) return undefined; // not a zod v4 schema: nothing to check against
   if (at >= segments.length) return undefined;
+  const def = zodDef(unwrapOutput(schema));
+  if (!def) return undefined; // not a zod v4 schema (or an unresolvable lazy): nothing to check against
   const segment = segments[at]!;
   const here = formatSegments(segments.slice(0, at)) || "the output";
   switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "nonoptional":
-    case "readonly":
-    case "catch":
-      return walk(def.innerType, segments, at);
-    case "lazy":
-      return def.getter ? walk(def.getter(), segments, at) : undefined;
-    case "pipe":
-      return walk(def.out, segments, at);
     case "any":
     case "unknown":
     case "transform":
@@ -65,9 +38,9 @@ function walk(schema: unknown, segments: readonly Segment[], at: number): string
       if (segment.kind !== "member") return `${here} is an object; [${segment.index}] needs an array`;
       const shape = def.shape ?? {};
       if (Object.prototype.hasOwnProperty.call(shape, segment.name)) return walk(shape[segment.name], segments, at + 1);
-      const catchall = v4def(def.catchall);
+      const catchall = zodDef(def.catchall);
       if (catchall && catchall.type !== "never") return walk(def.catchall, segments, at + 1);
-      return `${here} has no field '${segment.name}'${didYouMean(segment.name, Object.keys(shape))}; it has ${listFields(Object.keys(shape))}`;
+      return `${here} has no field '${echo(segment.name)}'${didYouMean(segment.name, Object.keys(shape))}; it has ${listFields(Object.keys(shape))}`;
     }
     case "record":
       if (segment.kind !== "member") return `${here} is an object; [${segment.index}] needs an array`;
@@ -84,7 +57,7 @@ function walk(schema: unknown, segments: readonly Segment[], at: number): string
       return `${here} is a tuple of ${items.length}; it has no [${segment.index}]`;
     }
     default:
-      return `${here} is a ${def.type}; it has no ${segment.kind === "member" ? `field '${segment.name}'` : `[${segment.index}]`}`;
+      return `${here} is a ${def.type}; it has no ${segment.kind === "member" ? `field '${echo(segment.name)}'` : `[${segment.index}]`}`;
   }
 }
 

@@ -11,7 +11,6 @@ import { planSubgraph } from "../../src/api/plan-subgraph.js";
 import { requireApprovalHome } from "../../src/api/policy.js";
 import { isPreparedPlan, runPlan } from "../../src/api/run-plan.js";
 import { createPlanTool } from "../../src/agents/plan-tool.js";
-import { compileConditionForPlan } from "../../src/engine/decisions.js";
 import type { RunResult } from "../../src/engine/result.js";
 import { normalizePlan } from "../../src/plan/normalize.js";
 import { defineTool } from "../../src/tools/define.js";
@@ -23,7 +22,7 @@ const quiet = { chatModel: null, telemetry: false } as const;
 /** A tool only this registry has: re-preparing with the default registry would not find it. */
 const ownTool = defineTool({ name: "only_here", description: "Echoes n.", input: z.object({ n: z.number() }), run: async ({ n }) => ({ data: n }) });
 const plan = { steps: [{ id: "a", tool: "only_here", params: { n: 1 } }, { id: "b", tool: "only_here", params: { n: 2 }, depends_on: ["a"] }] };
-const prepared = () => preparePlan(plan, { registry: createToolRegistry([ownTool]), compileCondition: compileConditionForPlan });
+const prepared = () => preparePlan(plan, { registry: createToolRegistry([ownTool]) });
 
 describe("a prepared plan is accepted wherever raw plan input is", () => {
   it("isPreparedPlan tells preparePlan's output from raw and normalised plans", () => {
@@ -49,7 +48,7 @@ describe("a prepared plan is accepted wherever raw plan input is", () => {
 
 describe("one approval policy for every entry point", () => {
   const gated = { steps: [{ id: "restart", tool: "echo", requires_approval: true }, { id: "stop", tool: "echo", requires_approval: true }, { id: "look", tool: "echo" }] };
-  const gatedPrepared = preparePlan(gated, { registry: createToolRegistry(), compileCondition: compileConditionForPlan });
+  const gatedPrepared = preparePlan(gated, { registry: createToolRegistry() });
 
   it("refuses a plan whose approvals have nowhere to wait, naming every such step and the caller's remedy", () => {
     expect(() => requireApprovalHome(gatedPrepared, { canPause: false, remedy: "do X" })).toThrow(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { isTruthy, jsonEqual } from "../../src/conditions/index.js";
-import { run } from "./helpers.js";
+import { parseError, run } from "./helpers.js";
 
 const value = (text: string) => run(text).value;
 
@@ -162,5 +162,20 @@ describe("evaluateCondition: explanations", () => {
 
   it("does not repeat identical stages", () => {
     expect(run("1 == 1").explanation).toBe("1 == 1 → true");
+  });
+});
+
+describe("evaluateCondition: explanations quote tool output safely (issue 12 finding 13)", () => {
+  it("escapes text-direction controls from a step's output in the reason", () => {
+    const result = run(`{primary.data.name} == "x"`, { primary: { data: { name: "ok\u202egnp.exe" } } });
+    expect(result.explanation).toContain("ok\\u{202e}gnp.exe");
+    expect(result.explanation).not.toContain("\u202e");
+  });
+
+  it("names a long string literal shortened in a syntax error", () => {
+    const long = "y".repeat(1_500);
+    const error = parseError(`"z" "${long}"`);
+    expect(error.message).toContain(`value "${"y".repeat(64)}…(1436 more)"`);
+    expect(error.message.length).toBeLessThan(600);
   });
 });

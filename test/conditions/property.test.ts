@@ -210,3 +210,43 @@ describe("conditions: properties", () => {
     fc.assert(fc.property(fc.array(piece, { maxLength: 30 }).map((parts) => parts.join("")), check), { numRuns: 3000 });
   });
 });
+
+/**
+ * The one quoted-string scanner, against an encoder written here from RFC 9535: any well-formed
+ * string (no lone surrogates), written with a random choice of escapes, reads back identically
+ * as a condition string and as a quoted name in a reference path.
+ */
+describe("property: condition strings and quoted names read RFC 9535 literals alike", () => {
+  const encode = (value: string, quote: "'" | '"', choices: readonly number[]): string => {
+    let out = quote;
+    let i = 0;
+    for (const char of value) {
+      const choice = choices[i++ % choices.length]!;
+      const code = char.codePointAt(0)!;
+      const named: Record<string, string> = { "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\", "/": "\\/" };
+      const hex = (unit: number) => `\\u${unit.toString(16).padStart(4, "0")}`;
+      if (char === quote) out += `\\${quote}`;
+      else if (code < 0x20) out += named[char] !== undefined && choice % 2 ? named[char] : hex(code);
+      else if (char === "\\") out += "\\\\";
+      else if (named[char] !== undefined && choice % 3 === 0) out += named[char];
+      else if (choice % 5 === 0) out += [...char].length === 1 && char.length === 2 ? `${hex(char.charCodeAt(0))}${hex(char.charCodeAt(1))}` : hex(code);
+      else out += char;
+    }
+    return out + quote;
+  };
+
+  it("decodes what the encoder wrote, in both users", () => {
+    fc.assert(
+      fc.property(fc.string({ unit: "grapheme", maxLength: 24 }), fc.constantFrom<"'" | '"'>("'", '"'), fc.array(fc.nat(29), { minLength: 1, maxLength: 8 }), (value, quote, choices) => {
+        const literal = encode(value, quote, choices);
+        const parsed = parseCondition(`${literal} == 'x'`, CONTEXT).root as { left: { value: unknown } };
+        expect(parsed.left.value).toBe(value);
+        // Forbidden member names are rejected on purpose (a test of their own covers it).
+        if (["__proto__", "prototype", "constructor"].includes(value)) return;
+        const ref = parseCondition(`{primary[${literal}]} == 1`, CONTEXT).references[0]!;
+        expect(ref.segments).toEqual([{ kind: "member", name: value }]);
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

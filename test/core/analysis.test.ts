@@ -9,6 +9,11 @@ import {
   topologicalOrder,
   type DependencyGraph,
 } from "../../src/analysis/graph.js";
+import { preparePlan } from "../../src/analysis/prepare.js";
+import { evaluateCondition } from "../../src/conditions/index.js";
+import { PlanValidationError } from "../../src/model/errors.js";
+import { resolveLimits } from "../../src/plan/limits.js";
+import { createToolRegistry } from "../../src/tools/registry.js";
 import { prepare } from "./helpers.js";
 
 /** A graph from `id: deps` pairs, in the order written (= plan order). */
@@ -114,3 +119,42 @@ describe("analysis: dependents", () => {
     expect([...downstreamOf(dependentsOf(g), ["e"])]).toEqual([]);
   });
 });
+
+describe("analysis: decisions (issue 11: analysis parses conditions itself)", () => {
+  const plan = {
+    steps: [
+      { id: "a", tool: "echo", params: { n: 3 } },
+      { id: "b", tool: "echo" },
+    ],
+    decisions: [{ id: "gate", after: ["a"], condition: "{a.data.n} > 2 && {a.data.n} < 10", then: ["b"] }],
+  };
+
+  it("prepares a rule decision from the registry and limits alone, holding the parsed condition", () => {
+    const registry = createToolRegistry();
+    const prepared = preparePlan(plan, { registry, limits: resolveLimits() });
+    const condition = prepared.decisions.get("gate")!.condition!;
+    expect(condition.text).toBe("{a.data.n} > 2 && {a.data.n} < 10");
+    expect(condition.root.kind).toBe("and");
+    expect(condition.references.map((r) => r.text)).toEqual(["{a.data.n}", "{a.data.n}"]);
+    // The held condition is the conditions module's own type: it evaluates as it is.
+    const outputs = (id: string) => (id === "a" ? { ok: true as const, value: { data: { n: 3 } } } : { ok: false as const });
+    expect(evaluateCondition(condition, outputs, () => undefined).value).toBe(true);
+    expect(prepared.decisions.get("gate")!.deps).toEqual(["a"]);
+  });
+
+  it("reports a condition's syntax error with the plan's other problems, at the condition's path", () => {
+    rejectionOf({ ...plan, decisions: [{ ...plan.decisions[0]!, condition: "{a.data.n} >" }] }, "BAD_CONDITION", "$.decisions[0].condition");
+  });
+});
+
+function rejectionOf(value: unknown, code: string, path: string): void {
+  let caught: unknown;
+  try {
+    prepare(value);
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught).toBeInstanceOf(PlanValidationError);
+  const issue = (caught as PlanValidationError).issues.find((i) => i.code === code);
+  expect(issue?.path).toBe(path);
+}

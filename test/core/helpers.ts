@@ -11,7 +11,6 @@ import type { StructuredToolInterface } from "@langchain/core/tools";
 import { preparePlan, type PreparedPlan } from "../../src/analysis/prepare.js";
 import { PlangraphError, PlanValidationError, type ErrorCode } from "../../src/model/errors.js";
 import { resolveLimits, type PlanLimitsInput } from "../../src/plan/limits.js";
-import { compileConditionForPlan } from "../../src/engine/decisions.js";
 import { defineTool } from "../../src/tools/define.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { main, type CliIO } from "../../src/cli/main.js";
@@ -19,7 +18,7 @@ import { seededRandom as seeded } from "../../bench/random.js";
 
 /** preparePlan with the built-in tools plus `tools`: every compile-time check, nothing run. */
 export function prepare(plan: unknown, tools: StructuredToolInterface[] = [], limits?: PlanLimitsInput): PreparedPlan {
-  return preparePlan(plan, { registry: createToolRegistry(tools), limits: resolveLimits(limits), compileCondition: compileConditionForPlan });
+  return preparePlan(plan, { registry: createToolRegistry(tools), limits: resolveLimits(limits) });
 }
 
 /** The error `run` throws, checked against the taxonomy: a PlangraphError with a code, a JSON path and a sentence. */

@@ -118,7 +118,9 @@ describe("plan model: sectioned structural defaults", () => {
 describe("plan model: every rejection is a typed error with a code, a JSON path and a sentence", () => {
   it("rejects an id with bad syntax and names the id", () => {
     for (const id of ["1abc", "has space", "dot.ted", "x".repeat(65), "ünïcode"]) {
-      rejection(() => normalizePlan({ steps: [{ id, tool: "echo" }] }), { code: "BAD_ID", path: "$.steps[0].id", step: id, message: /\[A-Za-z_\]/ });
+      // An id longer than any valid one is echoed shortened (issue 12 finding 13).
+      const step = id.length > 64 ? `${id.slice(0, 64)}…(${id.length - 64} more)` : id;
+      rejection(() => normalizePlan({ steps: [{ id, tool: "echo" }] }), { code: "BAD_ID", path: "$.steps[0].id", step, message: /\[A-Za-z_\]/ });
     }
   });
 

@@ -1,8 +1,10 @@
 import { describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { parseSegments, type Segment } from "../../src/refs/grammar.js";
+import { GrammarError, parseSegments, type Segment } from "../../src/refs/grammar.js";
+import { parseStringTemplate } from "../../src/refs/template.js";
+import { parseCondition } from "../../src/conditions/index.js";
 import { walkPath } from "../../src/refs/resolve.js";
-import { PlanValidationError } from "../../src/model/errors.js";
+import { PlangraphError, PlanValidationError } from "../../src/model/errors.js";
 import { runPlan } from "../../src/api/run-plan.js";
 import { defineTool } from "../../src/tools/define.js";
 import { prepare, rejection } from "./helpers.js";
@@ -50,7 +52,7 @@ describe("references: the RFC 9535 singular-query path grammar", () => {
   });
 
   it("rejects wildcards, slices, filters, unions, descendants and malformed indices", () => {
-    for (const bad of ["[*]", ".*", "[1:2]", "[:]", "[::-1]", "[?@.x]", "[?(@.x)]", "[0,1]", "..x", "[-0]", "[01]", "[ 1 ]", "[1", "[]", "[99999999999999999999]"]) {
+    for (const bad of ["[*]", ".*", "[1:2]", "[:]", "[::-1]", "[?@.x]", "[?(@.x)]", "[0,1]", "..x", "[-0]", "[01]", "[1", "[]", "[99999999999999999999]"]) {
       expect(() => path(bad), bad).toThrow();
     }
   });
@@ -319,7 +321,150 @@ describe("references: checked against a tool's declared output schema before run
     expect(result.results.use).toEqual({ data: { x: "ci-1" } });
   });
 
+  it("treats a lazy output schema that only returns itself as open, instead of recursing forever", () => {
+    const selfish: z.ZodType = z.lazy(() => selfish);
+    const loop = defineTool({ name: "loop", description: "declares a degenerate lazy output", input: z.object({}), output: selfish, run: () => ({}) });
+    expect(() => prepare({ steps: [{ id: "l", tool: "loop" }, { id: "use", tool: "echo", output_mapping: { x: "{l.data.rows[0]}" } }] }, [loop])).not.toThrow();
+  });
+
   it("does not check references into a tool without an output schema", () => {
     expect(() => prepare({ steps: [{ id: "e", tool: "echo" }, { id: "use", tool: "echo", output_mapping: { x: "{e.anything.at[3].all}" } }] })).not.toThrow();
+  });
+});
+
+describe("references: blank space exactly where RFC 9535 allows it (issue 13 finding 12)", () => {
+  const blanks = [" ", "\t", "\n", "\r", " \t\r\n "];
+
+  it("accepts blank space between the step id and the first segment ($ .a, $ ['a'])", () => {
+    for (const b of blanks) {
+      expect(path(`${b}.data`), JSON.stringify(b)).toEqual([member("data")]);
+      expect(path(`${b}['data']`), JSON.stringify(b)).toEqual([member("data")]);
+      expect(path(`${b}[0]`), JSON.stringify(b)).toEqual([index(0)]);
+    }
+  });
+
+  it("accepts blank space between segments ($['a'] ['b'], $.a .b)", () => {
+    for (const b of blanks) {
+      expect(path(`['a']${b}['b']`)).toEqual([member("a"), member("b")]);
+      expect(path(`.a${b}.b${b}[-1]`)).toEqual([member("a"), member("b"), index(-1)]);
+    }
+  });
+
+  it("accepts blank space inside brackets around the selector ($[ 'a' ], $[ 1 ])", () => {
+    for (const b of blanks) {
+      expect(path(`[${b}'a'${b}]`)).toEqual([member("a")]);
+      expect(path(`[${b}"a b"]`)).toEqual([member("a b")]);
+      expect(path(`[${b}-1${b}]`)).toEqual([index(-1)]);
+    }
+  });
+
+  it("rejects blank space after the '.' of member shorthand, inside a name or index, and at the end", () => {
+    for (const bad of [". a", ".\ta", ".a b", "[1 2]", "[- 1]", "['a' 'b']", ".a ", "['a'] ", " ", "[0]\n"]) {
+      expect(() => path(bad), JSON.stringify(bad)).toThrow(GrammarError);
+    }
+  });
+
+  it("resolves a plan whose references use blank space, with the same values as without", async () => {
+    const plan = {
+      steps: [
+        { id: "primary", tool: "echo", params: { rows: [{ name: "db-1" }] } },
+        { id: "use", tool: "echo", output_mapping: { a: "{primary .data ['rows'] [ 0 ] .name}", b: "host-{primary\n.data.rows[\t-1\t].name}" } },
+      ],
+    };
+    expect(prepare(plan).steps.get("use")!.references.map((r) => r.step)).toEqual(["primary", "primary"]);
+    const result = await runPlan(plan);
+    expect(result.results.use).toEqual({ data: { a: "db-1", b: "host-db-1" } });
+  });
+
+  it("rejects blank space after '{' and before '}' in a plan, and a typo with blank space is never a literal", () => {
+    rejection(() => prepare(mapping("{primary.data }")), { code: "BAD_REFERENCE", step: "use", message: /may not end in blank space/ });
+    rejection(() => prepare(mapping("{primary. data}")), { code: "BAD_REFERENCE", step: "use", message: /member name after '\.'/ });
+    // `{ primary.data}` has no step id right after the brace: prose, as before.
+    expect(prepare(mapping("{ primary.data}")).steps.get("use")!.references).toEqual([]);
+    // An unknown id followed by blank space and a segment is a misspelt reference, not prose.
+    rejection(() => prepare(mapping("{primray .data}")), { code: "UNKNOWN_STEP", step: "use", message: /did you mean 'primary'/ });
+  });
+});
+
+describe("references and conditions: one quoted-string scanner (RFC 9535 rules)", () => {
+  const condition = (text: string) =>
+    parseCondition(text, { steps: new Set(["a"]), path: "$.decisions[0].condition", owner: "d" });
+  const literal = (text: string) => (condition(text).root as { value: unknown }).value;
+  const name = (text: string) => path(`[${text}]`)[0];
+
+  it("reads the same escapes in a quoted name and in a condition string", () => {
+    const samples: Array<[string, string]> = [
+      [String.raw`'it\'s'`, "it's"],
+      [String.raw`"say \"hi\""`, 'say "hi"'],
+      [String.raw`'tab\tline\nback\\slash\/'`, "tab\tline\nback\\slash/"],
+      [String.raw`"\b\f\r"`, "\b\f\r"],
+      [String.raw`'\u00e9\u00E9'`, "éé"],
+      [String.raw`"\uD83D\uDE00"`, "😀"],
+      ["'😀 raw pair'", "😀 raw pair"],
+      [`'"'`, '"'],
+      [`"'"`, "'"],
+    ];
+    for (const [text, value] of samples) {
+      expect(name(text), text).toEqual(member(value));
+      expect(literal(text), text).toBe(value);
+    }
+  });
+
+  it("rejects the same things in both: a quote escape of the other quote, unknown escapes, unpaired surrogates, raw controls", () => {
+    const bad = [
+      String.raw`"it\'s"`, // `\'` only inside single quotes
+      String.raw`'say \"hi\"'`, // `\"` only inside double quotes
+      String.raw`'\x41'`,
+      String.raw`'\u00G0'`,
+      String.raw`'\uD83D'`, // high surrogate escape without its low half
+      String.raw`'\uD83Dx'`,
+      String.raw`'\uD83D\u0041'`, // followed by an escape that is not a low surrogate
+      String.raw`'\uDE00'`, // lone low surrogate escape
+      "'\ud83d raw lone high'",
+      "'raw lone low \ude00'",
+      "'ctl\u0001'",
+      "'unterminated",
+    ];
+    for (const text of bad) {
+      expect(() => name(text), `quoted name ${text}`).toThrow(GrammarError);
+      let caught: unknown;
+      try {
+        condition(`${text} == 'x'`);
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught, `condition ${text}`).toBeInstanceOf(PlangraphError);
+      expect((caught as PlangraphError).code, `condition ${text}`).toBe("BAD_CONDITION");
+    }
+  });
+
+  it("points at the offending escape in both users", () => {
+    expect(() => path(String.raw`['ab\q']`)).toThrow(/bad escape '\\q' at position 4/);
+    expect(() => condition(String.raw`'ab\q' == 1`)).toThrow(/syntax error at column 4: bad escape '\\q'/);
+  });
+});
+
+describe("references: the template scan is linear on every input (issue 12 finding 4)", () => {
+  /** Fastest of a few runs: the least noisy estimate of what the scan itself costs. */
+  const fastest = (text: string) => {
+    let best = Infinity;
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now();
+      parseStringTemplate(text, { steps: new Set(["primary"]), path: "$.x" });
+      best = Math.min(best, performance.now() - t0);
+    }
+    return best;
+  };
+
+  it("scans n and 16n characters of '{', '{a' and '{primary' prose in proportion (quadratic would be 256×)", () => {
+    for (const unit of ["{", "{a", "{a ", "{primary x"]) {
+      const small = unit.repeat(Math.ceil(20_000 / unit.length));
+      const large = unit.repeat(Math.ceil(320_000 / unit.length));
+      fastest(large); // warm up
+      const ratio = fastest(large) / Math.max(fastest(small), 0.05);
+      // Linear scanning gives about 16 (up to twice that with cache effects); the quadratic scan
+      // this replaces gave about 256.
+      expect(ratio, `unit ${JSON.stringify(unit)}`).toBeLessThan(80);
+    }
   });
 });

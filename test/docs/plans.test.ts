@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { preparePlan } from "../../src/analysis/prepare.js";
-import { compileConditionForPlan } from "../../src/engine/decisions.js";
 import { runPlan } from "../../src/api/run-plan.js";
 import { cliRegistry, closeCliResources } from "../../src/cli/registry.js";
 import { docFiles, isPlan, jsonBlocks } from "./markdown.js";
@@ -25,7 +24,7 @@ describe("docs: every plan shown in README.md and docs/ is a valid plan", () => 
   for (const block of plans) {
     it(`validates the plan at ${where(block)} against the shipped tools`, async () => {
       const registry = await cliRegistry();
-      expect(() => preparePlan(block.value, { registry, compileCondition: compileConditionForPlan }), where(block)).not.toThrow();
+      expect(() => preparePlan(block.value, { registry }), where(block)).not.toThrow();
     });
   }
 

@@ -6,7 +6,6 @@ import { z } from "zod";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { preparePlan, type PreparedPlan } from "../../src/analysis/prepare.js";
 import { resolveLimits, type PlanLimitsInput } from "../../src/plan/limits.js";
-import { compileConditionForPlan } from "../../src/engine/decisions.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { defineTool } from "../../src/tools/define.js";
 import { systemClock } from "../../src/engine/clock.js";
@@ -14,7 +13,7 @@ import { PlanScheduler, type SchedulerOptions } from "../../src/engine/scheduler
 import type { DecisionOutcome } from "../../src/model/records.js";
 
 export function prepare(plan: unknown, tools: StructuredToolInterface[] = [], limits?: PlanLimitsInput): PreparedPlan {
-  return preparePlan(plan, { registry: createToolRegistry(tools), limits: resolveLimits(limits), compileCondition: compileConditionForPlan });
+  return preparePlan(plan, { registry: createToolRegistry(tools), limits: resolveLimits(limits) });
 }
 
 /** Decides every decision by the branch named in `branches` (default "then"), as a rule would. */

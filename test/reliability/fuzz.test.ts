@@ -1,6 +1,7 @@
 /**
  * Fuzz: at least 10,000 generated malformed plans per run through `preparePlan` (every
- * compile-time check), and a sample of the accepted ones through `runPlan`. Every plan is either
+ * compile-time check), and a sample of the accepted ones through `runPlan`. The mix includes plans
+ * nested far past the nesting limit and plans with huge strings (issue 12 findings 3, 4, 13). Every plan is either
  * rejected with a typed PlangraphError or runs to a well-formed result; never an untyped or
  * uncaught exception, never a hang (each case is timed), never a polluted prototype.
  *
@@ -87,6 +88,9 @@ describe(`fuzz: ${RUNS} malformed plans (seed ${SEED})`, () => {
             expect(issue).toBeInstanceOf(PlangraphError);
             expect(issue.code).toMatch(/^[A-Z_]+$/);
             expect(issue.message.length).toBeGreaterThan(10);
+            // Hostile input is echoed shortened and escaped (issue 12 finding 13).
+            expect(issue.message.length).toBeLessThan(5_000);
+            expect(issue.message).not.toMatch(/[\u202a-\u202e\u2066-\u2069\u0000-\u0008\u001b]/);
           }
           outcome = issues[0]!.code;
         }

@@ -184,6 +184,66 @@ describe("limits: each configurable, each a typed error before anything runs", (
     expect(hostile.observed.aborted).toEqual(["slow"]);
   });
 
+  it("maxNestingDepth: params nested deeper than allowed → LIMIT_EXCEEDED naming the JSON path, for objects and plan text", async () => {
+    const nested = (depth: number) => {
+      let value: unknown = "leaf";
+      for (let i = 0; i < depth; i++) value = { k: value };
+      return { steps: [{ id: "a", tool: "count", params: { tag: "a", deep: value } }] };
+    };
+    // The plan is depth 1, steps 2, the step 3, params 4, `deep` 5: 60 levels inside `deep` reach 64.
+    acceptedUnder(nested(60), {});
+    const issue = await rejectedBeforeRunning(nested(61), {}, { code: "LIMIT_EXCEEDED", message: /nests deeper than 64 levels at \$\.steps\[0\]\.params\.deep(\.k)+ \(limits\.maxNestingDepth\)/ });
+    expect(issue.path).toBe(`$.steps[0].params.deep${".k".repeat(60)}`);
+    acceptedUnder(nested(61), { maxNestingDepth: 100 });
+    await rejectedBeforeRunning(nested(10), { maxNestingDepth: 8 }, { code: "LIMIT_EXCEEDED", message: /deeper than 8 levels/ });
+  });
+
+  it("maxNestingDepth: 2,500 and 100,000 levels are a typed error, never a stack overflow, as objects, arrays and text", async () => {
+    for (const depth of [2_500, 100_000]) {
+      const text = `{"steps":[{"id":"a","tool":"count","params":{"deep":${"[".repeat(depth)}${"]".repeat(depth)}}}]}`;
+      await rejectedBeforeRunning(text, { maxPlanBytes: 1_000_000 }, { code: "LIMIT_EXCEEDED", message: /nests deeper than 64 levels at \$\.steps\[0\]\.params\.deep(\[0\])+/ });
+      await rejectedBeforeRunning(JSON.parse(text), { maxPlanBytes: 1_000_000 }, { code: "LIMIT_EXCEEDED", message: /nests deeper than 64 levels/ });
+    }
+  });
+
+  it("maxNestingDepth: raised to its maximum (1,000), a plan that deep validates and runs without falling back", async () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 990; i++) deep = [deep];
+    const plan = { steps: [{ id: "a", tool: "count", params: { tag: "a", deep } }] };
+    const tools = counter();
+    const result = await runPlan(plan, { tools: [tools.tool], limits: { maxNestingDepth: 1_000 }, chatModel: null, telemetry: false });
+    expect(result.errors).toEqual({});
+    expect(result.warnings.join("\n")).not.toMatch(/fall|sequential|orchestration/i);
+    expect(tools.calls).toEqual(["a"]);
+    // Beyond what the later stages are tested at, the limit itself is refused.
+    await expect(runPlan(plan, { tools: [tools.tool], limits: { maxNestingDepth: 5_000 }, chatModel: null, telemetry: false })).rejects.toThrow(/maxNestingDepth/);
+  });
+
+  it("maxTemplateChars: 900 KB of '{' in params → LIMIT_EXCEEDED naming the field, in bounded time", async () => {
+    const braces = { steps: [{ id: "a", tool: "count", params: { tag: "a", text: "{".repeat(900_000) } }] };
+    const started = performance.now();
+    await rejectedBeforeRunning(braces, { maxPlanBytes: 2_000_000 }, {
+      code: "LIMIT_EXCEEDED",
+      message: /more than 500000 characters of text to check \(limits\.maxTemplateChars\)/,
+      path: "$.steps[0].params.text",
+      step: "a",
+    });
+    // Raised, the same plan is accepted: the scan is linear, so checking it is cheap either way.
+    acceptedUnder(braces, { maxPlanBytes: 2_000_000, maxTemplateChars: 1_000_000 });
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
+
+  it("maxReferences: more references in the plan than allowed → LIMIT_EXCEEDED", async () => {
+    const plan = {
+      steps: [
+        { id: "a", tool: "count", params: { tag: "a" } },
+        { id: "b", tool: "count", output_mapping: Object.fromEntries(Array.from({ length: 30 }, (_, i) => [`x${i}`, "{a.data.tag}"])) },
+      ],
+    };
+    acceptedUnder(plan, { maxReferences: 30 });
+    await rejectedBeforeRunning(plan, { maxReferences: 29 }, { code: "LIMIT_EXCEEDED", message: /more than 29 references \(limits\.maxReferences\)/, step: "b" });
+  });
+
   it("every limit has a default, and the defaults accept an ordinary plan", () => {
     expect(() => prepare(chain(20), [counter().tool])).not.toThrow();
   });

@@ -1,8 +1,9 @@
 /**
  * fast-check generators of malformed plans: structure-aware (step lists, sections, decisions with
  * every field wrong in turn), mutations of valid plans (one to four edits each), hostile strings
- * and keys everywhere a plan has text, raw JSON text (valid, truncated, garbage), and arbitrary
- * values.
+ * and keys everywhere a plan has text, raw JSON text (valid, truncated, garbage), arbitrary
+ * values, values nested far past the nesting limit (issue 12 finding 3) and huge strings of
+ * braces, references and hostile characters (findings 4 and 13).
  */
 import fc from "fast-check";
 import { HOSTILE_CONDITIONS, HOSTILE_KEYS, INHERITED_MEMBERS, LITERAL_EXPLOITS, REJECTED_REFERENCES } from "./payloads.js";
@@ -226,6 +227,99 @@ const jsonText = fc.oneof(
   fc.constantFrom("", "null", "[]", "{}", '{"steps":null}', '{"steps":[{"id":"a","tool":"echo","params":{"__proto__":{"polluted":1}}}]}', "\u0000", "{".repeat(5_000)),
 );
 
+const isArrayLevel = (shape: "array" | "object" | "mixed", level: number) => shape === "array" || (shape === "mixed" && level % 2 === 1);
+
+/** A value nested `depth` levels: arrays, objects or both, with a reference or a brace at the bottom. */
+function nestedValue(depth: number, shape: "array" | "object" | "mixed", leaf: unknown): unknown {
+  let value = leaf;
+  for (let i = 0; i < depth; i++) value = isArrayLevel(shape, i) ? [value] : { k: value };
+  return value;
+}
+
+/** The JSON text of `nestedValue`, built without JSON.stringify (which recurses). */
+function nestedText(depth: number, shape: "array" | "object" | "mixed", leaf: unknown): string {
+  const opens: string[] = [];
+  const closes: string[] = [];
+  for (let i = depth - 1; i >= 0; i--) {
+    opens.push(isArrayLevel(shape, i) ? "[" : '{"k":');
+    closes.push(isArrayLevel(shape, i) ? "]" : "}");
+  }
+  return `${opens.join("")}${JSON.stringify(leaf)}${closes.reverse().join("")}`;
+}
+
+/**
+ * Plans whose params, output_mapping, answer or decisions nest around the nesting limit (64) and
+ * far past it (2,500 and 20,000 levels overflowed recursive walks), as objects and as JSON text.
+ */
+export const deepPlan: fc.Arbitrary<unknown> = fc
+  .record({
+    depth: fc.constantFrom(10, 58, 59, 60, 61, 62, 64, 65, 100, 1_000, 2_500, 20_000),
+    shape: fc.constantFrom<"array" | "object" | "mixed">("array", "object", "mixed"),
+    leaf: fc.constantFrom<unknown>("{a.data}", "{a.data[*]}", "{", 1, null, "{nope.x}"),
+    where: fc.constantFrom("params", "output_mapping", "answer", "extra", "decision"),
+    asText: fc.boolean(),
+  })
+  .map(({ depth, shape, leaf, where, asText }) => {
+    // Deep values go in as a placeholder when the plan is sent as text, so JSON.stringify (which
+    // recurses) never sees them; the placeholder is then replaced by the nested text.
+    const deep = asText ? "__DEEP__" : nestedValue(depth, shape, leaf);
+    const b: Record<string, unknown> = { id: "b", tool: "echo" };
+    const plan: Record<string, unknown> = { steps: [{ id: "a", tool: "echo" }, b] };
+    if (where === "params" || where === "output_mapping") b[where] = { x: deep };
+    else if (where === "answer") plan.answer = deep;
+    else if (where === "extra") plan.extra = deep;
+    else plan.decisions = [{ id: "d", after: ["a"], condition: deep, then: ["b"] }];
+    if (!asText) return plan;
+    return JSON.stringify(plan).replace('"__DEEP__"', () => nestedText(depth, shape, leaf));
+  });
+
+const HUGE_UNITS = ["{", "{a", "{a.", "{a[", "{a.data}", "}{", "{a ", "{b.data.x} ", "\\", "'", "\u202e", "\u0000", "😀", "\ud800", "x"];
+
+/**
+ * Plans with one huge string (up to 900,000 characters: 800k of '{' took 3.9 s to scan when the
+ * scan was quadratic) in params, output_mapping, the answer, a condition, an id, a tool name or a
+ * parameter name.
+ */
+export const hugeStringPlan: fc.Arbitrary<unknown> = fc
+  .record({
+    unit: fc.constantFrom(...HUGE_UNITS),
+    length: fc.constantFrom(1_000, 70_000, 300_000, 900_000),
+    where: fc.constantFrom("params", "output_mapping", "answer", "condition", "id", "tool", "key", "reference"),
+  })
+  .map(({ unit, length, where }) => {
+    // `{` and `{a` go to 900k (the finding: 800k of them took 3.9 s); other units stop at 300k,
+    // which keeps each case far inside the per-case time bound on a busy machine.
+    const size = unit === "{" || unit === "{a" ? length : Math.min(length, 300_000);
+    const huge = unit.repeat(Math.ceil(size / unit.length));
+    const b: Record<string, unknown> = { id: "b", tool: "echo" };
+    const plan: Record<string, unknown> = { steps: [{ id: "a", tool: "echo" }, b] };
+    switch (where) {
+      case "params":
+      case "output_mapping":
+        b[where] = { x: huge };
+        break;
+      case "answer":
+        plan.answer = huge;
+        break;
+      case "condition":
+        plan.decisions = [{ id: "d", after: ["a"], condition: `{a.data} == '${huge}'`, then: ["b"] }];
+        break;
+      case "id":
+        b.id = huge;
+        break;
+      case "tool":
+        b.tool = huge;
+        break;
+      case "key":
+        b.params = { [huge]: 1 };
+        break;
+      case "reference":
+        b.output_mapping = { x: `{a.data.${huge}}`, y: `{${huge}.data}` };
+        break;
+    }
+    return plan;
+  });
+
 /** The whole mix the fuzz suite draws from. */
 export const malformedPlan: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: stepList },
@@ -236,4 +330,6 @@ export const malformedPlan: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 2, arbitrary: jsonText },
   { weight: 1, arbitrary: fc.anything({ withNullPrototype: true, withObjectString: true, maxDepth: 3 }) },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }) },
+  { weight: 1, arbitrary: deepPlan },
+  { weight: 1, arbitrary: hugeStringPlan },
 );

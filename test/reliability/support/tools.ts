@@ -7,12 +7,11 @@ import { defineTool } from "../../../src/tools/define.js";
 import { abortableDelay } from "../../../src/tools/builtin.js";
 import { preparePlan, type PreparedPlan } from "../../../src/analysis/prepare.js";
 import { resolveLimits, type PlanLimitsInput } from "../../../src/plan/limits.js";
-import { compileConditionForPlan } from "../../../src/engine/decisions.js";
 import { createToolRegistry } from "../../../src/tools/registry.js";
 
 /** preparePlan with the built-ins plus `tools`: every compile-time check, nothing run. */
 export function prepare(plan: unknown, tools: StructuredToolInterface[] = [], limits?: PlanLimitsInput): PreparedPlan {
-  return preparePlan(plan, { registry: createToolRegistry(tools), limits: resolveLimits(limits), compileCondition: compileConditionForPlan });
+  return preparePlan(plan, { registry: createToolRegistry(tools), limits: resolveLimits(limits) });
 }
 
 /** A tool that counts calls per `tag`, optionally waits `ms`, and returns its input as `data`. */
