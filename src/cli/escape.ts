@@ -1,15 +1,12 @@
+import { escapeUnsafeKeepingLayout } from "../model/echo.js";
+
 /**
  * Safe text for a terminal or a log: messages echo plan content, which comes from a model or a
  * stranger. Control characters could move the cursor or rewrite the line, and bidi overrides
- * (U+202E…) could make a message read differently from what it says.
+ * (U+202E…) could make a message read differently from what it says. Every control and bidi
+ * character becomes a visible `\u{…}` escape (the rule of src/model/echo.ts); newlines and tabs stay.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
-
-/** Every control and bidi character as a visible `\u{…}` escape; newlines and tabs stay. */
-export function escapeForTerminal(text: string): string {
-  return text.replace(UNSAFE, (c) => `\\u{${c.codePointAt(0)!.toString(16).padStart(4, "0")}}`);
-}
+export const escapeForTerminal = escapeUnsafeKeepingLayout;
 
 /**
  * At most `max` characters, cut at a word boundary when one is near (never mid-word unless a

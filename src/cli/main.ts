@@ -1,5 +1,4 @@
-import { existsSync } from "node:fs";
-import { PlangraphError, isPlangraphError } from "../model/errors.js";
+import { isPlangraphError } from "../model/errors.js";
 import { preparePlan, type PreparedPlan } from "../analysis/prepare.js";
 import { compilePlan, runPlan } from "../api/run-plan.js";
 import { requireApprovalHome } from "../api/policy.js";
@@ -141,11 +140,7 @@ function reportAbandoned(givenUp: GivenUpCalls, io: CliIO): void {
 }
 
 async function resume(command: Extract<Command, { command: "resume" }>, io: CliIO): Promise<number> {
-  // Resuming reads an existing run: a mistyped --db must not create an empty database file.
-  // Same source as openDurable (src/cli/durable.ts): the process environment.
-  if (!process.env.DATABASE_URL?.trim() && !existsSync(command.db)) {
-    throw new PlangraphError("USAGE", `resume: no such --db file '${command.db}' (resume never creates one; the run's file is the one given to 'run --db')`);
-  }
+  // A mistyped --db is DATABASE_NOT_FOUND from openDurable (mustExist): resume never creates one.
   const progress = command.json ? undefined : new ProgressDisplay(io.err, io.stderrIsTTY);
   const givenUp = new GivenUpCalls();
   const onEvent = (event: Parameters<GivenUpCalls["onEvent"]>[0]) => {

@@ -83,6 +83,8 @@ export function guardStore(store: CompletionStore, onFailure: (error: PlangraphE
             ? error
             : new PlangraphError("STORE_FAILED", `the completion store failed (${name}): ${describeError(error)}; completed steps may not be on record`, { cause: error });
           onFailure(failure);
+          // A memory store's lost write is only a warning (the engine words it from the cause).
+          if (!store.durable && name !== "load") throw error;
           throw failure;
         }
       })();

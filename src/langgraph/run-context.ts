@@ -53,7 +53,10 @@ export class RunContext {
   ) {
     this.telemetryOf = init.telemetry;
     this.warmedUp = init.warmUp;
-    this.store = options.store ? guardStore(options.store, (error) => (this.storeFailure ??= error)) : undefined;
+    // A durable store is the run's exactly-once record: losing a write fails the run. A memory
+    // store's lost write is a warning on the step (the engine's), since a crash loses it anyway.
+    const store = options.store;
+    this.store = store ? guardStore(store, (error) => (store.durable ? (this.storeFailure ??= error) : undefined)) : undefined;
   }
 
   get signal(): AbortSignal | undefined {
@@ -171,8 +174,6 @@ export class RunContext {
       ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
       ...(this.store ? { store: this.store } : {}),
-      // A durable store is the run's exactly-once record: a write it failed fails the run.
-      ...(this.store?.durable ? { durable: true } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
       seed,

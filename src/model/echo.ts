@@ -27,6 +27,11 @@ export function escapeUnsafe(text: string): string {
   return text.replace(UNSAFE, escapeChar);
 }
 
+/** `text` with every unsafe character escaped except line breaks and tabs, which lay a message out. */
+export function escapeUnsafeKeepingLayout(text: string): string {
+  return text.replace(UNSAFE_IN_MESSAGE, escapeChar);
+}
+
 /**
  * `text` with every unsafe character replaced by U+FFFD, one for one: for displays that must keep
  * columns aligned (a caret under a position of the text).
@@ -47,7 +52,7 @@ const LONG_TOKEN = new RegExp(`\\S{${MAX_MESSAGE_TOKEN + 1},}`, "g");
  * safety net behind the sites that {@link echo} what they quote.
  */
 export function escapeUnsafeInMessage(text: string): string {
-  const escaped = text.replace(UNSAFE_IN_MESSAGE, escapeChar);
+  const escaped = escapeUnsafeKeepingLayout(text);
   const short = escaped.length > MAX_MESSAGE_TOKEN ? escaped.replace(LONG_TOKEN, (token) => echo(token, MAX_MESSAGE_TOKEN)) : escaped;
   if (short.length <= MAX_MESSAGE) return short;
   // Never cut between the halves of a surrogate pair.

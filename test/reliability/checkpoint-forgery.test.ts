@@ -26,6 +26,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { runPlan } from "../../src/api/run-plan.js";
 import type { RunResult } from "../../src/engine/result.js";
 import { SqliteCompletionStore } from "../../src/durability/sqlite.js";
+import { PgCompletionStore } from "../../src/durability/postgres.js";
 import { MemoryCompletionStore, type CompletionStore } from "../../src/durability/completion-store.js";
 import { defineTool } from "../../src/tools/define.js";
 
@@ -113,10 +114,12 @@ function postgresSaver(url: string): Saver {
       const schema = `plangraph_forgery_${process.pid}_${++n}`;
       const pool = new pg.Pool({ connectionString: url, max: 2 });
       await new PostgresSaver(pool, undefined, { schema }).setup();
-      const store = new MemoryCompletionStore();
+      // A durable checkpointer needs a durable completion store (NOT_DURABLE otherwise).
+      const store = await PgCompletionStore.open(url, schema);
       return {
         open: () => ({ checkpointer: new PostgresSaver(pool, undefined, { schema }), store }),
         async close() {
+          await store.close();
           await pool.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
           await pool.end();
         },

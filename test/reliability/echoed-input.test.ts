@@ -124,9 +124,9 @@ describe("the CLI prints a hostile plan's errors in a few lines", () => {
     const { code, out } = await cli(["validate", file, "--json"]);
     expect(code).toBe(2);
     expect(out.length).toBeLessThan(2_000);
-    const parsed = JSON.parse(out) as { errors: Array<{ code: string; step?: string }> };
-    expect(parsed.errors[0]!.code).toBe("BAD_ID");
-    expect(parsed.errors[0]!.step).toBe(`${"x".repeat(64)}…(99936 more)`);
+    const parsed = JSON.parse(out) as { error: { problems: Array<{ code: string; step?: string }> } };
+    expect(parsed.error.problems[0]!.code).toBe("BAD_ID");
+    expect(parsed.error.problems[0]!.step).toBe(`${"x".repeat(64)}…(99936 more)`);
   });
 
   it("validate: params nested 3,000 deep are a typed LIMIT_EXCEEDED naming the path, exit 2, no stack trace", async () => {

@@ -206,13 +206,16 @@ describe("limits: each configurable, each a typed error before anything runs", (
     }
   });
 
-  it("maxNestingDepth: raised to its maximum (1,000), a plan that deep validates and runs without falling back", async () => {
+  it("maxNestingDepth: raised to its maximum (1,000), a plan that deep validates and runs without falling back; an output that deep is refused by its step alone", async () => {
     let deep: unknown = 1;
     for (let i = 0; i < 990; i++) deep = [deep];
     const plan = { steps: [{ id: "a", tool: "count", params: { tag: "a", deep } }] };
     const tools = counter();
     const result = await runPlan(plan, { tools: [tools.tool], limits: { maxNestingDepth: 1_000 }, chatModel: null, telemetry: false });
-    expect(result.errors).toEqual({});
+    // The tool echoes its 990-deep input: deeper than a checkpoint can hold (MAX_OUTPUT_DEPTH), so
+    // that one step fails with a typed error; nothing falls back and the tool ran once.
+    expect(result.error_codes).toEqual({ a: "LIMIT_EXCEEDED" });
+    expect(result.errors.a).toMatch(/nested 99\d levels deep; at most 256/);
     expect(result.warnings.join("\n")).not.toMatch(/fall|sequential|orchestration/i);
     expect(tools.calls).toEqual(["a"]);
     // Beyond what the later stages are tested at, the limit itself is refused.
