@@ -19,11 +19,15 @@ export function jsonError(error: PlangraphError): JsonError {
  * escaped, bounded lines, and under `--json` also as one JSON object on stdout. Anything else is
  * a bug in plangraph (exit 1), printed with its stack.
  */
+/** Errors raised after a run's tools had started: the run failed (exit 1), it was not refused. */
+const FAILED_WHILE_RUNNING: ReadonlySet<string> = new Set(["CHECKPOINT_FAILED", "STORE_FAILED", "STORE_WRITE_FAILED", "THREAD_LEASE_LOST"]);
+
 export function reportFailure(error: unknown, io: CliIO, json: boolean): number {
   if (isPlangraphError(error) && error.code !== "INTERNAL") {
     if (json) io.out(`${JSON.stringify(jsonError(error))}\n`);
     io.err(`${humanLines(error).join("\n")}\n`);
-    return EXIT.invalid;
+    // Exit 2 promises that nothing ran; these fail a run that had started (tools may have run).
+    return FAILED_WHILE_RUNNING.has(error.code) ? EXIT.failed : EXIT.invalid;
   }
   io.err(`internal error: ${safeLine(error instanceof Error ? (error.stack ?? error.message) : String(error), 20_000)}\n`);
   return EXIT.failed;
