@@ -5,7 +5,7 @@ import { Annotation, END, MessagesAnnotation, START, StateGraph, type LangGraphR
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { preparePlan } from "../analysis/prepare.js";
 import { isPlangraphError } from "../model/errors.js";
-import { resolveLimits, type PlanLimitsInput } from "../plan/limits.js";
+import { resolveLimits, type PlanLimits, type PlanLimitsInput } from "../plan/limits.js";
 import type { RunResult } from "../engine/result.js";
 import type { ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
@@ -57,46 +57,75 @@ export interface OpsAgentOptions {
  *              ↑  └─(text)→ END    └─(invalid, repairs left)→ planner; (none left) → respond
  */
 export function createOpsAgent(options: OpsAgentOptions) {
-  const { registry, model } = options;
-  const limits = resolveLimits(options.limits);
-  const maxRepairs = options.maxRepairs ?? 1;
-  const maxChars = options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS;
-  const planSchema = planToolSchema(registry.names());
-  const planTool = {
+  const settings = agentSettings(options);
+  return new StateGraph(OpsAgentState)
+    .addNode("planner", plannerNode(settings))
+    .addNode("validate", validateNode(settings))
+    .addNode("execute", executeNode(settings))
+    .addNode("respond", respondNode(settings))
+    .addEdge(START, "planner")
+    .addConditionalEdges("planner", afterPlanner, ["validate", END])
+    .addConditionalEdges("validate", afterValidate(settings.maxRepairs), ["execute", "planner", "respond"])
+    .addEdge("execute", "respond")
+    .addEdge("respond", END)
+    .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: options.name ?? "ops_agent" });
+}
+
+/** What the agent's nodes work with: the options with their defaults applied. */
+interface AgentSettings {
+  registry: ToolRegistry;
+  model: BaseChatModel | null;
+  decisionModel: BaseChatModel | null;
+  limits: PlanLimits;
+  maxRepairs: number;
+  maxChars: number;
+  maxStepMs: number | undefined;
+}
+
+function agentSettings(options: OpsAgentOptions): AgentSettings {
+  return {
+    registry: options.registry,
+    model: options.model,
+    decisionModel: options.decisionModel !== undefined ? options.decisionModel : options.model,
+    limits: resolveLimits(options.limits),
+    maxRepairs: options.maxRepairs ?? 1,
+    maxChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
+    maxStepMs: options.maxStepMs,
+  };
+}
+
+/** The `run_plan` tool in OpenAI format, its parameters the plan schema over the registered tool names. */
+function planToolFor(registry: ToolRegistry) {
+  return {
     type: "function" as const,
     function: {
       name: OPS_PLAN_TOOL,
       description: "Run a plan of tool calls; returns the run's status, results and errors as JSON.",
       // A JSON Schema: ChatOpenAI sends an OpenAI-format tool's parameters as they are.
-      parameters: jsonSchemaOf(planSchema),
+      parameters: jsonSchemaOf(planToolSchema(registry.names())),
     },
   };
-  const planningPrompt = plannerPrompt(registry);
+}
 
-  const planner = async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
+/** The model writes a plan (a `run_plan` call) or answers directly. */
+function plannerNode({ model, registry }: AgentSettings) {
+  const planTool = planToolFor(registry);
+  const planningPrompt = plannerPrompt(registry);
+  return async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
     if (!model) return { messages: [new AIMessage(NO_MODEL)] };
     if (typeof model.bindTools !== "function") throw new Error("the ops agent's model must support tool calling (bindTools)");
     const bound = model.bindTools([planTool as never]);
     const reply = await bound.invoke([new SystemMessage(planningPrompt), ...state.messages], config);
     return { messages: [reply] };
   };
+}
 
-  const validate = async (state: OpsAgentStateType) => {
-    const call = lastAI(state.messages);
-    const calls = call?.tool_calls ?? [];
+/** Checks the planned `run_plan` call; every other tool call, and an invalid plan, gets an error reply. */
+function validateNode({ registry, limits }: AgentSettings) {
+  return async (state: OpsAgentStateType) => {
+    const calls = lastAI(state.messages)?.tool_calls ?? [];
     const chosen = calls.find((c) => c.name === OPS_PLAN_TOOL);
-    const messages: BaseMessage[] = calls
-      .filter((c) => c !== chosen)
-      .map(
-        (c) =>
-          new ToolMessage({
-            tool_call_id: c.id ?? "",
-            name: OPS_PLAN_TOOL,
-            status: "error",
-            content: `Unknown tool '${c.name}': put tool calls in a plan and call ${OPS_PLAN_TOOL} with it.`,
-            artifact: { status: "invalid", problems: [`unknown tool '${c.name}'`] },
-          }),
-      );
+    const messages: BaseMessage[] = calls.filter((c) => c !== chosen).map(unknownToolReply);
     if (!chosen) return { messages };
     const plan = planFromToolInput((chosen.args ?? {}) as Record<string, unknown>);
     try {
@@ -104,24 +133,39 @@ export function createOpsAgent(options: OpsAgentOptions) {
       return { messages, plan };
     } catch (error) {
       if (!isPlangraphError(error)) throw error;
-      const problems = validationProblems(error);
-      messages.push(
-        new ToolMessage({
-          tool_call_id: chosen.id ?? "",
-          name: OPS_PLAN_TOOL,
-          status: "error",
-          content: `The plan is invalid and did not run. Fix these problems and call ${OPS_PLAN_TOOL} again:\n${problems.map((p) => `- ${p}`).join("\n")}`,
-          artifact: { status: "invalid", problems },
-        }),
-      );
+      messages.push(invalidPlanReply(chosen, validationProblems(error)));
       return { messages, plan: null };
     }
   };
+}
 
-  const execute = async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
+type ToolCall = NonNullable<AIMessage["tool_calls"]>[number];
+
+function unknownToolReply(call: ToolCall): ToolMessage {
+  return new ToolMessage({
+    tool_call_id: call.id ?? "",
+    name: OPS_PLAN_TOOL,
+    status: "error",
+    content: `Unknown tool '${call.name}': put tool calls in a plan and call ${OPS_PLAN_TOOL} with it.`,
+    artifact: { status: "invalid", problems: [`unknown tool '${call.name}'`] },
+  });
+}
+
+function invalidPlanReply(call: ToolCall, problems: string[]): ToolMessage {
+  return new ToolMessage({
+    tool_call_id: call.id ?? "",
+    name: OPS_PLAN_TOOL,
+    status: "error",
+    content: `The plan is invalid and did not run. Fix these problems and call ${OPS_PLAN_TOOL} again:\n${problems.map((p) => `- ${p}`).join("\n")}`,
+    artifact: { status: "invalid", problems },
+  });
+}
+
+/** Runs the validated plan as a subgraph and replies to the `run_plan` call with its result. */
+function executeNode({ registry, limits, decisionModel, maxStepMs, maxChars }: AgentSettings) {
+  return async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
     const call = lastAI(state.messages)?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
-    const decisionModel = options.decisionModel !== undefined ? options.decisionModel : model;
-    const plan = options.maxStepMs ? capStepTimeouts(state.plan, options.maxStepMs, limits) : state.plan;
+    const plan = maxStepMs ? capStepTimeouts(state.plan, maxStepMs, limits) : state.plan;
     const graph = planSubgraph(plan, { registry, limits, chatModel: decisionModel, name: "plan" });
     // Invoked from the node, the plan graph is a subgraph of this run: same checkpointer, its own
     // namespace, its steps streamed with `subgraphs: true`, its approvals interrupting this agent.
@@ -133,30 +177,27 @@ export function createOpsAgent(options: OpsAgentOptions) {
       messages: [new ToolMessage({ tool_call_id: call?.id ?? "", name: OPS_PLAN_TOOL, content, ...(result?.status === "failed" ? { status: "error" as const } : {}) })],
     };
   };
+}
 
-  const respond = async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
+/** The model answers from the run (or from the plan problems it could not repair). */
+function respondNode({ model }: AgentSettings) {
+  return async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
     if (!model) return { messages: [new AIMessage(NO_MODEL)] };
     const reply = await model.invoke([new SystemMessage(ANSWER_PROMPT), ...state.messages], config);
     return { messages: [reply] };
   };
+}
 
-  const afterPlanner = (state: OpsAgentStateType) => (lastAI(state.messages)?.tool_calls?.length ? "validate" : END);
-  const afterValidate = (state: OpsAgentStateType) => {
+function afterPlanner(state: OpsAgentStateType) {
+  return lastAI(state.messages)?.tool_calls?.length ? "validate" : END;
+}
+
+/** A valid plan runs; an invalid one goes back to the planner while repair rounds are left. */
+function afterValidate(maxRepairs: number) {
+  return (state: OpsAgentStateType) => {
     if (state.plan && lastAI(state.messages)?.tool_calls?.some((c) => c.name === OPS_PLAN_TOOL)) return "execute";
     return failedPlansThisTurn(state.messages) <= maxRepairs ? "planner" : "respond";
   };
-
-  return new StateGraph(OpsAgentState)
-    .addNode("planner", planner)
-    .addNode("validate", validate)
-    .addNode("execute", execute)
-    .addNode("respond", respond)
-    .addEdge(START, "planner")
-    .addConditionalEdges("planner", afterPlanner, ["validate", END])
-    .addConditionalEdges("validate", afterValidate, ["execute", "planner", "respond"])
-    .addEdge("execute", "respond")
-    .addEdge("respond", END)
-    .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: options.name ?? "ops_agent" });
 }
 
 const NO_MODEL = "No chat model is configured for the ops agent: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server).";

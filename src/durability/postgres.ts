@@ -185,7 +185,8 @@ export class PgCompletionStore implements CompletionStore, PlanRegistry {
         throw error;
       },
     );
-    // The chain itself never rejects, so one failed write does not block the ones after it.
+    // The chain itself never rejects, so one failed write does not block the ones after it; the
+    // failure is not lost: the caller gets `done`, and `flush` (and so `close`) rethrows it.
     this.tail = done.catch(() => undefined);
     return done;
   }
@@ -223,6 +224,7 @@ export async function openPostgresBackend(url: string, schema: string, options: 
       },
     };
   } catch (error) {
+    // Best-effort clean-up: the error below is the one to report; a pool that fails to end too adds nothing.
     await pool.end().catch(() => undefined);
     if (error instanceof PlangraphError) throw error;
     throw new PlangraphError("DATABASE_UNUSABLE", `cannot use the PostgreSQL database in DATABASE_URL (schema '${schema}'): ${describeError(error)}`, { cause: error });

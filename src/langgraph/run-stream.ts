@@ -3,8 +3,9 @@ import { isCommand, isGraphInterrupt } from "@langchain/langgraph";
 import { IterableReadableStream } from "@langchain/core/utils/stream";
 import { context as otelContext } from "@opentelemetry/api";
 import type { PreparedPlan } from "../analysis/prepare.js";
+import type { CompletionStore } from "../durability/completion-store.js";
 import { systemClock, type Clock } from "../engine/clock.js";
-import { PlangraphError } from "../model/errors.js";
+import { describeError, PlangraphError } from "../model/errors.js";
 import { RESULT_CHANNEL, RUN_CONTEXT_KEY, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
 import { isParentResuming } from "./internals.js";
 import type { GraphRuntimeOptions } from "./options.js";
@@ -122,11 +123,25 @@ async function finishRun(context: RunContext, options: GraphRuntimeOptions, { ow
   await context.store?.settled();
   const failure = end.kind === "error" ? end.error : context.failure;
   const finished = end.kind === "done" && !failure && scheduler !== undefined && scheduler.pendingApprovals().length === 0;
-  // Clearing what the checkpoint now holds; a failed clean-up leaves rows a later run ignores.
-  if (finished && options.store) await options.store.discard(scheduler.runId).catch(() => undefined);
+  if (finished && options.store) await discardCompletions(options.store, scheduler.runId);
   if (!owns || !context.telemetry) return;
   if (failure && !isGraphInterrupt(failure)) context.telemetry.fail(failure);
   else context.telemetry.end(resultFromRun(context.prepared, scheduler, {}, { ...(context.startedAt !== undefined ? { startedAt: context.startedAt } : {}), warnings: context.warnings }));
+}
+
+/**
+ * Clears the completions the checkpoint now holds. The run has succeeded and its result is being
+ * read, so a failure does not fail it (the rows left behind are keyed by this run id, which a later
+ * run ignores); it is a process warning (PLANGRAPH_STORE_DISCARD), so stale rows are not silent.
+ */
+async function discardCompletions(store: CompletionStore, runId: string): Promise<void> {
+  try {
+    await store.discard(runId);
+  } catch (error) {
+    process.emitWarning(`run ${runId} finished, but clearing its completions from the store failed (stale rows remain, ignored by later runs): ${describeError(error)}`, {
+      code: "PLANGRAPH_STORE_DISCARD",
+    });
+  }
 }
 
 function threadOf(options: StreamOptions): string | undefined {

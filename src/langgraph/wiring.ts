@@ -29,7 +29,30 @@ export interface Wiring {
   sinks: string[];
 }
 
+/** The LangGraph edges of a prepared plan (see {@link Wiring}); a decision layout LangGraph cannot express is BAD_DECISION. */
 export function planWiring(prepared: PreparedPlan): Wiring {
+  const { branchTargets, branches } = decisionBranches(prepared);
+  const anchors = anchorsOf(prepared, branchTargets);
+  const sources = new Map<string, string[]>(prepared.order.map((id) => [id, [] as string[]]));
+  for (const id of prepared.order) {
+    const deps = triggeringDeps(prepared, id);
+    const decision = branchTargets.get(id);
+    if (decision !== undefined) {
+      feedDecision(prepared, id, decision, deps, sources.get(decision)!, anchors);
+      continue;
+    }
+    const optional = prepared.steps.get(id)?.optionalDeps;
+    const list = sources.get(id)!;
+    for (const dep of deps) {
+      for (const source of optional?.has(dep) ? anchors(dep) : [dep]) if (!list.includes(source)) list.push(source);
+    }
+  }
+  const loopBranches = new Map([...prepared.loops].map(([id, loop]) => [id, loop.branch] as const));
+  return { sources, branchTargets, branches, loopBranches, sinks: sinksOf(prepared, sources, branchTargets, branches) };
+}
+
+/** Each decision's branches, and which decision triggers each branch target; a target of two decisions is BAD_DECISION. */
+function decisionBranches(prepared: PreparedPlan): Pick<Wiring, "branchTargets" | "branches"> {
   const issues: PlangraphError[] = [];
   const branchTargets = new Map<string, string>();
   const branches = new Map<string, { then: string[]; else: string[] }>();
@@ -54,7 +77,14 @@ export function planWiring(prepared: PreparedPlan): Wiring {
     }
   }
   if (issues.length) throw new PlanValidationError(issues);
+  return { branchTargets, branches };
+}
 
+/**
+ * For each node, the nearest nodes that always run and that it comes after: itself if it always
+ * runs, else (behind a branch) the anchors of its decision or of its dependencies. Memoised.
+ */
+function anchorsOf(prepared: PreparedPlan, branchTargets: Map<string, string>): (id: string) => string[] {
   // A node "always runs" unless it sits behind a branch: failed and skipped steps still run
   // their node (it records the outcome), so only untaken branches leave nodes unfired.
   const alwaysRuns = new Map<string, boolean>();
@@ -62,8 +92,6 @@ export function planWiring(prepared: PreparedPlan): Wiring {
     const deps = prepared.graph.deps.get(id) ?? [];
     alwaysRuns.set(id, !branchTargets.has(id) && deps.every((d) => alwaysRuns.get(d)));
   }
-
-  const sources = new Map<string, string[]>(prepared.order.map((id) => [id, [] as string[]]));
   const anchorCache = new Map<string, string[]>();
   const anchors = (id: string): string[] => {
     const cached = anchorCache.get(id);
@@ -75,50 +103,46 @@ export function planWiring(prepared: PreparedPlan): Wiring {
     anchorCache.set(id, result);
     return result;
   };
+  return anchors;
+}
 
-  for (const id of prepared.order) {
-    const step = prepared.steps.get(id);
-    const loop = prepared.loopOf.get(id);
-    const body = loop === undefined ? undefined : prepared.loops.get(loop)!.body;
-    const isTarget = loop !== undefined && prepared.loops.get(loop)!.targets.includes(id);
-    // Inside a loop body a node is re-triggered each iteration by the body alone: its outside inputs
-    // ran once and would never fire a waiting edge again (the scheduler still waits for their data).
-    const deps = (prepared.graph.deps.get(id) ?? []).filter((dep) => !body || isTarget || body.has(dep));
-    const decision = branchTargets.get(id);
-    if (decision !== undefined) {
-      // Inputs of a branch target that the decision does not already wait for feed the decision.
-      const upstream = upstreamOf(prepared.graph, decision);
-      for (const dep of deps) {
-        if (dep === decision || upstream.has(dep)) continue;
-        // A loop's decision fires once per iteration from its body only; see above.
-        if (prepared.loops.has(decision)) continue;
-        if (upstreamOf(prepared.graph, dep).has(decision)) {
-          throw new PlanValidationError([
-            new PlangraphError(
-              "BAD_DECISION",
-              `step '${id}' is a branch of '${decision}' but also needs '${dep}', which itself runs after '${decision}'; make '${dep}' the branch target instead`,
-              { step: id },
-            ),
-          ]);
-        }
-        // Wait only for nodes sure to fire: a required input behind another decision's untaken
-        // branch would otherwise keep this decision (and all its branches) from ever firing; the
-        // scheduler skips the target itself when that input is skipped.
-        const sourceList = sources.get(decision)!;
-        for (const anchor of anchors(dep)) if (!sourceList.includes(anchor)) sourceList.push(anchor);
-      }
-      continue;
+/** The dependencies whose nodes trigger this node's waiting edge. */
+function triggeringDeps(prepared: PreparedPlan, id: string): string[] {
+  const loop = prepared.loopOf.get(id);
+  const body = loop === undefined ? undefined : prepared.loops.get(loop)!.body;
+  const isTarget = loop !== undefined && prepared.loops.get(loop)!.targets.includes(id);
+  // Inside a loop body a node is re-triggered each iteration by the body alone: its outside inputs
+  // ran once and would never fire a waiting edge again (the scheduler still waits for their data).
+  return (prepared.graph.deps.get(id) ?? []).filter((dep) => !body || isTarget || body.has(dep));
+}
+
+/** Inputs of a branch target that the decision does not already wait for feed the decision (its `sources`). */
+function feedDecision(prepared: PreparedPlan, id: string, decision: string, deps: string[], decisionSources: string[], anchors: (id: string) => string[]): void {
+  const upstream = upstreamOf(prepared.graph, decision);
+  for (const dep of deps) {
+    if (dep === decision || upstream.has(dep)) continue;
+    // A loop's decision fires once per iteration from its body only; see triggeringDeps.
+    if (prepared.loops.has(decision)) continue;
+    if (upstreamOf(prepared.graph, dep).has(decision)) {
+      throw new PlanValidationError([
+        new PlangraphError(
+          "BAD_DECISION",
+          `step '${id}' is a branch of '${decision}' but also needs '${dep}', which itself runs after '${decision}'; make '${dep}' the branch target instead`,
+          { step: id },
+        ),
+      ]);
     }
-    const list = sources.get(id)!;
-    for (const dep of deps) {
-      for (const source of step?.optionalDeps.has(dep) ? anchors(dep) : [dep]) if (!list.includes(source)) list.push(source);
-    }
+    // Wait only for nodes sure to fire: a required input behind another decision's untaken
+    // branch would otherwise keep this decision (and all its branches) from ever firing; the
+    // scheduler skips the target itself when that input is skipped.
+    for (const anchor of anchors(dep)) if (!decisionSources.includes(anchor)) decisionSources.push(anchor);
   }
+}
 
+/** Nodes with no outgoing edge (a decision always has its conditional edge). */
+function sinksOf(prepared: PreparedPlan, sources: Map<string, string[]>, branchTargets: Map<string, string>, branches: Map<string, unknown>): string[] {
   const hasOutgoing = new Set<string>();
   for (const [id, list] of sources) if (!branchTargets.has(id)) for (const source of list) hasOutgoing.add(source);
   for (const id of branches.keys()) hasOutgoing.add(id);
-  const sinks = prepared.order.filter((id) => !hasOutgoing.has(id));
-  const loopBranches = new Map([...prepared.loops].map(([id, loop]) => [id, loop.branch] as const));
-  return { sources, branchTargets, branches, loopBranches, sinks };
+  return prepared.order.filter((id) => !hasOutgoing.has(id));
 }

@@ -40,6 +40,7 @@ export async function loadMcpTools(source: string | McpConfigInput): Promise<Mcp
   try {
     loaded = (await client.getTools()) as unknown as StructuredToolInterface[];
   } catch (error) {
+    // Best-effort clean-up of the servers that did start: the load error below is the one to report.
     await client.close().catch(() => undefined);
     throw new PlangraphError("USAGE", `could not load MCP tools (${Object.keys(config.mcpServers).join(", ")}): ${describeError(error)}`, { cause: error });
   }

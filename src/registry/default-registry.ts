@@ -1,4 +1,5 @@
 import { closeOpsDatabase, opsTools } from "../../tools/index.js";
+import { describeError } from "../model/errors.js";
 import { loadMcpTools, MCP_CONFIG_ENV, type McpTools } from "../mcp/index.js";
 import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
 import { loadToolsModule } from "./tools-module.js";
@@ -20,8 +21,8 @@ export interface DefaultRegistryOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-/** What registries opened and must be closed before the process can exit: MCP server connections. */
-const openMcp = new Set<McpTools>();
+/** What registries opened and must be closed before the process can exit: MCP server connections, by config file. */
+const openMcp = new Map<McpTools, string>();
 
 /** Assembles the default registry. A broken MCP config or tools module is a typed error naming it. */
 export async function openDefaultRegistry(options: DefaultRegistryOptions = {}): Promise<ToolRegistry> {
@@ -29,7 +30,7 @@ export async function openDefaultRegistry(options: DefaultRegistryOptions = {}):
   const extra = options.toolsModule ? await loadToolsModule(options.toolsModule) : [];
   const mcpConfig = env[MCP_CONFIG_ENV]?.trim();
   const mcp = mcpConfig ? await loadMcpTools(mcpConfig) : undefined;
-  if (mcp) openMcp.add(mcp);
+  if (mcp && mcpConfig) openMcp.set(mcp, mcpConfig);
   const progress = options.onProgress;
   return createToolRegistry([...opsTools(progress ? { onProgress: (message: string) => progress(message) } : {}), ...(mcp?.tools ?? []), ...extra]);
 }
@@ -37,10 +38,17 @@ export async function openDefaultRegistry(options: DefaultRegistryOptions = {}):
 /**
  * The one shutdown path: closes what default registries opened (the ops database pool, every MCP
  * server connection, so stdio servers exit). Safe to call more than once; a failure to close one
- * resource does not keep the others open.
+ * resource does not keep the others open, and is a process warning (PLANGRAPH_CLOSE_FAILED, on
+ * stderr by default): the run's result is out by now, so there is no caller left to throw to.
  */
 export async function closeDefaultRegistries(): Promise<void> {
-  const mcp = [...openMcp];
+  const closing = [
+    { what: "the ops database", close: closeOpsDatabase },
+    ...[...openMcp].map(([mcp, config]) => ({ what: `the MCP servers of ${config}`, close: () => mcp.close() })),
+  ];
   openMcp.clear();
-  await Promise.all([closeOpsDatabase().catch(() => undefined), ...mcp.map((m) => m.close().catch(() => undefined))]);
+  const outcomes = await Promise.allSettled(closing.map((c) => c.close()));
+  outcomes.forEach((outcome, i) => {
+    if (outcome.status === "rejected") process.emitWarning(`could not close ${closing[i]!.what}: ${describeError(outcome.reason)}`, { code: "PLANGRAPH_CLOSE_FAILED" });
+  });
 }

@@ -126,17 +126,23 @@ function renderAnswer(model: ReportModel): string {
 
 /**
  * "Finished in 1.46 s; its longest chain of dependent steps takes 1.45 s": the run against the
- * fastest its dependencies allow, in words an on-call engineer reads at a glance.
+ * fastest its dependencies allow, in words an on-call engineer reads at a glance. Time spent
+ * waiting for a person's approval (`approvalWaitMs`, part of the makespan) says nothing about
+ * scheduling: it is left out of the comparison and said apart ("Finished in 1.46 s plus 10.1 s
+ * waiting for approval; …").
  */
-export function speedSentence(makespanMs: number, chainMs: number, chainSteps: number): string {
-  if (chainSteps === 0 || chainMs <= 0) return `Finished in ${formatMs(makespanMs)}.`;
+export function speedSentence(makespanMs: number, chainMs: number, chainSteps: number, approvalWaitMs = 0): string {
+  const wait = Math.min(Math.max(approvalWaitMs, 0), makespanMs);
+  const runningMs = makespanMs - wait;
+  const finished = `Finished in ${formatMs(runningMs)}${wait > 0 ? ` plus ${formatMs(wait)} waiting for approval` : ""}`;
+  if (chainSteps === 0 || chainMs <= 0) return `${finished}.`;
   const chain = `its longest chain of dependent steps (${chainSteps}) takes ${formatMs(chainMs)}`;
-  const slack = makespanMs - chainMs;
+  const slack = runningMs - chainMs;
   const verdict =
     slack <= Math.max(5, chainMs * 0.05)
       ? "as fast as those dependencies allow"
       : `${formatMs(slack)} went to waiting beyond that chain (queueing, concurrency limits, overhead)`;
-  return `Finished in ${formatMs(makespanMs)}; ${chain}: ${verdict}.`;
+  return `${finished}; ${chain}: ${verdict}.`;
 }
 
 function renderKpis(model: ReportModel): string {
@@ -151,22 +157,26 @@ function renderKpis(model: ReportModel): string {
     .map((o) => `<span><span class="dot o-${o}"></span> ${model.counts[o]} ${OUTCOME_LABEL[o]}</span>`)
     .join("");
   const warm = r.warm_up_ms !== undefined && r.warm_up_ms > 0 ? r.warm_up_ms : undefined;
+  const wait = r.approval_wait_ms > 0 ? Math.min(r.approval_wait_ms, model.makespanMs) : undefined;
   const tile = (cls: string, k: string, v: string, h: string): string =>
     `<div class="kpi ${cls}"><div class="k">${k}</div><div class="v">${v}</div><div class="h">${h}</div></div>`;
   return (
     `<div class="kpis">` +
     tile("kpi-status", "Status", `<span class="status-badge ${statusClass}">${escapeHtml(status)}</span>`, `${r.strategy} — ${escapeHtml(STRATEGY_WORDS[r.strategy])}`) +
-    tile("kpi-makespan", "Finished in", formatMs(model.makespanMs), "from the first step's start to the last step's end") +
+    (wait !== undefined
+      ? tile("kpi-makespan", "Finished in", formatMs(model.makespanMs - wait), "from the first step's start to the last step's end, leaving out the wait for approval")
+      : tile("kpi-makespan", "Finished in", formatMs(model.makespanMs), "from the first step's start to the last step's end")) +
     tile(
       "kpi-cp",
       "Longest chain",
       chainSteps > 0 ? formatMs(model.criticalPathMs) : "—",
       chainSteps > 0 ? `${chainSteps} dependent step${chainSteps === 1 ? "" : "s"} in a row: no run of this plan can be faster` : "nothing ran",
     ) +
+    (wait !== undefined ? tile("kpi-approval", "Approval wait", formatMs(wait), `waiting for a person to approve, part of the ${formatMs(model.makespanMs)} from first start to last end`) : "") +
     (warm !== undefined ? tile("kpi-warm", "Warm-up", formatMs(warm), "opening databases and connections, before the clock started") : "") +
     tile("kpi-steps", "Steps", String(steps), `<div class="counts">${counts}</div>`) +
     `</div>` +
-    `<p class="speed">${escapeHtml(speedSentence(model.makespanMs, model.criticalPathMs, chainSteps))}${
+    `<p class="speed">${escapeHtml(speedSentence(model.makespanMs, model.criticalPathMs, chainSteps, wait))}${
       warm !== undefined ? ` ${escapeHtml(`Warming the tools up took ${formatMs(warm)} more before that, and is not in any step's time.`)}` : ""
     }</p>`
   );

@@ -189,7 +189,7 @@ section.panel.answer > h2 { background: #f3f5ff; color: #364fc7; }
 .answer-text { margin: 0; font-size: 15px; line-height: 1.55; max-width: 110ch; white-space: pre-wrap; word-break: break-word; }
 .answer-caveat { margin: 6px 0 0; font-size: 12px; color: #b35c00; }
 .speed { margin: -6px 0 16px; font-size: 13px; color: #3b4250; }
-.kpi.kpi-warm .v { color: #5c6570; }
+.kpi.kpi-warm .v, .kpi.kpi-approval .v { color: #5c6570; }
 .step-body .io { margin-top: 6px; }
 .value { font-size: 12.5px; overflow-x: auto; }
 table.v-kv { border-collapse: collapse; }

@@ -63,9 +63,7 @@ export function renderTimeline(model: ReportModel): string {
   const gridLines = ticks.map((t) => `<span class="grid-line" style="left:${pct(t, horizon)}"></span>`).join("");
   const makespanLine =
     model.makespanMs > 0
-      ? `<span class="makespan-line" style="left:${pct(model.makespanMs, horizon)}" title="makespan ${escapeHtml(
-          formatMs(model.makespanMs),
-        )}"></span>`
+      ? `<span class="makespan-line" style="left:${pct(model.makespanMs, horizon)}" title="${escapeHtml(makespanTitle(model))}"></span>`
       : "";
 
   const body = rows.map((node) => renderRow(node, horizon)).join("");
@@ -82,6 +80,12 @@ export function renderTimeline(model: ReportModel): string {
     `<div class="tl-rows"><div class="tl-grid" aria-hidden="true">${gridLines}${makespanLine}</div>${body}</div>` +
     `</div>`
   );
+}
+
+/** "makespan 11.6 s (10.1 s of it waiting for approval)": the line marks wall time, wait included. */
+function makespanTitle(model: ReportModel): string {
+  const wait = model.input.result.approval_wait_ms;
+  return `makespan ${formatMs(model.makespanMs)}${wait > 0 ? ` (${formatMs(wait)} of it waiting for approval)` : ""}`;
 }
 
 const CHAIN_MAX = 24;

@@ -30,7 +30,9 @@ export function estateWarmUp(open: () => Promise<unknown>): (signal?: AbortSigna
       await Promise.race([opening, aborted]);
     } finally {
       signal.removeEventListener("abort", onAbort!);
-      opening.catch(() => undefined); // an abandoned open that fails later is reported by the tool's own call
+      // When the abort won the race nobody awaits this open any more. If it fails, nothing is lost:
+      // failed opens are not cached, so the tool's own call opens again and reports its error.
+      opening.catch(() => undefined);
     }
   };
 }

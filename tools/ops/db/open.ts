@@ -76,6 +76,7 @@ export function openOpsDatabase(options: OpenOpsDatabaseOptions = {}): Promise<O
 export async function closeOpsDatabase(): Promise<void> {
   const all = [...shared.values()];
   shared.clear();
+  // An open that failed has nothing to close, and its error already went to whoever awaited it.
   await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.client.close()));
 }
 

@@ -75,16 +75,21 @@ class PgSession implements SqlClient {
   async transaction<T>(fn: (tx: SqlClient) => Promise<T>): Promise<T> {
     if (!(this.db instanceof pg.Pool)) return fn(this);
     const conn = await this.db.connect();
+    let broken = false;
     try {
       await conn.query("BEGIN");
       const result = await fn(new PgSession(conn));
       await conn.query("COMMIT");
       return result;
     } catch (error) {
-      await conn.query("ROLLBACK").catch(() => undefined);
+      // The transaction's error is the one to report. A ROLLBACK that fails too leaves the
+      // connection in an unknown state: it is destroyed on release, never handed out again.
+      await conn.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
       throw error;
     } finally {
-      conn.release();
+      conn.release(broken);
     }
   }
 
