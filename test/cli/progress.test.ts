@@ -11,7 +11,7 @@ describe("cli: progress lines in logs", () => {
     display.onEvent({ type: "step_end", step: "a", record: { status: "failed", error: { code: "TOOL_FAILED", message }, attempts: 1, started_at: 0, ended_at: 5 } });
     display.finish();
     const line = lines.join("").trimEnd();
-    expect(line).toMatch(/^✗ a 5 ms {2}step 'a' failed: \\u\{001b\}\[31mword0 word1 /);
+    expect(line).toMatch(/^✗ a 5 ms {2}step 'a' failed: \\u\{1b\}\[31mword0 word1 /);
     expect(line).toMatch(/ word\d+ … \(\d+ more characters\)$/);
     expect(line).not.toMatch(/[\u001b\u202E]/);
   });
