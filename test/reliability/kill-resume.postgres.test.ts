@@ -11,10 +11,9 @@
  * Reproduce: PLANGRAPH_TEST_DATABASE_URL=postgres://plangraph:plangraph@127.0.0.1:5432/plangraph npx vitest run test/reliability/kill-resume.postgres.test.ts
  */
 import pg from "pg";
-import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { afterAll, describe, it } from "vitest";
 import { schemaForDb } from "../../src/durability/postgres.js";
-import { readCheckpoint, summarise, type Persisted } from "./support/crash.js";
+import { pgPersistedReader } from "./support/pg-persisted.js";
 import { defineKillSuite } from "./support/kill-suite.js";
 
 const url = process.env.PLANGRAPH_TEST_DATABASE_URL;
@@ -30,24 +29,7 @@ if (!url) {
   });
   const tag = `${process.pid}_${Date.now().toString(36)}`;
 
-  const missing = (error: unknown) => ["42P01", "3F000"].includes((error as { code?: string }).code ?? "");
-
-  async function readPersisted(db: string, thread: string, stepIds: readonly string[]): Promise<Persisted> {
-    const schema = schemaForDb(db);
-    const inStore = new Set<string>();
-    try {
-      const { rows } = await pool.query<{ id: string; body: { status?: string } }>(`SELECT id, body FROM "${schema}".plangraph_completions WHERE kind = 'step'`);
-      for (const row of rows) if (row.body?.status === "done") inStore.add(row.id);
-    } catch (error) {
-      if (!missing(error)) throw error; // killed before the tables existed: nothing stored
-    }
-    try {
-      return summarise(inStore, await readCheckpoint(new PostgresSaver(pool, undefined, { schema }), thread, stepIds));
-    } catch (error) {
-      if (!missing(error)) throw error;
-      return summarise(inStore, { values: new Set(), pending: new Set(), checkpointed: false });
-    }
-  }
+  const readPersisted = pgPersistedReader(pool);
 
   defineKillSuite(
     {

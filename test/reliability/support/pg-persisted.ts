@@ -1,6 +1,6 @@
 /**
  * What a killed PostgreSQL run left behind (completion store and PostgresSaver checkpoint in the
- * schema `--db` names), for the kill trials. Same reading as kill-resume.postgres.test.ts.
+ * schema `--db` names), for the kill trials on PostgreSQL (kill-resume.postgres and .modes).
  */
 import pg from "pg";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
