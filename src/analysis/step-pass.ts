@@ -66,7 +66,8 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
     checkReferenceLimits(spec, path, references, limits, issues);
     if (!tool || !input) return;
     const fieldPath = (key: string) => `${path}.${Object.prototype.hasOwnProperty.call(spec.output_mapping, key) ? "output_mapping" : "params"}${pathMember(key)}`;
-    issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
+    // A step that is not run (an empty section) is never called: its input need not fit the tool.
+    if (plan.notRun?.[spec.id] === undefined) issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
     const deps = unique([...spec.depends_on, ...spec.optional_depends_on, ...references.map((r) => r.step)]).filter((d) => d !== spec.id);
     // The run's policy may put every side-effecting call behind a human.
     const gated = limits.approveSideEffects && tool.traits.sideEffects && !spec.requires_approval ? { ...spec, requires_approval: true } : spec;
