@@ -31,7 +31,7 @@ export function readPlan(input: unknown, limits: PlanLimits = DEFAULT_LIMITS): {
   checkDepth(value, limits);
   if (typeof input !== "string") checkSize(value, limits);
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw fail("PLAN_INVALID", "a plan must be a JSON object with 'steps' or sections (primary, secondary, aggregate, graph, metric)", "$");
+    throw fail("PLAN_INVALID", `a plan must be a JSON object with 'steps' or sections (${SECTION_NAMES.join(", ")})`, "$");
   }
   const record = value as Record<string, unknown>;
   const isStepList = "steps" in record;
