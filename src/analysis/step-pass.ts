@@ -1,7 +1,7 @@
 import { echo } from "../model/echo.js";
 import { PlangraphError, PlanValidationError } from "../model/errors.js";
-import { pathMember } from "../model/json-path.js";
 import { didYouMean } from "../model/suggest.js";
+import { inputFieldPath } from "../plan/field-path.js";
 import type { PlanLimits } from "../plan/limits.js";
 import type { Plan, PlanStep } from "../plan/schema.js";
 import type { Reference } from "../refs/grammar.js";
@@ -65,7 +65,7 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
     checkLoopReferences(allReferences, spec.id, path, context.loopRefs, issues);
     checkReferenceLimits(spec, path, references, limits, issues);
     if (!tool || !input) return;
-    const fieldPath = (key: string) => `${path}.${Object.prototype.hasOwnProperty.call(spec.output_mapping, key) ? "output_mapping" : "params"}${pathMember(key)}`;
+    const fieldPath = (key: string) => inputFieldPath(path, spec, key);
     // A step that is not run (an empty section) is never called: its input need not fit the tool.
     if (plan.notRun?.[spec.id] === undefined) issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
     const deps = unique([...spec.depends_on, ...spec.optional_depends_on, ...references.map((r) => r.step)]).filter((d) => d !== spec.id);
@@ -137,8 +137,7 @@ function compileInput(spec: PlanStep, path: string, context: StepPassContext): {
   const entries: Array<readonly [string, Template]> = [];
   let failed = false;
   for (const key of Object.keys(merged)) {
-    const fromMapping = Object.prototype.hasOwnProperty.call(spec.output_mapping, key);
-    const fieldPath = `${path}.${fromMapping ? "output_mapping" : "params"}${pathMember(key)}`;
+    const fieldPath = inputFieldPath(path, spec, key);
     const template = collect(context.issues, () => compileTemplate(merged[key], { ...base, path: fieldPath }));
     if (template === undefined) failed = true;
     else entries.push([key, template]);

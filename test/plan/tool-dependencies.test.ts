@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { PlanValidationError } from "../../src/model/errors.js";
 import { normalizePlan } from "../../src/plan/normalize.js";
-import { rejection } from "../core/helpers.js";
+import { prepare, rejection } from "../core/helpers.js";
 
 const depsOf = (plan: unknown) => Object.fromEntries(normalizePlan(plan).steps.map((s) => [s.id, s.depends_on]));
 const sections = { primary: { tool: "echo" }, aggregate: { tool: "echo" }, graph: { tool: "echo" }, metric: { tool: "echo", params: { metric: "cpu_pct" } } };
@@ -126,5 +126,18 @@ describe("sectioned form: tool_dependencies as the original planner's list", () 
   it("reports a bad tool_dependencies together with the plan's other shape errors", () => {
     const issues = issuesOf({ primary: { tol: "echo", tool: "echo" }, tool_dependencies: [{ tool_id: 3 }] });
     expect(issues.map((i) => i.path)).toEqual(["$.primary", "$.tool_dependencies[0].tool_id"]);
+  });
+
+  it("points a problem in a list entry's output_mapping at that entry, where it was written", () => {
+    rejection(() => prepare({ primary: { tool: "echo" }, graph: { tool: "echo" }, tool_dependencies: [{ tool_id: "graph", output_mapping: { ci_id: "{primry.data.id}" } }] }), {
+      code: "UNKNOWN_STEP",
+      path: "$.tool_dependencies[0].output_mapping.ci_id",
+      message: /did you mean 'primary'/,
+    });
+    rejection(() => prepare({ primary: { tool: "sleep", params: { ms: 1 } }, graph: { tool: "sleep" }, tool_dependencies: [{ tool_id: "graph", output_mapping: { ms: "soon" } }] }), {
+      code: "TOOL_INPUT_INVALID",
+      path: "$.tool_dependencies[0].output_mapping.ms",
+      step: "graph",
+    });
   });
 });
