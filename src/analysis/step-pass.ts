@@ -1,7 +1,7 @@
 import { echo } from "../model/echo.js";
 import { PlangraphError, PlanValidationError } from "../model/errors.js";
 import { didYouMean } from "../model/suggest.js";
-import { inputFieldPath } from "../plan/field-path.js";
+import { inputFieldPath, toolFieldPath } from "../plan/field-path.js";
 import type { PlanLimits } from "../plan/limits.js";
 import type { Plan, PlanStep } from "../plan/schema.js";
 import type { Reference } from "../refs/grammar.js";
@@ -81,7 +81,7 @@ function lookupTool(context: StepPassContext, spec: PlanStep, path: string): Reg
   if (!tool) {
     context.issues.push(
       new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses unknown tool '${echo(spec.tool)}'${didYouMean(spec.tool, context.registry.names())}`, {
-        path: `${path}.tool`,
+        path: toolFieldPath(path, spec),
         step: spec.id,
       }),
     );
@@ -89,7 +89,7 @@ function lookupTool(context: StepPassContext, spec: PlanStep, path: string): Reg
   }
   const allowed = context.limits.allowedTools;
   if (allowed && !allowed.includes(spec.tool)) {
-    context.issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses tool '${spec.tool}', which this run does not allow`, { path: `${path}.tool`, step: spec.id }));
+    context.issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses tool '${spec.tool}', which this run does not allow`, { path: toolFieldPath(path, spec), step: spec.id }));
     return undefined;
   }
   return tool;

@@ -23,3 +23,16 @@ export function inputFieldPath(stepPath: string, spec: Pick<PlanStep, "output_ma
   const half = Object.prototype.hasOwnProperty.call(spec.output_mapping, key) ? "output_mapping" : "params";
   return `${stepPath}.${half}${pathMember(key)}`;
 }
+
+// Steps that named their tool by another field than `tool` (the original planner's `tool_type`).
+const toolFields = new WeakMap<object, string>();
+
+/** Records that a step's tool was written in `field` rather than `tool`. */
+export function recordToolField(step: PlanStep, field: string): void {
+  if (field !== "tool") toolFields.set(step, field);
+}
+
+/** The JSON path of the field where a step named its tool. */
+export function toolFieldPath(stepPath: string, spec: PlanStep): string {
+  return `${stepPath}.${toolFields.get(spec) ?? "tool"}`;
+}

@@ -2,7 +2,7 @@ import { echo } from "../model/echo.js";
 import { PlangraphError, PlanValidationError } from "../model/errors.js";
 import { unique } from "../model/unique.js";
 import { emptySectionReason } from "./empty-sections.js";
-import { recordMappingPaths } from "./field-path.js";
+import { recordMappingPaths, recordToolField } from "./field-path.js";
 import {
   SECTION_NAMES,
   STRUCTURAL_DEPENDENCIES,
@@ -76,6 +76,7 @@ function sectionStep(
   const { tool: _tool, tool_type: _toolType, enabled, ...fields } = section;
   const step = StepSchema.parse({ ...fields, tool, output_mapping, id: name, depends_on });
   dependencyPaths.set(step, depends_on.map((dep) => written.find(([d]) => d === dep)![1]));
+  if (section.tool === undefined) recordToolField(step, "tool_type");
   recordMappingPaths(step.output_mapping, new Map((override?.output_mapping ?? []).map(({ key, path }) => [key, path])));
   const reason = emptySectionReason(name, { ...(enabled === undefined ? {} : { enabled }), input: ownMerge(step.params, step.output_mapping) });
   return { step, ...(reason === undefined ? {} : { notRun: reason }) };

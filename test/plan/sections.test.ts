@@ -84,7 +84,8 @@ describe("sectioned form: a section's tool, by 'tool' or the original planner's 
   });
 
   it("checks a tool_type like a tool: an unknown one is UNKNOWN_TOOL with a did-you-mean", () => {
-    rejection(() => prepare({ document: { tool_type: "ecko" } }), { code: "UNKNOWN_TOOL", step: "document", message: /did you mean 'echo'/ });
+    rejection(() => prepare({ document: { tool_type: "ecko" } }), { code: "UNKNOWN_TOOL", path: "$.document.tool_type", step: "document", message: /did you mean 'echo'/ });
+    rejection(() => prepare({ document: { tool: "ecko" } }), { code: "UNKNOWN_TOOL", path: "$.document.tool", step: "document" });
   });
 });
 
