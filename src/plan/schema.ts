@@ -130,7 +130,7 @@ export const SectionedPlanSchema = z
     metric: SectionSchema.nullish(),
     history: SectionSchema.nullish(),
     document: SectionSchema.nullish(),
-    tool_dependencies: ToolDependenciesSchema.optional(),
+    tool_dependencies: ToolDependenciesSchema.nullish(),
     execution_strategy: z.enum(["parallel", "serial", "dag"]).optional(),
   })
   .strict();

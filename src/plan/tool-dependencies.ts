@@ -31,9 +31,10 @@ export interface SectionOverride {
 export function readToolDependencies(value: unknown, present: readonly SectionName[]): { overrides: Map<SectionName, SectionOverride>; issues: PlangraphError[] } {
   const overrides = new Map<SectionName, SectionOverride>();
   const issues: PlangraphError[] = [];
-  if (value === undefined) return { overrides, issues };
+  // null is "none", as a null section is absent.
+  if (value === undefined || value === null) return { overrides, issues };
   const root = "$.tool_dependencies";
-  if (value === null || typeof value !== "object") {
+  if (typeof value !== "object") {
     issues.push(shapeError(`tool_dependencies must be ${ACCEPTED_SHAPES}; it is ${kindOf(value)}`, root));
     return { overrides, issues };
   }

@@ -47,11 +47,15 @@ describe("sectioned form: tool_dependencies as the original planner's list", () 
   });
 
   it("names the accepted shapes, not zod's wording, when tool_dependencies is neither a record nor a list", () => {
-    for (const value of ["metric: graph", 3, true, null]) {
+    for (const value of ["metric: graph", 3, true]) {
       const issue = rejection(() => normalizePlan({ ...sections, tool_dependencies: value }), { code: "PLAN_INVALID", path: "$.tool_dependencies" });
       expect(issue.message).toMatch(/a record \{ "<section>": \["<step>", …\] \} or a list \[\{ "tool_id"/);
       expect(issue.message).not.toMatch(/Invalid input|expected record/i);
     }
+  });
+
+  it("treats a null tool_dependencies as none, like a null section", () => {
+    expect(depsOf({ ...sections, tool_dependencies: null })).toEqual(depsOf(sections));
   });
 
   it("names the record entry at fault and the accepted shapes when a record value is not a list of step ids", () => {
