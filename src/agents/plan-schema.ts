@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { DecisionSchema, SectionSchema, StepSchema } from "../plan/schema.js";
+import { DecisionSchema, SectionSchema, StepSchema, ToolDependenciesSchema } from "../plan/schema.js";
 
 const REFERENCES =
   "Values may reference earlier results: '{step_id.path}' with path like .data.rows[0].ci_id; a value that is exactly one " +
@@ -32,7 +32,9 @@ export function planToolSchema(toolNames?: readonly string[], catalogue?: string
       aggregate: section,
       graph: section,
       metric: section,
-      tool_dependencies: z.record(z.string(), z.array(z.string())).optional(),
+      history: section,
+      document: section,
+      tool_dependencies: ToolDependenciesSchema.optional(),
       execution_strategy: z.enum(["parallel", "serial", "dag"]).optional(),
     })
     .strict()

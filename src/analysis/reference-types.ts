@@ -1,6 +1,7 @@
 import { echo } from "../model/echo.js";
 import { PlangraphError } from "../model/errors.js";
 import { pathMember } from "../model/json-path.js";
+import { inputFieldPath } from "../plan/field-path.js";
 import type { Reference } from "../refs/grammar.js";
 import { checkPathAgainstSchema } from "../refs/schema-check.js";
 import { acceptedKinds, describeKinds, kindsOverlap, producedKinds, schemasAtPath, unionKinds, type Kinds } from "../refs/schema-kinds.js";
@@ -52,8 +53,7 @@ export function checkReferenceTypes(
     for (const [key, template] of step.input.entries) {
       const field = fieldOf(step.tool.tool.schema, key);
       if (field === undefined) continue;
-      const half = Object.prototype.hasOwnProperty.call(step.spec.output_mapping, key) ? "output_mapping" : "params";
-      checkTemplate(template, field, { step, steps, param: key, path: `${stepPath(step)}.${half}${pathMember(key)}`, issues });
+      checkTemplate(template, field, { step, steps, param: key, path: inputFieldPath(stepPath(step), step.spec, key), issues });
     }
   }
 }

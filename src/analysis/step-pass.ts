@@ -1,7 +1,7 @@
 import { echo } from "../model/echo.js";
 import { PlangraphError, PlanValidationError } from "../model/errors.js";
-import { pathMember } from "../model/json-path.js";
 import { didYouMean } from "../model/suggest.js";
+import { inputFieldPath, toolFieldPath } from "../plan/field-path.js";
 import type { PlanLimits } from "../plan/limits.js";
 import type { Plan, PlanStep } from "../plan/schema.js";
 import type { Reference } from "../refs/grammar.js";
@@ -65,8 +65,9 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
     checkLoopReferences(allReferences, spec.id, path, context.loopRefs, issues);
     checkReferenceLimits(spec, path, references, limits, issues);
     if (!tool || !input) return;
-    const fieldPath = (key: string) => `${path}.${Object.prototype.hasOwnProperty.call(spec.output_mapping, key) ? "output_mapping" : "params"}${pathMember(key)}`;
-    issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
+    const fieldPath = (key: string) => inputFieldPath(path, spec, key);
+    // A step that is not run (an empty section) is never called: its input need not fit the tool.
+    if (plan.notRun?.[spec.id] === undefined) issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
     const deps = unique([...spec.depends_on, ...spec.optional_depends_on, ...references.map((r) => r.step)]).filter((d) => d !== spec.id);
     // The run's policy may put every side-effecting call behind a human.
     const gated = limits.approveSideEffects && tool.traits.sideEffects && !spec.requires_approval ? { ...spec, requires_approval: true } : spec;
@@ -80,7 +81,7 @@ function lookupTool(context: StepPassContext, spec: PlanStep, path: string): Reg
   if (!tool) {
     context.issues.push(
       new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses unknown tool '${echo(spec.tool)}'${didYouMean(spec.tool, context.registry.names())}`, {
-        path: `${path}.tool`,
+        path: toolFieldPath(path, spec),
         step: spec.id,
       }),
     );
@@ -88,7 +89,7 @@ function lookupTool(context: StepPassContext, spec: PlanStep, path: string): Reg
   }
   const allowed = context.limits.allowedTools;
   if (allowed && !allowed.includes(spec.tool)) {
-    context.issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses tool '${spec.tool}', which this run does not allow`, { path: `${path}.tool`, step: spec.id }));
+    context.issues.push(new PlangraphError("UNKNOWN_TOOL", `step '${echo(spec.id)}' uses tool '${spec.tool}', which this run does not allow`, { path: toolFieldPath(path, spec), step: spec.id }));
     return undefined;
   }
   return tool;
@@ -136,8 +137,7 @@ function compileInput(spec: PlanStep, path: string, context: StepPassContext): {
   const entries: Array<readonly [string, Template]> = [];
   let failed = false;
   for (const key of Object.keys(merged)) {
-    const fromMapping = Object.prototype.hasOwnProperty.call(spec.output_mapping, key);
-    const fieldPath = `${path}.${fromMapping ? "output_mapping" : "params"}${pathMember(key)}`;
+    const fieldPath = inputFieldPath(path, spec, key);
     const template = collect(context.issues, () => compileTemplate(merged[key], { ...base, path: fieldPath }));
     if (template === undefined) failed = true;
     else entries.push([key, template]);

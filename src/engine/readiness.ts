@@ -14,6 +14,8 @@ export interface ReadinessStructure {
   readonly branches: ReadonlyMap<string, { readonly then: readonly string[]; readonly else: readonly string[] }>;
   /** Per step, the dependencies it runs without (`optional_depends_on`). */
   readonly optionalDeps: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Steps the plan says are not run (empty sections), with the reason. */
+  readonly notRun: ReadonlyMap<string, string>;
 }
 
 /** The records of a run so far: a node is resolved once it has one. */
@@ -31,7 +33,8 @@ export function readinessStructure(prepared: PreparedPlan): ReadinessStructure {
   for (const decision of prepared.decisions.values()) branches.set(decision.id, { then: decision.spec.then, else: decision.spec.else });
   const optionalDeps = new Map<string, ReadonlySet<string>>();
   for (const step of prepared.steps.values()) if (step.optionalDeps.size) optionalDeps.set(step.id, step.optionalDeps);
-  return { order: prepared.order, deps: prepared.graph.deps, dependents: prepared.dependents, branches, optionalDeps };
+  const notRun = new Map(Object.entries(prepared.plan.notRun ?? {}));
+  return { order: prepared.order, deps: prepared.graph.deps, dependents: prepared.dependents, branches, optionalDeps, notRun };
 }
 
 /** A node is resolved once it has a record (a step) or an outcome (a decision). */
@@ -41,7 +44,7 @@ export function isResolved(records: RecordsSoFar, id: string): boolean {
 
 /**
  * The skip rules, for a node whose dependencies have all resolved. A decision runs only when every
- * input is a done step. A step is skipped when a decision before it took the other branch or was
+ * input is a done step. A step the plan marks not to run is skipped with the plan's reason. A step is skipped when a decision before it took the other branch or was
  * not evaluated, or when a dependency it cannot do without failed, was rejected or was skipped.
  * Dependencies are judged in their declared order, so the reason names the first that blocks.
  */
@@ -54,6 +57,8 @@ export function verdictFor(structure: ReadinessStructure, id: string, records: R
     }
     return { run: true };
   }
+  const notRun = structure.notRun.get(id);
+  if (notRun !== undefined) return { run: false, reason: notRun };
   const optional = structure.optionalDeps.get(id);
   for (const dep of deps) {
     const branches = structure.branches.get(dep);

@@ -1,23 +1,12 @@
-import type { z } from "zod";
 import { echo } from "../model/echo.js";
 import { describeError, PlangraphError, PlanValidationError } from "../model/errors.js";
 import { didYouMean } from "../model/suggest.js";
 import { STEP_ID_PATTERN } from "../refs/grammar.js";
 import { DEFAULT_LIMITS, type PlanLimits } from "./limits.js";
 import { checkNesting } from "./nesting.js";
-import { pathMember } from "../model/json-path.js";
-import { unique } from "../model/unique.js";
-import {
-  SECTION_NAMES,
-  STRUCTURAL_DEPENDENCIES,
-  SectionSchema,
-  SectionedPlanSchema,
-  StepListPlanSchema,
-  StepSchema,
-  type Plan,
-  type PlanStep,
-  type SectionName,
-} from "./schema.js";
+import { SECTION_NAMES, StepListPlanSchema, type Plan } from "./schema.js";
+import { dependencyPaths, fromSectioned } from "./sectioned.js";
+import { zodFailure } from "./zod-issues.js";
 
 /**
  * Parses a plan in either wire form (a JSON string or a value) and returns the one internal model.
@@ -42,7 +31,7 @@ export function readPlan(input: unknown, limits: PlanLimits = DEFAULT_LIMITS): {
   checkDepth(value, limits);
   if (typeof input !== "string") checkSize(value, limits);
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw fail("PLAN_INVALID", "a plan must be a JSON object with 'steps' or sections (primary, secondary, aggregate, graph, metric)", "$");
+    throw fail("PLAN_INVALID", `a plan must be a JSON object with 'steps' or sections (${SECTION_NAMES.join(", ")})`, "$");
   }
   const record = value as Record<string, unknown>;
   const isStepList = "steps" in record;
@@ -73,8 +62,6 @@ function checkDepth(value: unknown, limits: PlanLimits): void {
 
 // Plans this module produced; anything else, however plan-shaped, goes through normalisation.
 const normalized = new WeakSet<Plan>();
-// For sectioned steps: the JSON path where each entry of `depends_on` was written.
-const dependencyPaths = new WeakMap<PlanStep, string[]>();
 
 /** True for a value returned by `normalizePlan` (and not since replaced by a look-alike). */
 export function isNormalizedPlan(value: unknown): value is Plan {
@@ -111,53 +98,6 @@ function fromStepList(record: Record<string, unknown>): Plan {
   if (!parsed.success) throw zodFailure(parsed.error, record);
   const { goal, answer, steps, decisions } = parsed.data;
   return { form: "steps", ...(goal === undefined ? {} : { goal }), ...(answer === undefined ? {} : { answer }), steps, decisions };
-}
-
-function fromSectioned(record: Record<string, unknown>): Plan {
-  const parsed = SectionedPlanSchema.safeParse(record);
-  if (!parsed.success) throw zodFailure(parsed.error, record);
-  const data = parsed.data;
-  const present = SECTION_NAMES.filter((name) => data[name] != null);
-  const issues: PlangraphError[] = [];
-  for (const key of Object.keys(data.tool_dependencies)) {
-    if (!(SECTION_NAMES as readonly string[]).includes(key)) {
-      issues.push(
-        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names '${echo(key)}', which is not a section${didYouMean(key, SECTION_NAMES)}`, {
-          path: `$.tool_dependencies${pathMember(key)}`,
-        }),
-      );
-    } else if (!present.includes(key as SectionName)) {
-      issues.push(
-        new PlangraphError("UNKNOWN_STEP", `tool_dependencies names section '${echo(key)}', which the plan does not have`, {
-          path: `$.tool_dependencies${pathMember(key)}`,
-        }),
-      );
-    }
-  }
-  if (issues.length) throw new PlanValidationError(issues);
-  const steps: PlanStep[] = present.map((name) => {
-    const section = data[name]!;
-    const explicit = data.tool_dependencies[name];
-    const structural = STRUCTURAL_DEPENDENCIES[name].filter((dep) => present.includes(dep));
-    // Where each dependency was written, so errors point at tool_dependencies or the section's own
-    // depends_on rather than at a merged list the user never wrote.
-    const written: Array<readonly [string, string]> = [
-      ...(explicit ?? structural).map((dep, i) => [dep, explicit ? `$.tool_dependencies.${name}[${i}]` : `$.${name}`] as const),
-      ...(section.depends_on ?? []).map((dep, i) => [dep, `$.${name}.depends_on[${i}]`] as const),
-    ];
-    const depends_on = unique(written.map(([dep]) => dep));
-    const step = StepSchema.parse({ ...section, id: name, depends_on });
-    dependencyPaths.set(step, depends_on.map((dep) => written.find(([d]) => d === dep)![1]));
-    return step;
-  });
-  return {
-    form: "sectioned",
-    ...(data.goal === undefined ? {} : { goal: data.goal }),
-    ...(data.answer === undefined ? {} : { answer: data.answer }),
-    steps,
-    decisions: data.decisions,
-    ...(data.execution_strategy === undefined ? {} : { strategyHint: data.execution_strategy }),
-  };
 }
 
 /** Id syntax, uniqueness across steps and decisions, and that every named target exists. */
@@ -237,47 +177,6 @@ function checkIdentity(plan: Plan, limits: PlanLimits): PlangraphError[] {
   });
   return issues;
 }
-
-/** Turns zod issues into PlangraphErrors with JSON paths and the step id when there is one. */
-function zodFailure(error: z.ZodError, data: Record<string, unknown>): PlanValidationError {
-  const issues = error.issues.slice(0, 50).map((issue) => {
-    const path = "$" + issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-    const step = stepIdAt(data, issue.path);
-    const owner = step ? `step '${echo(step)}': ` : "";
-    let message = issue.message;
-    if (issue.code === "unrecognized_keys") {
-      const known = knownKeysAt(issue.path);
-      message = issue.keys.slice(0, 10).map((k) => `unknown field '${echo(k)}'${didYouMean(k, known)}`).join("; ");
-    }
-    const field = issue.path.length ? ` at ${path}` : "";
-    return new PlangraphError("PLAN_INVALID", `${owner}${message}${field}`, { path, ...(step ? { step } : {}) });
-  });
-  return new PlanValidationError(issues);
-}
-
-function stepIdAt(data: Record<string, unknown>, path: readonly PropertyKey[]): string | undefined {
-  const [head, index] = path;
-  if (head === "steps" && typeof index === "number") {
-    const step = (data.steps as unknown[] | undefined)?.[index] as { id?: unknown } | undefined;
-    return typeof step?.id === "string" ? step.id : undefined;
-  }
-  if (head === "decisions" && typeof index === "number") {
-    const decision = (data.decisions as unknown[] | undefined)?.[index] as { id?: unknown } | undefined;
-    return typeof decision?.id === "string" ? decision.id : undefined;
-  }
-  if (typeof head === "string" && (SECTION_NAMES as readonly string[]).includes(head)) return head;
-  return undefined;
-}
-
-function knownKeysAt(path: readonly PropertyKey[]): string[] {
-  const step = Object.keys(StepSchema.shape);
-  if (path.length === 0) return ["goal", "answer", "steps", "decisions", ...SECTION_NAMES, "tool_dependencies", "execution_strategy"];
-  if (path[0] === "decisions") return ["id", "after", "condition", "question", "then", "else", "default", "max_iterations"];
-  // A section has no 'id' (its name is its id): never suggest a field it may not have.
-  if (typeof path[0] === "string" && (SECTION_NAMES as readonly string[]).includes(path[0])) return Object.keys(SectionSchema.shape);
-  return step;
-}
-
 
 function fail(code: PlangraphError["code"], message: string, path: string): PlanValidationError {
   return new PlanValidationError([new PlangraphError(code, message, { path })]);

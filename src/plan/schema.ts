@@ -79,7 +79,7 @@ export const StepListPlanSchema = z
   })
   .strict();
 
-export const SECTION_NAMES = ["primary", "secondary", "aggregate", "graph", "metric"] as const;
+export const SECTION_NAMES = ["primary", "secondary", "aggregate", "graph", "metric", "history", "document"] as const;
 export type SectionName = (typeof SECTION_NAMES)[number];
 
 /** Dependencies a section has when `tool_dependencies` does not name it. */
@@ -89,11 +89,36 @@ export const STRUCTURAL_DEPENDENCIES: Record<SectionName, SectionName[]> = {
   aggregate: ["primary"],
   graph: ["primary"],
   metric: ["aggregate"],
+  history: ["primary"],
+  document: [],
 };
 
-export const SectionSchema = StepSchema.omit({ id: true, depends_on: true }).extend({
+/**
+ * A section: a step without an id (its id is its section name). `tool_type` is the original
+ * planner's name for `tool`; `enabled: false` keeps the section from running (see
+ * `emptySectionReason`).
+ */
+export const SectionSchema = StepSchema.omit({ id: true, depends_on: true, tool: true }).extend({
+  tool: z.string().min(1).optional(),
+  tool_type: z.string().min(1).optional().describe("The original planner's name for 'tool'"),
+  enabled: z.boolean().optional().describe("false: the section is not run and the result says why"),
   depends_on: z.array(idText).optional(),
 });
+
+/** `tool_dependencies` as a record: section → the steps it depends on. */
+export const ToolDependencyRecordSchema = z.record(z.string(), z.array(idText));
+
+/** One entry of `tool_dependencies` as the original planner's list. */
+export const ToolDependencyEntrySchema = z
+  .object({
+    tool_id: idText.describe("The section these dependencies are of"),
+    depends_on: z.array(idText).default([]),
+    /** Merged into the section's own `output_mapping`. */
+    output_mapping: jsonObject.default({}),
+  })
+  .strict();
+
+export const ToolDependenciesSchema = z.union([ToolDependencyRecordSchema, z.array(ToolDependencyEntrySchema)]);
 
 export const SectionedPlanSchema = z
   .object({
@@ -103,7 +128,9 @@ export const SectionedPlanSchema = z
     aggregate: SectionSchema.nullish(),
     graph: SectionSchema.nullish(),
     metric: SectionSchema.nullish(),
-    tool_dependencies: z.record(z.string(), z.array(idText)).default({}),
+    history: SectionSchema.nullish(),
+    document: SectionSchema.nullish(),
+    tool_dependencies: ToolDependenciesSchema.nullish(),
     execution_strategy: z.enum(["parallel", "serial", "dag"]).optional(),
   })
   .strict();
@@ -112,6 +139,7 @@ export type StepInput = z.input<typeof StepSchema>;
 export type DecisionInput = z.input<typeof DecisionSchema>;
 export type StepListPlanInput = z.input<typeof StepListPlanSchema>;
 export type SectionedPlanInput = z.input<typeof SectionedPlanSchema>;
+export type SectionInput = z.input<typeof SectionSchema>;
 /** Either wire form, as a user or a model writes it. */
 export type PlanInput = StepListPlanInput | SectionedPlanInput;
 
@@ -129,4 +157,10 @@ export interface Plan {
   decisions: PlanDecision[];
   /** The sectioned form's `execution_strategy`, kept as a hint for reports. */
   strategyHint?: "parallel" | "serial" | "dag";
+  /**
+   * Steps that are not run, each with the reason the result gives (the sectioned form's empty
+   * sections). They are checked like any step, resolve as skipped, and their dependents follow
+   * the rules for a skipped step.
+   */
+  notRun?: Readonly<Record<string, string>>;
 }

@@ -51,6 +51,16 @@ describe("plan model: sectioned structural defaults", () => {
     expect(prepare(all).levels).toEqual([["primary", "secondary"], ["aggregate", "graph"], ["metric"]]);
   });
 
+  it("gives all seven sections their structural defaults: history after primary, document independent", () => {
+    const seven = { ...all, history: { tool: "echo" }, document: { tool: "echo" } };
+    expect(depsOf(seven)).toEqual({ primary: [], secondary: [], aggregate: ["primary"], graph: ["primary"], metric: ["aggregate"], history: ["primary"], document: [] });
+    expect(prepare(seven).levels).toEqual([["primary", "secondary", "document"], ["aggregate", "graph", "history"], ["metric"]]);
+  });
+
+  it("names every section when a plan is not an object", () => {
+    rejection(() => normalizePlan("[1]"), { code: "PLAN_INVALID", path: "$", message: /primary, secondary, aggregate, graph, metric, history, document/ });
+  });
+
   it("only adds defaults between sections the plan has", () => {
     expect(depsOf({ primary: { tool: "echo" }, metric: { tool: "echo" } })).toEqual({ primary: [], metric: [] });
     expect(depsOf({ secondary: { tool: "echo" }, graph: { tool: "echo" } })).toEqual({ secondary: [], graph: [] });
