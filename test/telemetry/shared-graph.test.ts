@@ -9,7 +9,8 @@ import { z } from "zod";
 import { Annotation, StateGraph } from "@langchain/langgraph";
 import { trace } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { MeterProvider, MetricReader, type DataPoint, type Histogram } from "@opentelemetry/sdk-metrics";
+import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
+import { telemetrySetup } from "./support.js";
 import { compilePlan } from "../../src/api/compile-plan.js";
 import { planSubgraph } from "../../src/api/plan-subgraph.js";
 import { runPlan } from "../../src/api/run-plan.js";
@@ -20,22 +21,9 @@ import type { StepRecord } from "../../src/model/records.js";
 import { ATTR, METRIC, SPAN_RUN } from "../../src/telemetry/index.js";
 import { defineTool } from "../../src/tools/define.js";
 
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
-
 function setup() {
-  const exporter = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const reader = new CollectingReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const points = async (name: string) => {
-    const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
-    return (metric?.dataPoints ?? []) as Array<DataPoint<number | Histogram>>;
-  };
-  return { exporter, telemetry: { tracerProvider, meterProvider }, points };
+  const { metricPoints, ...rest } = telemetrySetup();
+  return { ...rest, points: metricPoints };
 }
 
 /** Every call returns a fresh token and echoes what it was given: a foreign token shows a mix-up. */

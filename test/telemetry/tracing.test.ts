@@ -2,28 +2,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { z } from "zod";
 import { trace, metrics, SpanStatusCode } from "@opentelemetry/api";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from "@opentelemetry/sdk-trace-base";
-import { MeterProvider, MetricReader, type DataPoint, type Histogram } from "@opentelemetry/sdk-metrics";
+import type { DataPoint, Histogram } from "@opentelemetry/sdk-metrics";
+import { telemetrySetup } from "./support.js";
 import { defineTool, runPlan } from "../../src/index.js";
 import { ATTR, EVENT, METRIC, SPAN_DECISION, SPAN_RUN, spanStepName } from "../../src/telemetry/index.js";
 
 /** Collects on demand: the test reads what the SDK aggregated so far. */
-class CollectingReader extends MetricReader {
-  protected override async onShutdown(): Promise<void> {}
-  protected override async onForceFlush(): Promise<void> {}
-}
-
-function setup() {
-  const exporter = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] });
-  const reader = new CollectingReader();
-  const meterProvider = new MeterProvider({ readers: [reader] });
-  const metricPoints = async (name: string) => {
-    const { resourceMetrics } = await reader.collect();
-    const metric = resourceMetrics.scopeMetrics.flatMap((s) => s.metrics).find((m) => m.descriptor.name === name);
-    return (metric?.dataPoints ?? []) as Array<DataPoint<number | Histogram>>;
-  };
-  return { exporter, telemetry: { tracerProvider, meterProvider }, metricPoints };
-}
+const setup = telemetrySetup;
 
 /** Fails its first call, succeeds after: one retry. */
 function flakyTool() {
