@@ -6,6 +6,7 @@ import { checkPathAgainstSchema } from "../refs/schema-check.js";
 import { acceptedKinds, describeKinds, kindsOverlap, producedKinds, schemasAtPath, unionKinds, type Kinds } from "../refs/schema-kinds.js";
 import type { Template } from "../refs/template.js";
 import { zodDef } from "../refs/zod-def.js";
+import { stepOutputSchema } from "./for-each.js";
 import type { PreparedStep } from "./prepared.js";
 import type { StepDraft } from "./step-pass.js";
 
@@ -17,7 +18,7 @@ export function checkOutputPaths(drafts: readonly StepDraft[], steps: ReadonlyMa
   for (const draft of drafts) {
     for (const ref of draft.references) {
       const target = steps.get(ref.step);
-      const schema = target?.tool.traits.outputSchema;
+      const schema = target && stepOutputSchema(target);
       if (!schema) continue;
       const check = checkPathAgainstSchema(schema, ref.segments);
       if (!check.ok) {
@@ -113,7 +114,8 @@ function mismatch(site: Site, schema: unknown, produced: Kinds, given: string): 
 
 /** What a reference can be, from its target's output schema; undefined when not known. */
 function referenceKinds(ref: Reference, steps: ReadonlyMap<string, PreparedStep>): Kinds | undefined {
-  const schema = steps.get(ref.step)?.tool.traits.outputSchema;
+  const target = steps.get(ref.step);
+  const schema = target && stepOutputSchema(target);
   if (!schema) return undefined;
   const found = schemasAtPath(schema, ref.segments);
   // Open schemas say nothing; a path not in the schema is reported by checkOutputPaths.
