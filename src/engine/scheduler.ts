@@ -17,6 +17,7 @@ import { assessReadiness, readinessStructure, verdictFor, type ReadinessStructur
 import { RunRecords } from "./run-records.js";
 import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
+import { fanOutParts } from "./fan-out-parts.js";
 
 export type { ApprovalAnswer, RunEvent } from "../model/events.js";
 export type { DecisionEvaluator } from "./decision-evaluator.js";
@@ -81,6 +82,15 @@ export class PlanScheduler {
       ...(options.lazy ? { lazy: true } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
+      fanOut: fanOutParts({
+        limits: this.prepared.limits,
+        strict: options.strict === true,
+        seed: options.seed?.steps,
+        writer: this.writer,
+        lookup: (step) => this.loops.lookupFor(step.id, this.outputs),
+        isDone: (id) => this.records.isDone(id),
+        iteration: (id) => this.iteration(id),
+      }),
       render: (step) => this.renderInput(step),
       finish: (step, record) => this.resolveStep(step.id, record, true),
       emit: this.emit,
