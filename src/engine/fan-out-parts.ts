@@ -15,6 +15,8 @@ export function elementKey(step: string, index: number, iteration = 1): string {
 export interface FanOutPartsOptions {
   limits: PlanLimits;
   strict: boolean;
+  /** Durable policy: an element whose completion could not be saved fails its step. */
+  durable: boolean;
   /** Records known at start: the elements completed before a crash are among them. */
   seed: Readonly<Record<string, StepRecord>> | undefined;
   writer: CompletionWriter;
@@ -55,13 +57,11 @@ export function fanOutParts(options: FanOutPartsOptions): Pick<FanOutDeps, "list
     },
     completed(step, index) {
       const record = options.seed?.[elementKey(step.id, index, options.iteration(step.id))];
-      // An element the run's abort stopped did not really end: it runs again.
-      const final = record?.status === "done" || (record?.status === "failed" && record.error?.code !== "RUN_ABORTED");
-      return final ? (record as ElementRecord) : undefined;
+      return record?.status === "done" || record?.status === "failed" ? (record as ElementRecord) : undefined;
     },
     async save(step, index, record) {
       const failure = await options.writer.step(elementKey(step.id, index, options.iteration(step.id)), record);
-      return failure?.warning;
+      return failure && { warning: failure.warning, fatal: options.durable };
     },
   };
 }

@@ -22,8 +22,11 @@ export interface FanOutDeps {
   render(step: PreparedStep, item: unknown, index: number): RenderedInput;
   /** An element that completed before (a resumed run): never called again. */
   completed(step: PreparedStep, index: number): ElementRecord | undefined;
-  /** Keeps an element's outcome in the completion store; a warning when the write failed. */
-  save(step: PreparedStep, index: number, record: ElementRecord): Promise<string | undefined>;
+  /**
+   * Keeps an element's outcome in the completion store: undefined when it landed, else the
+   * warning, and `fatal` under the durable policy (a resumed run would call the element again).
+   */
+  save(step: PreparedStep, index: number, record: ElementRecord): Promise<{ warning: string; fatal: boolean } | undefined>;
   /** Runs `call` in one of the run's tool-call slots (the run's maxConcurrency). */
   slot<T>(step: PreparedStep, call: () => Promise<T>): Promise<T>;
   emit(event: RunEvent): void;
@@ -47,7 +50,7 @@ export async function runFanOut(step: PreparedStep, fanOut: FanOut, deps: FanOut
   if (over) return { status: "failed", attempts: 0, error: over };
   const startedAt = deps.clock.now();
   const records: ElementRecord[] = new Array(items.length);
-  const warnings: string[] = [];
+  const warnings: WriteProblems = { warnings: [], fatal: undefined };
   let next = 0;
   const worker = async () => {
     while (next < items.length) {
@@ -57,15 +60,29 @@ export async function runFanOut(step: PreparedStep, fanOut: FanOut, deps: FanOut
   };
   const width = Math.min(items.length, fanOut.maxConcurrency ?? items.length);
   await Promise.all(Array.from({ length: width }, worker));
-  return settle(step, fanOut, records, startedAt, items.length ? deps.clock.now() : startedAt, warnings);
+  const endedAt = items.length ? deps.clock.now() : startedAt;
+  const record = settle(step, fanOut, records, startedAt, endedAt, warnings.warnings);
+  if (warnings.fatal) return { ...record, status: "failed", error: { code: "STORE_WRITE_FAILED", message: warnings.fatal }, output: undefined };
+  // Stopped by the run (cancelled, out of budget, lease lost): the step says why, as a plain step would.
+  const stopped = deps.signal.aborted ? records.find((r) => r.status === "failed")?.error : undefined;
+  return stopped && record.status === "failed" ? { ...record, error: { code: stopped.code, message: `step '${step.id}': ${stopped.message}` } } : record;
 }
 
-async function runElement(step: PreparedStep, item: unknown, index: number, total: number, deps: FanOutDeps, warnings: string[]): Promise<ElementRecord> {
+interface WriteProblems {
+  warnings: string[];
+  /** Under the durable policy: the first element whose completion was not saved. */
+  fatal: string | undefined;
+}
+
+async function runElement(step: PreparedStep, item: unknown, index: number, total: number, deps: FanOutDeps, problems: WriteProblems): Promise<ElementRecord> {
   const earlier = deps.completed(step, index);
   if (earlier) return earlier;
   const record = await deps.slot(step, () => callElement(step, item, index, total, deps));
-  const warning = await deps.save(step, index, record);
-  if (warning) warnings.push(warning);
+  // An element the run's abort cut short did not end: a resumed run calls it again.
+  if (record.status === "failed" && deps.signal.aborted) return record;
+  const failure = await deps.save(step, index, record);
+  if (failure) problems.warnings.push(failure.warning);
+  if (failure?.fatal) problems.fatal ??= failure.warning;
   return record;
 }
 

@@ -85,6 +85,7 @@ export class PlanScheduler {
       fanOut: fanOutParts({
         limits: this.prepared.limits,
         strict: options.strict === true,
+        durable: options.durable === true,
         seed: options.seed?.steps,
         writer: this.writer,
         lookup: (step) => this.loops.lookupFor(step.id, this.outputs),
