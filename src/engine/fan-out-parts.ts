@@ -5,7 +5,7 @@ import type { PlanLimits } from "../plan/limits.js";
 import { resolveReference, type OutputLookup } from "../refs/resolve.js";
 import type { ElementRecord, FanOutDeps } from "./fan-out.js";
 import type { CompletionWriter } from "./observers.js";
-import { renderStepInput } from "./step-input.js";
+import { renderStepInput, type RenderedInput } from "./step-input.js";
 
 /** The completion-store key of one element of a step (on a later loop pass, of that pass). */
 export function elementKey(step: string, index: number, iteration = 1): string {
@@ -30,9 +30,14 @@ export interface FanOutPartsOptions {
  * The scheduler's side of a for_each step: the list it runs over, the run's element budget,
  * element inputs, and element completions in the completion store (read back on resume).
  */
-export function fanOutParts(options: FanOutPartsOptions): Pick<FanOutDeps, "list" | "reserve" | "render" | "completed" | "save"> {
+export type FanOutParts = Pick<FanOutDeps, "list" | "reserve" | "render" | "completed" | "save"> & {
+  /** Every element's input at once (what an approval shows), or why there is no list. */
+  renderAll(step: PreparedStep): RenderedInput;
+};
+
+export function fanOutParts(options: FanOutPartsOptions): FanOutParts {
   let claimed = 0;
-  return {
+  const parts: FanOutParts = {
     list(step) {
       const fanOut = step.forEach!;
       let missing: string | undefined;
@@ -63,5 +68,14 @@ export function fanOutParts(options: FanOutPartsOptions): Pick<FanOutDeps, "list
       const failure = await options.writer.step(elementKey(step.id, index, options.iteration(step.id)), record);
       return failure && { warning: failure.warning, fatal: options.durable };
     },
+    renderAll(step) {
+      const listed = parts.list(step);
+      if (!listed.ok) return { error: listed.error, warnings: [] };
+      const rendered = listed.value.map((item, index) => parts.render(step, item, index));
+      const failed = rendered.find((r): r is Extract<RenderedInput, { error: unknown }> => "error" in r);
+      const warnings = rendered.flatMap((r) => r.warnings);
+      return failed ? { error: failed.error, warnings } : { input: rendered.map((r) => ("input" in r ? r.input : null)), warnings };
+    },
   };
+  return parts;
 }

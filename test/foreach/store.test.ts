@@ -61,3 +61,18 @@ describe("for_each elements in the completion store", () => {
     expect(durable.error?.code).toBe("STORE_WRITE_FAILED");
   });
 });
+
+describe("for_each behind an approval", () => {
+  it("shows the human every element's input, and runs the elements once approved", async () => {
+    const log = elementTools();
+    const plan = fanOutPlan(els(3), { requires_approval: true });
+    const s = scheduler(prepare(plan, log.tools));
+    const request = await s.approvalRequest("each");
+    expect(request).toEqual({ input: [0, 1, 2].map((i) => ({ id: `e${i}`, ms: 5, fail: false, index: i })) });
+    expect(log.calls).toEqual([]);
+    s.answerApproval("each", { action: "approve" });
+    await s.whenIdle();
+    expect(s.stepRecord("each")!.output).toHaveLength(3);
+    expect([...log.calls].sort()).toEqual(["e0", "e1", "e2"]);
+  });
+});
