@@ -2,8 +2,7 @@ import { echo } from "../model/echo.js";
 import { PlangraphError } from "../model/errors.js";
 import { checkPathAgainstSchema } from "../refs/schema-check.js";
 import { producedKinds, schemasAtPath, unionKinds } from "../refs/schema-kinds.js";
-import { unwrapOutput, zodDef } from "../refs/zod-def.js";
-import { stepOutputSchema } from "./for-each.js";
+import { elementSchema, stepOutputSchema } from "./for-each.js";
 import type { PreparedStep } from "./prepared.js";
 import type { StepDraft } from "./step-pass.js";
 
@@ -31,11 +30,11 @@ export function checkFanOutSources(drafts: readonly StepDraft[], steps: Readonly
       );
       continue;
     }
-    const elements = found.map((s) => zodDef(unwrapOutput(s))).filter((def) => def?.type === "array");
-    if (elements.length !== 1) continue; // several list shapes: any of them may be the one
+    const element = elementSchema(fanOut, source);
+    if (element === undefined) continue; // several list shapes: any of them may be the one
     for (const ref of draft.elementReferences) {
       if (ref.step !== fanOut.as || ref.segments.length === 0) continue;
-      const check = checkPathAgainstSchema(elements[0]!.element, ref.segments);
+      const check = checkPathAgainstSchema(element, ref.segments);
       if (!check.ok) {
         issues.push(
           new PlangraphError(

@@ -5,7 +5,8 @@ import type { PlanLimits } from "../plan/limits.js";
 import type { PlanStep } from "../plan/schema.js";
 import { STEP_ID_PATTERN, type Reference } from "../refs/grammar.js";
 import { compileTemplate, type CheckBudget } from "../refs/template.js";
-import { zodDef } from "../refs/zod-def.js";
+import { unwrapOutput, zodDef } from "../refs/zod-def.js";
+import { schemasAtPath } from "../refs/schema-kinds.js";
 import { LOOP_REF } from "./loops.js";
 
 /** The element's position inside a for_each step: `{item_index}`. */
@@ -115,4 +116,16 @@ export function stepOutputSchema(step: { forEach?: FanOut; tool: { traits: { out
   if (!zodDef(schema)) return undefined; // not zod: nothing is known of its elements either
   // A collected failure is a null entry.
   return z.array(step.forEach.onItemError === "collect" ? (schema as z.ZodType).nullable() : (schema as z.ZodType));
+}
+
+/**
+ * The schema of one element of a for_each step's list, where the source declares it as exactly
+ * one list shape; undefined when unknown (no schema, open, or several shapes).
+ */
+export function elementSchema(fanOut: FanOut, source: Parameters<typeof stepOutputSchema>[0] | undefined): unknown {
+  const schema = source && stepOutputSchema(source);
+  if (!schema) return undefined;
+  const found = schemasAtPath(schema, fanOut.ref.segments);
+  const lists = (found ?? []).map((s) => zodDef(unwrapOutput(s))).filter((def) => def?.type === "array");
+  return lists.length === 1 && found!.length === 1 ? lists[0]!.element : undefined;
 }

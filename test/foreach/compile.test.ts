@@ -36,6 +36,18 @@ describe("for_each is checked before anything runs", () => {
     });
   });
 
+  it("checks the element's type against the parameter it feeds: {item.ms} and {item_index} are numbers", () => {
+    rejection(() => prepare(withStep({ for_each: "{list.data.rows}", params: { id: "{item.ms}", ms: 1, fail: false, index: 0 } }), tools()), {
+      code: "REFERENCE_TYPE_MISMATCH",
+      path: "$.steps[1].params.id",
+      message: /parameter 'id'.*takes a string, but \{item\.ms\} is a number/,
+    });
+    rejection(() => prepare(withStep({ for_each: "{list.data.rows}", params: { id: "{item_index}", ms: 1, fail: false, index: 0 } }), tools()), {
+      code: "REFERENCE_TYPE_MISMATCH",
+      path: "$.steps[1].params.id",
+    });
+  });
+
   it("a renamed element ('as') is referenced by its name", () => {
     const prepared = prepare(withStep({ for_each: "{list.data.rows}", as: "row", params: { id: "{row.id}", ms: "{row.ms}", fail: false, index: "{item_index}" } }), tools());
     expect(prepared.steps.get("each")!.forEach!.as).toBe("row");
