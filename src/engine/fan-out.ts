@@ -30,6 +30,8 @@ export interface FanOutDeps {
   /** Runs `call` in one of the run's tool-call slots (the run's maxConcurrency). */
   slot<T>(step: PreparedStep, call: () => Promise<T>): Promise<T>;
   emit(event: RunEvent): void;
+  /** The step's result cache, per element input (absent when the step is not cached). */
+  cache?: { get(step: PreparedStep, input: unknown): { output: unknown } | undefined; set(step: PreparedStep, input: unknown, output: unknown): void };
 }
 
 /**
@@ -98,6 +100,8 @@ async function elementOutcome(step: PreparedStep, item: unknown, index: number, 
   const rendered = deps.render(step, item, index);
   const warnings = rendered.warnings.length ? { warnings: rendered.warnings } : {};
   if ("error" in rendered) return { status: "failed", attempts: 0, error: rendered.error, started_at: startedAt, ended_at: deps.clock.now(), ...warnings };
+  const hit = deps.cache?.get(step, rendered.input);
+  if (hit) return { status: "done", output: hit.output, cached: true, attempts: 0, started_at: startedAt, ended_at: startedAt, input: rendered.input, ...warnings };
   const result = await callTool({
     stepId: `${step.id}[${index}]`,
     tool: step.tool,
@@ -108,6 +112,7 @@ async function elementOutcome(step: PreparedStep, item: unknown, index: number, 
     maxOutputBytes: deps.maxOutputBytes,
   });
   const timing = { started_at: startedAt, ended_at: deps.clock.now(), attempts: result.attempts, input: rendered.input, ...warnings };
+  if (result.ok) deps.cache?.set(step, rendered.input, result.output);
   return result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing };
 }
 

@@ -117,7 +117,8 @@ export class Launcher {
     let record: StepRecord;
     try {
       const { clock, signal, maxOutputBytes, emit } = this.options;
-      record = await runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call) });
+      const cache = this.elementCache(step);
+      record = await runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
     } catch (error) {
       record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (tool '${step.spec.tool}') could not be run: ${describeSafely(error)}` } };
     }
@@ -174,6 +175,17 @@ export class Launcher {
     if (key !== undefined && result.ok) cache!.set(key, { output: result.output, expiresAt: endedAt + ttl! });
     const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, input: rendered.input, ...warningsField(rendered.warnings) };
     return result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing };
+  }
+
+  /** The step's cache opt-in, applied to each element's input (keyed by tool + input, as a plain step's). */
+  private elementCache(step: PreparedStep): FanOutDeps["cache"] {
+    const ttl = this.cacheTtl(step);
+    const { cache, clock } = this.options;
+    if (ttl === undefined || !cache) return undefined;
+    return {
+      get: (s, input) => cache.get(cacheKey(s.spec.tool, input), clock.now()),
+      set: (s, input, output) => cache.set(cacheKey(s.spec.tool, input), { output, expiresAt: clock.now() + ttl }),
+    };
   }
 
   /** How long this step's result may be cached, or undefined when it is not cached. */

@@ -158,3 +158,17 @@ describe("for_each on fake time: eager elements, dependents at the last element'
     expect(events.filter((e) => e.type === "item_end").map((e) => (e as { index: number }).index)).toEqual([0, 2, 1]);
   });
 });
+
+describe("for_each with the step cache", () => {
+  it('"cache": true caches each element by its input: a second run calls no element and returns the same list', async () => {
+    const { MemoryStepCache } = await import("../../src/engine/step-cache.js");
+    const cache = new MemoryStepCache();
+    const log = elementTools();
+    const plan = fanOutPlan(els(3), { cache: true });
+    const first = await runPlan(plan, { tools: log.tools, cache });
+    expect(log.calls).toHaveLength(3);
+    const second = await runPlan(plan, { tools: log.tools, cache });
+    expect(log.calls).toHaveLength(3);
+    expect(second.results.each).toEqual(first.results.each);
+  });
+});
