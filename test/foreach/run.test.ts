@@ -172,3 +172,10 @@ describe("for_each with the step cache", () => {
     expect(second.results.each).toEqual(first.results.each);
   });
 });
+
+describe("for_each in the sectioned form", () => {
+  it("a section may fan out over another section's list", async () => {
+    const result = await runPlan({ primary: { tool: "echo", params: { rows: [1, 2] } }, aggregate: { tool: "echo", for_each: "{primary.data.rows}", params: { v: "{item}" } } });
+    expect(result.results.aggregate).toEqual([{ data: { v: 1 } }, { data: { v: 2 } }]);
+  });
+});
