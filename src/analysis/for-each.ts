@@ -100,13 +100,12 @@ function listReference(spec: PlanStep, path: string, context: FanOutContext): Re
   return template.ref;
 }
 
-/** Element references in a step that has no for_each: `{item}` means nothing there. */
-export function checkStrayElementReferences(spec: PlanStep, path: string, references: readonly Reference[], issues: PlangraphError[]): void {
-  const stray = references.find((ref) => isElementReference(ref, [DEFAULT_ITEM_NAME, ITEM_INDEX]));
-  if (!stray) return;
-  issues.push(
-    new PlangraphError("BAD_FOR_EACH", `step '${echo(spec.id)}' references ${echo(stray.text, 80)}, but only a step with "for_each" has an element`, { path, step: spec.id }),
-  );
+/** References to an element a step does not have: `{item}` without for_each, or beside `"as": "row"`. */
+export function checkStrayElementReferences(spec: PlanStep, path: string, stray: readonly Reference[], issues: PlangraphError[]): void {
+  const first = stray[0];
+  if (!first) return;
+  const why = spec.for_each === undefined ? `only a step with "for_each" has an element` : `this step names its element '${echo(spec.as ?? DEFAULT_ITEM_NAME)}' ("as")`;
+  issues.push(new PlangraphError("BAD_FOR_EACH", `step '${echo(spec.id)}' references ${echo(first.text, 80)}, but ${why}`, { path, step: spec.id }));
 }
 
 /** What other steps read from a step: a for_each step's output is the list of its tool's outputs. */

@@ -64,16 +64,16 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
     const path = stepPath(plan, spec, index);
     const tool = lookupTool(context, spec, path);
     const forEach = compileFanOut(spec, path, { ...context, stepIds });
-    const names = spec.for_each !== undefined ? elementIds(spec) : [];
-    const referable = names.length ? new Set([...context.referable, ...names]) : outside;
+    const names: string[] = spec.for_each !== undefined ? elementIds(spec) : [];
+    const referable = names.length ? new Set([...outside, ...names]) : outside;
     const { input, compiled } = compileInput(spec, path, { ...context, referable });
     overBudget(context);
     // References of the fields that compiled are checked even when another field failed.
     const allReferences = templateReferences(compiled);
     const elementReferences = names.length ? allReferences.filter((r) => isElementReference(r, names)) : [];
-    const own = allReferences.filter((r) => r.step !== LOOP_REF && !isElementReference(r, names));
-    if (!names.length) checkStrayElementReferences(spec, path, own, issues);
-    const stepRefs = own.filter((r) => names.length || !isElementReference(r, [DEFAULT_ITEM_NAME, ITEM_INDEX]) || stepIds.has(r.step));
+    const stray = (r: Reference) => !stepIds.has(r.step) && !names.includes(r.step) && isElementReference(r, [DEFAULT_ITEM_NAME, ITEM_INDEX]);
+    checkStrayElementReferences(spec, path, allReferences.filter(stray), issues);
+    const stepRefs = allReferences.filter((r) => r.step !== LOOP_REF && !isElementReference(r, names) && !stray(r));
     const references = forEach ? [forEach.ref, ...stepRefs] : stepRefs;
     drafts.push({ id: spec.id, index, spec, path, tool, input, references, ...(forEach ? { forEach } : {}), elementReferences });
     checkLoopReferences(allReferences, spec.id, path, context.loopRefs, issues);

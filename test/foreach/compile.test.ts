@@ -58,6 +58,12 @@ describe("for_each is checked before anything runs", () => {
   it("rejects {item} and {item_index} in a step without for_each", () => {
     rejection(() => prepare({ steps: [{ id: "a", tool: "echo", params: { x: "{item}" } }] }), { code: "BAD_FOR_EACH", step: "a", message: /\{item\}.*only a step with "for_each"/ });
     rejection(() => prepare({ steps: [{ id: "a", tool: "echo", params: { x: "n={item_index}" } }] }), { code: "BAD_FOR_EACH", step: "a" });
+    // With "as", the element has that name only.
+    rejection(() => prepare(withStep({ for_each: "{list.data.rows}", as: "row", params: { id: "{item.id}" } }), tools()), {
+      code: "BAD_FOR_EACH",
+      step: "each",
+      message: /\{item\.id\}.*names its element 'row'/,
+    });
   });
 
   it("rejects for_each that is not one whole reference, and fan-out fields without for_each", () => {
