@@ -9,6 +9,7 @@ import { unique } from "../model/unique.js";
 import { collect } from "./issues.js";
 import type { PreparedDecision, PreparedPlan, PreparedStep, PrepareOptions } from "./prepared.js";
 import { checkOutputPaths, checkReferenceTypes } from "./reference-types.js";
+import { checkFanOutSources } from "./for-each-checks.js";
 import { prepareSteps, stepPath } from "./step-pass.js";
 import {
   classifyStrategy,
@@ -44,6 +45,7 @@ export function preparePlan(input: unknown, options: PrepareOptions): PreparedPl
   const budget = createCheckBudget(limits);
   const { steps, drafts } = prepareSteps({ plan, registry: options.registry, limits, referable, decisionIds, budget, loopRefs, issues });
   checkOutputPaths(drafts, steps, issues);
+  checkFanOutSources(drafts, steps, issues);
   checkReferenceTypes(steps, (step) => stepPath(plan, step.spec, step.index), issues);
   const decisions = prepareDecisions(plan, referable, decisionIds, loopRefs, issues);
   const answer =

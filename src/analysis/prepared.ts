@@ -6,6 +6,7 @@ import type { Template } from "../refs/template.js";
 import type { RegisteredTool, ToolRegistry } from "../tools/registry.js";
 import type { DependencyGraph, Strategy } from "./graph.js";
 import type { LoopInfo } from "./loops.js";
+import type { FanOut } from "./for-each.js";
 
 /** A step with everything compile time can know: its tool, its parsed input, its dependencies. */
 export interface PreparedStep {
@@ -21,6 +22,8 @@ export interface PreparedStep {
   deps: string[];
   /** The subset of `deps` that may be skipped without skipping this step. */
   optionalDeps: ReadonlySet<string>;
+  /** A for_each step: the list it runs over and how (its tool runs once per element). */
+  forEach?: FanOut;
 }
 
 export interface PreparedDecision {

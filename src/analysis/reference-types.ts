@@ -7,6 +7,7 @@ import { checkPathAgainstSchema } from "../refs/schema-check.js";
 import { acceptedKinds, describeKinds, kindsOverlap, producedKinds, schemasAtPath, unionKinds, type Kinds } from "../refs/schema-kinds.js";
 import type { Template } from "../refs/template.js";
 import { zodDef } from "../refs/zod-def.js";
+import { elementSchema, ITEM_INDEX, stepOutputSchema } from "./for-each.js";
 import type { PreparedStep } from "./prepared.js";
 import type { StepDraft } from "./step-pass.js";
 
@@ -18,7 +19,7 @@ export function checkOutputPaths(drafts: readonly StepDraft[], steps: ReadonlyMa
   for (const draft of drafts) {
     for (const ref of draft.references) {
       const target = steps.get(ref.step);
-      const schema = target?.tool.traits.outputSchema;
+      const schema = target && stepOutputSchema(target);
       if (!schema) continue;
       const check = checkPathAgainstSchema(schema, ref.segments);
       if (!check.ok) {
@@ -72,7 +73,7 @@ function checkTemplate(template: Template, schema: unknown, site: Site): void {
     case "literal":
       return; // literal values are checked by checkLiteralParams
     case "whole": {
-      const produced = referenceKinds(template.ref, site.steps);
+      const produced = referenceKinds(template.ref, site.steps, site.step);
       if (produced !== undefined) mismatch(site, schema, produced, `${echo(template.ref.text, 120)} is ${describeKinds(produced)}`);
       return;
     }
@@ -111,9 +112,15 @@ function mismatch(site: Site, schema: unknown, produced: Kinds, given: string): 
   return false;
 }
 
-/** What a reference can be, from its target's output schema; undefined when not known. */
-function referenceKinds(ref: Reference, steps: ReadonlyMap<string, PreparedStep>): Kinds | undefined {
-  const schema = steps.get(ref.step)?.tool.traits.outputSchema;
+/**
+ * What a reference can be, from its target's output schema (or, for a for_each step's element,
+ * the list's element schema); undefined when not known.
+ */
+function referenceKinds(ref: Reference, steps: ReadonlyMap<string, PreparedStep>, owner: PreparedStep): Kinds | undefined {
+  const target = steps.get(ref.step);
+  const fanOut = target ? undefined : owner.forEach;
+  if (fanOut && ref.step === ITEM_INDEX) return new Set(["number"]);
+  const schema = target ? stepOutputSchema(target) : fanOut && ref.step === fanOut.as ? elementSchema(fanOut, steps.get(fanOut.ref.step)) : undefined;
   if (!schema) return undefined;
   const found = schemasAtPath(schema, ref.segments);
   // Open schemas say nothing; a path not in the schema is reported by checkOutputPaths.

@@ -12,6 +12,7 @@ import { checkLoopReferences, collect } from "./issues.js";
 import { LOOP_REF } from "./loops.js";
 import { checkLiteralParams } from "./params-check.js";
 import type { PreparedStep } from "./prepared.js";
+import { checkStrayElementReferences, compileFanOut, DEFAULT_ITEM_NAME, elementIds, isElementReference, ITEM_INDEX, type FanOut } from "./for-each.js";
 
 /** What the step pass reads and where it reports. */
 export interface StepPassContext {
@@ -36,6 +37,9 @@ export interface StepDraft {
   tool: RegisteredTool | undefined;
   input: Template | undefined;
   references: Reference[];
+  /** A for_each step's fan-out, and its references to the element (`{item.ci_id}`). */
+  forEach?: FanOut;
+  elementReferences: Reference[];
 }
 
 /** JSON path of a step as the user wrote it. */
@@ -53,25 +57,35 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
   const { plan, limits, issues } = context;
   const steps = new Map<string, PreparedStep>();
   const drafts: StepDraft[] = [];
+  const stepIds = new Set(plan.steps.map((s) => s.id));
+  // Outside a for_each step `{item}` must be an error, not literal text: it is named like a reference.
+  const outside = new Set([...context.referable, ...[DEFAULT_ITEM_NAME, ITEM_INDEX].filter((id) => !stepIds.has(id))]);
   plan.steps.forEach((spec, index) => {
     const path = stepPath(plan, spec, index);
     const tool = lookupTool(context, spec, path);
-    const { input, compiled } = compileInput(spec, path, context);
+    const forEach = compileFanOut(spec, path, { ...context, stepIds });
+    const names: string[] = spec.for_each !== undefined ? elementIds(spec) : [];
+    const referable = names.length ? new Set([...outside, ...names]) : outside;
+    const { input, compiled } = compileInput(spec, path, { ...context, referable });
     overBudget(context);
     // References of the fields that compiled are checked even when another field failed.
     const allReferences = templateReferences(compiled);
-    const references = allReferences.filter((r) => r.step !== LOOP_REF);
-    drafts.push({ id: spec.id, index, spec, path, tool, input, references });
+    const elementReferences = names.length ? allReferences.filter((r) => isElementReference(r, names)) : [];
+    const stray = (r: Reference) => !stepIds.has(r.step) && !names.includes(r.step) && isElementReference(r, [DEFAULT_ITEM_NAME, ITEM_INDEX]);
+    checkStrayElementReferences(spec, path, allReferences.filter(stray), issues);
+    const stepRefs = allReferences.filter((r) => r.step !== LOOP_REF && !isElementReference(r, names) && !stray(r));
+    const references = forEach ? [forEach.ref, ...stepRefs] : stepRefs;
+    drafts.push({ id: spec.id, index, spec, path, tool, input, references, ...(forEach ? { forEach } : {}), elementReferences });
     checkLoopReferences(allReferences, spec.id, path, context.loopRefs, issues);
     checkReferenceLimits(spec, path, references, limits, issues);
-    if (!tool || !input) return;
+    if (!tool || !input || (spec.for_each !== undefined && !forEach)) return;
     const fieldPath = (key: string) => inputFieldPath(path, spec, key);
     // A step that is not run (an empty section) is never called: its input need not fit the tool.
     if (plan.notRun?.[spec.id] === undefined) issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
     const deps = unique([...spec.depends_on, ...spec.optional_depends_on, ...references.map((r) => r.step)]).filter((d) => d !== spec.id);
     // The run's policy may put every side-effecting call behind a human.
     const gated = limits.approveSideEffects && tool.traits.sideEffects && !spec.requires_approval ? { ...spec, requires_approval: true } : spec;
-    steps.set(spec.id, { id: spec.id, index, spec: gated, tool, input, references, deps, optionalDeps: new Set(spec.optional_depends_on) });
+    steps.set(spec.id, { id: spec.id, index, spec: gated, tool, input, references, deps, optionalDeps: new Set(spec.optional_depends_on), ...(forEach ? { forEach } : {}) });
   });
   return { steps, drafts };
 }

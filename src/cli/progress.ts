@@ -1,7 +1,9 @@
 import type { RunEvent } from "../engine/scheduler.js";
 import { safeLine } from "./escape.js";
 
-type State = { status: "running" | "done" | "failed" | "skipped" | "rejected" | "waiting"; started?: number; ms?: number; attempt?: number; note?: string };
+/** A for_each step's elements so far. */
+type Items = { total: number; done: number; failed: number };
+type State = { status: "running" | "done" | "failed" | "skipped" | "rejected" | "waiting"; started?: number; ms?: number; attempt?: number; note?: string; items?: Items };
 
 const SYMBOL: Record<State["status"], string> = { running: "…", done: "✓", failed: "✗", skipped: "-", rejected: "⊘", waiting: "?" };
 
@@ -29,12 +31,15 @@ export class ProgressDisplay {
     if (event.type === "step_start") {
       this.steps.set(event.step, { status: "running", started: this.now(), attempt: event.attempt });
       if (!this.live && event.attempt > 1) this.line(`↻ ${event.step} attempt ${event.attempt}`);
+    } else if (event.type === "item_start" || event.type === "item_end") {
+      this.onItem(event);
     } else if (event.type === "step_end") {
       const prior = this.steps.get(event.step);
       const record = event.record;
       const ms = record.started_at !== undefined && record.ended_at !== undefined ? record.ended_at - record.started_at : undefined;
       const note = record.status === "failed" ? record.error?.message : record.status === "skipped" ? record.reason : undefined;
-      this.steps.set(event.step, { status: record.status, ...(ms !== undefined ? { ms } : {}), ...(prior?.attempt ? { attempt: prior.attempt } : {}), ...(note ? { note } : {}) });
+      const items = record.items ? { items: { total: record.items.total, done: record.items.done, failed: record.items.failed } } : {};
+      this.steps.set(event.step, { status: record.status, ...(ms !== undefined ? { ms } : {}), ...(prior?.attempt ? { attempt: prior.attempt } : {}), ...(note ? { note } : {}), ...items });
       if (!this.live) this.line(this.format(event.step, this.steps.get(event.step)!));
     } else if (event.type === "decision") {
       const o = event.outcome;
@@ -48,6 +53,17 @@ export class ProgressDisplay {
     if (this.live) this.redraw();
   };
 
+  /** A for_each step's element started or ended: its row counts "n/N done, f failed". */
+  private onItem(event: Extract<RunEvent, { type: "item_start" | "item_end" }>): void {
+    const prior = this.steps.get(event.step);
+    const items = prior?.items ?? { total: event.total, done: 0, failed: 0 };
+    if (event.type === "item_end") {
+      if (event.status === "done") items.done++;
+      else items.failed++;
+    }
+    this.steps.set(event.step, { status: "running", started: prior?.started ?? this.now(), items });
+  }
+
   finish(): void {
     if (this.timer) clearInterval(this.timer);
     if (this.live) this.redraw();
@@ -59,7 +75,8 @@ export class ProgressDisplay {
     const ms = time === undefined ? "" : ` ${formatMs(time)}`;
     const attempt = state.attempt && state.attempt > 1 ? ` (attempt ${state.attempt})` : "";
     const note = state.note ? `  ${safeLine(state.note, 160)}` : "";
-    return `${SYMBOL[state.status]} ${id}${ms}${attempt}${note}`;
+    const items = state.items ? ` ${state.items.done}/${state.items.total} done, ${state.items.failed} failed` : "";
+    return `${SYMBOL[state.status]} ${id}${ms}${items}${attempt}${note}`;
   }
 
   private line(text: string): void {

@@ -5,6 +5,8 @@ import type { Clock } from "./clock.js";
 import { cacheKey, DEFAULT_CACHE_TTL_MS, type StepCache } from "./step-cache.js";
 import { warningsField, type RenderedInput } from "./step-input.js";
 import { callTool, describeSafely } from "./tool-call.js";
+import { runFanOut, type FanOutDeps } from "./fan-out.js";
+import type { FanOut } from "../analysis/for-each.js";
 
 export interface LauncherOptions {
   clock: Clock;
@@ -21,6 +23,8 @@ export interface LauncherOptions {
   cache?: StepCache;
   /** Run-wide cache opt-in for steps without side effects; a step's own `cache` wins. */
   cacheTtlMs?: number;
+  /** What a for_each step needs besides the launcher's own parts. */
+  fanOut: Pick<FanOutDeps, "list" | "reserve" | "render" | "completed" | "save">;
   /** Renders a step's input when its call starts. */
   render(step: PreparedStep): RenderedInput;
   /** A launched step has its record. */
@@ -36,18 +40,21 @@ export interface LauncherOptions {
  * tool or cache does, a launched step always ends with a record: never an unhandled rejection.
  */
 export class Launcher {
-  private readonly queue: Array<{ step: PreparedStep; override: Record<string, unknown> | undefined }> = [];
+  /** Calls waiting for a slot, in plan order (a for_each step's elements in element order). */
+  private readonly queue: Array<{ index: number; start: () => void }> = [];
   private readonly readyAt = new Map<string, number>();
   /** Lazy mode: ready steps whose node has not asked yet, and the steps whose node has asked. */
   private readonly parked = new Map<string, PreparedStep>();
   private readonly demanded = new Set<string>();
   private running = 0;
+  /** for_each steps between their list resolving and their last element ending. */
+  private fanning = 0;
 
   constructor(private readonly options: LauncherOptions) {}
 
   /** True while a call runs or waits for a slot. */
   get busy(): boolean {
-    return this.running > 0 || this.queue.length > 0;
+    return this.running > 0 || this.queue.length > 0 || this.fanning > 0;
   }
 
   /** A step is ready: call it (eager), or park it until its node asks (lazy). */
@@ -67,25 +74,60 @@ export class Launcher {
   /** Calls the step's tool now, or as soon as a slot frees; `override` replaces the rendered input. */
   enqueue(step: PreparedStep, override?: Record<string, unknown>): void {
     if (!this.readyAt.has(step.id)) this.readyAt.set(step.id, this.options.clock.now());
-    if (this.options.maxConcurrency === undefined) {
-      void this.launch(step, override);
-      return;
-    }
-    // Bounded: ready steps queue in plan order and the queue is served from the front, so a step
-    // unblocked by a finishing step never jumps ahead of one already waiting (the legacy
-    // sequential mode's contract: plan order among ready steps).
-    const at = this.queue.findIndex((queued) => queued.step.index > step.index);
-    this.queue.splice(at < 0 ? this.queue.length : at, 0, { step, override });
+    // A for_each step takes no slot itself: each of its element calls does.
+    if (step.forEach) return void this.fanOut(step, step.forEach);
+    this.whenSlot(step.index, () => void this.launch(step, override));
+  }
+
+  /**
+   * Starts `start` now, or once a slot frees. Bounded: calls queue in plan order and the queue is
+   * served from the front, so a step unblocked by a finishing step never jumps ahead of one
+   * already waiting (the legacy sequential mode's contract: plan order among ready steps).
+   */
+  private whenSlot(index: number, start: () => void): void {
+    if (this.options.maxConcurrency === undefined) return start();
+    const at = this.queue.findIndex((queued) => queued.index > index);
+    this.queue.splice(at < 0 ? this.queue.length : at, 0, { index, start });
     this.drain();
   }
 
   private drain(): void {
     const limit = this.options.maxConcurrency ?? Infinity;
-    while (this.queue.length && this.running < limit) {
-      const next = this.queue.shift()!;
-      void this.launch(next.step, next.override);
-    }
+    while (this.queue.length && this.running < limit) this.queue.shift()!.start();
     this.options.changed();
+  }
+
+  /** One element call of a for_each step, in a slot of the run's concurrency. */
+  private slot<T>(step: PreparedStep, call: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.whenSlot(step.index, () => {
+        this.running++;
+        call()
+          .then(resolve, reject)
+          .finally(() => {
+            this.running--;
+            this.drain();
+          });
+      });
+    });
+  }
+
+  private async fanOut(step: PreparedStep, fanOut: FanOut): Promise<void> {
+    this.fanning++;
+    let record: StepRecord;
+    try {
+      const { clock, signal, maxOutputBytes, emit } = this.options;
+      const cache = this.elementCache(step);
+      record = await runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
+    } catch (error) {
+      record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (tool '${step.spec.tool}') could not be run: ${describeSafely(error)}` } };
+    }
+    this.fanning--;
+    try {
+      this.options.finish(step, record);
+    } finally {
+      this.drain();
+    }
   }
 
   private async launch(step: PreparedStep, override: Record<string, unknown> | undefined): Promise<void> {
@@ -133,6 +175,17 @@ export class Launcher {
     if (key !== undefined && result.ok) cache!.set(key, { output: result.output, expiresAt: endedAt + ttl! });
     const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, input: rendered.input, ...warningsField(rendered.warnings) };
     return result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing };
+  }
+
+  /** The step's cache opt-in, applied to each element's input (keyed by tool + input, as a plain step's). */
+  private elementCache(step: PreparedStep): FanOutDeps["cache"] {
+    const ttl = this.cacheTtl(step);
+    const { cache, clock } = this.options;
+    if (ttl === undefined || !cache) return undefined;
+    return {
+      get: (s, input) => cache.get(cacheKey(s.spec.tool, input), clock.now()),
+      set: (s, input, output) => cache.set(cacheKey(s.spec.tool, input), { output, expiresAt: clock.now() + ttl }),
+    };
   }
 
   /** How long this step's result may be cached, or undefined when it is not cached. */

@@ -46,6 +46,8 @@ export function assembleResult(input: AssembleInput): RunResult {
     waiting: [],
     approval_wait_ms: 0,
     inputs: {},
+    items: {},
+    item_errors: {},
   };
   const { failed: stepFailed, loopTime } = addStepRecords(result, input);
   let failed = stepFailed;
@@ -120,6 +122,7 @@ function addStepRecords(result: RunResult, input: AssembleInput): { failed: bool
       result.iterations[id] = [...(record.earlier ?? []).map((r) => r.output ?? null), record.status === "done" ? record.output : null];
       loopTime.set(id, (record.earlier ?? []).reduce((ms, r) => ms + (r.ended_at !== undefined && r.started_at !== undefined ? r.ended_at - r.started_at : 0), 0));
     }
+    if (record?.items) addElements(result, id, record, origin);
     if (record?.status === "done") result.results[id] = record.output;
     else if (record?.status === "failed") {
       failed = true;
@@ -138,6 +141,23 @@ function addStepRecords(result: RunResult, input: AssembleInput): { failed: bool
     }
   }
   return { failed, loopTime };
+}
+
+/** A for_each step's element spans (relative to the run's start) and its failed elements' errors. */
+function addElements(result: RunResult, id: string, record: StepRecord, origin: number): void {
+  const items = record.items!;
+  result.items![id] = {
+    total: items.total,
+    done: items.done,
+    failed: items.failed,
+    elements: items.elements.map((e) => ({
+      index: e.index,
+      status: e.status,
+      ...(e.started_at !== undefined ? { start_ms: round(e.started_at - origin) } : {}),
+      ...(e.ended_at !== undefined ? { end_ms: round(e.ended_at - origin) } : {}),
+    })),
+  };
+  if (record.item_errors) result.item_errors![id] = { ...record.item_errors };
 }
 
 /** The decided decisions, with times relative to the run's start. */

@@ -17,6 +17,7 @@ import { assessReadiness, readinessStructure, verdictFor, type ReadinessStructur
 import { RunRecords } from "./run-records.js";
 import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
+import { fanOutParts, type FanOutParts } from "./fan-out-parts.js";
 
 export type { ApprovalAnswer, RunEvent } from "../model/events.js";
 export type { DecisionEvaluator } from "./decision-evaluator.js";
@@ -47,6 +48,7 @@ export class PlanScheduler {
   private readonly loops: LoopState;
   private readonly approvals = new Approvals();
   private readonly launcher: Launcher;
+  private readonly fanOut: FanOutParts;
   private readonly writer: CompletionWriter;
   private readonly budget: RunBudget;
   private readonly emit: (event: RunEvent) => void;
@@ -73,6 +75,16 @@ export class PlanScheduler {
     this.records = new RunRecords(this.prepared, options.seed);
     this.loops.seed(this.records.steps, this.records.decisions);
     this.budget = new RunBudget(this.prepared.limits.maxRunMs, (error) => this.abort(error));
+    this.fanOut = fanOutParts({
+      limits: this.prepared.limits,
+      strict: options.strict === true,
+      durable: options.durable === true,
+      seed: options.seed?.steps,
+      writer: this.writer,
+      lookup: (step) => this.loops.lookupFor(step.id, this.outputs),
+      isDone: (id) => this.records.isDone(id),
+      iteration: (id) => this.iteration(id),
+    });
     this.launcher = new Launcher({
       clock: options.clock,
       signal: this.controller.signal,
@@ -81,6 +93,7 @@ export class PlanScheduler {
       ...(options.lazy ? { lazy: true } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
+      fanOut: this.fanOut,
       render: (step) => this.renderInput(step),
       finish: (step, record) => this.resolveStep(step.id, record, true),
       emit: this.emit,
@@ -207,7 +220,8 @@ export class PlanScheduler {
       return this.resolveStep(step.id, { status: "skipped", attempts: 0, reason: verdict.reason }, false);
     }
     if (step.spec.requires_approval) {
-      const rendered = this.renderInput(step);
+      // A for_each step is approved as a whole: the human sees every element's input.
+      const rendered = step.forEach ? this.fanOut.renderAll(step) : this.renderInput(step);
       if ("error" in rendered) {
         this.approvals.close(step.id);
         return this.resolveStep(step.id, { status: "failed", attempts: 0, error: rendered.error, ...warningsField(rendered.warnings) }, true);

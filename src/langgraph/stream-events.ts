@@ -2,7 +2,7 @@ import type { RunEvent } from "../engine/scheduler.js";
 
 /**
  * The `custom` stream chunk for a scheduler event: `{ plangraph: "step_start" | "step_end" |
- * "decision" | "approval_needed" | "cache_hit", ... , at_ms }` with times from the run's start.
+ * "decision" | "approval_needed" | "cache_hit" | "item_start" | "item_end", ... , at_ms }` with times from the run's start.
  */
 export function toStreamEvent(event: RunEvent, origin: number | undefined): Record<string, unknown> {
   const rel = (t: number | undefined) => (t === undefined || origin === undefined ? undefined : Math.round((t - origin) * 1000) / 1000);
@@ -26,5 +26,9 @@ export function toStreamEvent(event: RunEvent, origin: number | undefined): Reco
       return { plangraph: "approval_needed", step: event.step, tool: event.tool, params: event.params };
     case "cache_hit":
       return { plangraph: "cache_hit", step: event.step, tool: event.tool, at_ms: rel(event.at) };
+    case "item_start":
+      return { plangraph: "item_start", step: event.step, index: event.index, total: event.total, at_ms: rel(event.at) };
+    case "item_end":
+      return { plangraph: "item_end", step: event.step, index: event.index, total: event.total, status: event.status, at_ms: rel(event.at) };
   }
 }

@@ -22,6 +22,10 @@ export type ErrorCode =
   | "REFERENCE_NOT_IN_SCHEMA"
   | "REFERENCE_TYPE_MISMATCH"
   | "BAD_CONDITION"
+  // fan-out (for_each)
+  | "BAD_FOR_EACH"
+  | "FOR_EACH_NOT_LIST"
+  | "FOR_EACH_ITEM_FAILED"
   // decisions
   | "BAD_DECISION"
   // run time

@@ -15,6 +15,10 @@ export const RunEventSchema = z.discriminatedUnion("type", [
   z.object({ type: z.literal("cache_hit"), step: z.string(), tool: z.string(), at: z.number() }),
   z.object({ type: z.literal("step_end"), step: z.string(), record: StepRecordSchema }),
   z.object({ type: z.literal("decision"), decision: z.string(), outcome: DecisionOutcomeSchema }),
+  /** A for_each step's element `index` (of `total`) starts its tool call. */
+  z.object({ type: z.literal("item_start"), step: z.string(), index: z.number().int().nonnegative(), total: z.number().int().nonnegative(), at: z.number() }),
+  /** A for_each step's element ended. */
+  z.object({ type: z.literal("item_end"), step: z.string(), index: z.number().int().nonnegative(), total: z.number().int().nonnegative(), status: z.enum(["done", "failed"]), at: z.number() }),
   z.object({ type: z.literal("approval_needed"), step: z.string(), tool: z.string(), params: z.unknown() }),
 ]);
 export type RunEvent = z.output<typeof RunEventSchema>;

@@ -28,9 +28,31 @@ const stepPassShape = {
 export const StepPassSchema = z.object(stepPassShape);
 export type StepPass = z.output<typeof StepPassSchema>;
 
+/** One element of a for_each step: when it ran and how it ended (epoch ms, the run's clock). */
+export const ElementSpanSchema = z.object({
+  index: z.number().int().nonnegative(),
+  status: z.enum(["done", "failed"]),
+  started_at: z.number().optional(),
+  ended_at: z.number().optional(),
+});
+export type ElementSpan = z.output<typeof ElementSpanSchema>;
+
+/** How a for_each step's elements went. */
+export const ElementSummarySchema = z.object({
+  total: z.number().int().nonnegative(),
+  done: z.number().int().nonnegative(),
+  failed: z.number().int().nonnegative(),
+  elements: z.array(ElementSpanSchema),
+});
+export type ElementSummary = z.output<typeof ElementSummarySchema>;
+
 /** What a step's node writes to its state channel: the output plus how it came to be. */
 export const StepRecordSchema = z.object({
   ...stepPassShape,
+  /** A for_each step: its elements' spans, in element order. */
+  items: ElementSummarySchema.optional(),
+  /** A for_each step: each failed element's error, by its index. */
+  item_errors: z.record(z.string(), z.object({ code: z.string(), message: z.string() })).optional(),
   /** The earlier iterations of a loop-body step, oldest first. */
   earlier: z.array(StepPassSchema).optional(),
 });

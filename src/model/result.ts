@@ -30,6 +30,14 @@ export const DecisionResultSchema = z.object({
 
 export const TimingSchema = z.object({ start_ms: z.number(), end_ms: z.number() });
 
+/** A for_each step's elements: counts, and each element's span in ms from the run's start. */
+export const ItemsSchema = z.object({
+  total: z.number().int(),
+  done: z.number().int(),
+  failed: z.number().int(),
+  elements: z.array(z.object({ index: z.number().int(), status: z.enum(["done", "failed"]), start_ms: z.number().optional(), end_ms: z.number().optional() })),
+});
+
 export const RunResultSchema = z.object({
   status: z.enum(["completed", "failed", "interrupted"]),
   strategy: StrategySchema,
@@ -68,6 +76,10 @@ export const RunResultSchema = z.object({
   inputs: z.record(z.string(), z.unknown()),
   /** Extension: milliseconds spent warming the run's tools up (opening databases…) before its clock started. */
   warm_up_ms: z.number().optional(),
+  /** Extension: each for_each step's elements (`{ total, done, failed, elements }`); absent in results older than for_each. */
+  items: z.record(z.string(), ItemsSchema).optional(),
+  /** Extension: each for_each step's failed elements' errors, by element index (`item_errors[step]["3"]`). */
+  item_errors: z.record(z.string(), z.record(z.string(), z.object({ code: z.string(), message: z.string() }))).optional(),
   /** Extension: the plan's `answer` template, rendered (absent while interrupted, and when it failed under strict). */
   answer: z.string().optional(),
 });

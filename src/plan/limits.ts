@@ -28,6 +28,10 @@ export const PlanLimitsSchema = z.object({
   maxRunMs: z.number().int().nonnegative().default(0),
   /** Largest JSON size of one step's output, in bytes. */
   maxOutputBytes: z.number().int().positive().default(5_000_000),
+  /** Most elements one for_each step may fan out to (a step's `max_items` overrides it). */
+  maxItemsPerStep: z.number().int().positive().default(1_000),
+  /** Most for_each elements in one run, over every step. */
+  maxItemsPerRun: z.number().int().positive().default(10_000),
   /** When set, only these tools may be named by the plan. */
   allowedTools: z.array(z.string()).optional(),
   /** Policy: every step whose tool declares side effects pauses for human approval. */

@@ -42,6 +42,16 @@ export const StepSchema = z
     requires_approval: z.boolean().default(false),
     cache: CacheSchema.optional(),
     description: z.string().optional(),
+    /** Fan-out: one whole-value reference to a list; the tool runs once per element (docs/PLAN-FORMAT.md). */
+    for_each: z.string().min(1).optional(),
+    /** The element's name inside the step's params (`{item}`, `{item.ci_id}`); default `item`. */
+    as: z.string().min(1).optional(),
+    /** At most this many element calls of this step at once. */
+    max_concurrency: z.number().int().min(1).max(10_000).optional(),
+    /** What a failed element does to the step: fail it (default), leave the element out, or keep `null`. */
+    on_item_error: z.enum(["fail", "skip", "collect"]).optional(),
+    /** Most elements this step may fan out to; the run's `maxItemsPerStep` when unset. */
+    max_items: z.number().int().min(1).max(1_000_000).optional(),
   })
   .strict();
 

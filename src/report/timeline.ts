@@ -66,7 +66,7 @@ export function renderTimeline(model: ReportModel): string {
       ? `<span class="makespan-line" style="left:${pct(model.makespanMs, horizon)}" title="${escapeHtml(makespanTitle(model))}"></span>`
       : "";
 
-  const body = rows.map((node) => renderRow(node, horizon)).join("");
+  const body = rows.map((node) => renderRow(node, horizon, model.input.result.items?.[node.id])).join("");
   const warm = model.input.result.warm_up_ms;
   const warmNote =
     warm !== undefined && warm > 0
@@ -100,7 +100,9 @@ function criticalChain(model: ReportModel): string {
   return `<p class="cp-chain"><span class="k">Critical path</span> ${shown.join(`<span class="arrow">→</span>`)}${more}${ms}</p>`;
 }
 
-function renderRow(node: NodeView, horizon: number): string {
+type Items = NonNullable<ReportModel["input"]["result"]["items"]>[string];
+
+function renderRow(node: NodeView, horizon: number, items?: Items): string {
   const classes = ["tl-row", node.kind, `o-${node.outcome}`];
   if (node.critical) classes.push("cp");
   const label =
@@ -112,7 +114,7 @@ function renderRow(node: NodeView, horizon: number): string {
     `</div>`;
   let track: string;
   if (node.kind === "decision") track = decisionMarker(node, horizon);
-  else if (node.timing) track = stepBar(node, horizon);
+  else if (node.timing) track = stepBar(node, horizon, items) + (items ? elementTicks(node.id, items, horizon) : "");
   else {
     const why = node.note ? ` — ${node.note}` : "";
     track = `<span class="tl-note">${escapeHtml(OUTCOME_LABEL[node.outcome] + why)}</span>`;
@@ -123,7 +125,23 @@ function renderRow(node: NodeView, horizon: number): string {
   );
 }
 
-function stepBar(node: NodeView, horizon: number): string {
+/** A for_each step's elements under its bar: one thin segment per element, at its own span. */
+function elementTicks(id: string, items: Items, horizon: number): string {
+  return items.elements
+    .filter((e) => e.start_ms !== undefined && e.end_ms !== undefined)
+    .map((e) => {
+      const start = Math.max(0, e.start_ms!);
+      const width = Math.max(0, e.end_ms! - start);
+      const tip = `${id}[${e.index}]: ${e.status}, ${formatMs(start)} → ${formatMs(start + width)} (${formatMs(width)})`;
+      return (
+        `<div class="el-bar o-${e.status}" data-element="${e.index}" title="${escapeHtml(tip)}"` +
+        ` style="position:absolute;bottom:0;height:3px;background:${e.status === "done" ? "#2e7d32" : "#c62828"};left:${pct(start, horizon)};width:${pct(width, horizon)}"></div>`
+      );
+    })
+    .join("");
+}
+
+function stepBar(node: NodeView, horizon: number, items?: Items): string {
   const t = node.timing!;
   const start = Math.max(0, t.start_ms);
   const end = Math.max(start, t.end_ms);
@@ -131,6 +149,7 @@ function stepBar(node: NodeView, horizon: number): string {
   const pills: string[] = [];
   if (node.attempts !== undefined && node.attempts > 1) pills.push(`<span class="pill attempts" title="${node.attempts} attempts">×${node.attempts}</span>`);
   if (node.cached) pills.push(`<span class="pill cached" title="served from cache">cached</span>`);
+  if (items) pills.push(`<span class="pill items" title="${items.done} of ${items.total} elements done, ${items.failed} failed">${items.done}/${items.total}${items.failed ? ` ✗${items.failed}` : ""}</span>`);
   if (node.iterations && node.iterations.length > 0) pills.push(`<span class="pill">↻${node.iterations.length}</span>`);
   const side = labelSide(start, end, horizon, formatMs(duration).length * CHAR_PX + pills.length * PILL_PX);
   const tip = `${node.id}: ${OUTCOME_LABEL[node.outcome]}, ${formatMs(start)} → ${formatMs(end)} (${formatMs(duration)})${

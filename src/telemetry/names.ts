@@ -41,6 +41,12 @@ export const ATTR = {
   attempt: "plangraph.step.attempt",
   /** Loop iteration (1-based) of a step or decision inside a loop body. */
   iteration: "plangraph.iteration",
+  /** A for_each step's elements: how many, done, failed; an element event's index and status. */
+  itemsTotal: "plangraph.step.items.total",
+  itemsDone: "plangraph.step.items.done",
+  itemsFailed: "plangraph.step.items.failed",
+  itemIndex: "plangraph.item.index",
+  itemStatus: "plangraph.item.status",
   decisionId: "plangraph.decision.id",
   decisionKind: "plangraph.decision.kind",
   branch: "plangraph.decision.branch",
@@ -59,6 +65,8 @@ export const EVENT = {
   /** Loop iteration (1-based) of a step or decision inside a loop body. */
   iteration: "plangraph.iteration",
   approvalNeeded: "plangraph.approval_needed",
+  /** One element of a for_each step ended (at its end time). */
+  item: "plangraph.item",
 } as const;
 
 export const METRIC = {

@@ -177,6 +177,12 @@ class RunSpans implements RunTelemetry {
     }
     if (record.reason) attributes[ATTR.reason] = record.reason;
     if (record.iteration !== undefined) attributes[ATTR.iteration] = record.iteration;
+    if (record.items) {
+      attributes[ATTR.itemsTotal] = record.items.total;
+      attributes[ATTR.itemsDone] = record.items.done;
+      attributes[ATTR.itemsFailed] = record.items.failed;
+      for (const e of record.items.elements) span.addEvent(EVENT.item, { [ATTR.itemIndex]: e.index, [ATTR.itemStatus]: e.status }, e.ended_at ?? now);
+    }
     span.setAttributes(attributes);
     if (record.status === "failed" || record.status === "rejected") {
       span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? record.reason ?? record.status });
