@@ -114,32 +114,34 @@ export class Launcher {
 
   private async fanOut(step: PreparedStep, fanOut: FanOut): Promise<void> {
     this.fanning++;
-    let record: StepRecord;
-    try {
-      const { clock, signal, maxOutputBytes, emit } = this.options;
-      const cache = this.elementCache(step);
-      record = await runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
-    } catch (error) {
-      record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (tool '${step.spec.tool}') could not be run: ${describeSafely(error)}` } };
-    }
-    this.fanning--;
-    try {
-      this.options.finish(step, record);
-    } finally {
-      this.drain();
-    }
+    const { clock, signal, maxOutputBytes, emit } = this.options;
+    await this.conclude(
+      step,
+      () => {
+        const cache = this.elementCache(step);
+        return runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
+      },
+      () => this.fanning--,
+    );
   }
 
   private async launch(step: PreparedStep, override: Record<string, unknown> | undefined): Promise<void> {
     this.running++;
+    await this.conclude(step, () => this.call(step, override), () => this.running--);
+  }
+
+  /**
+   * A launched step's work to its record, then handed on. A cache, a render or an event listener
+   * that threw fails the step, never the run; `done` releases the step's count before `finish`.
+   */
+  private async conclude(step: PreparedStep, work: () => Promise<StepRecord>, done: () => void): Promise<void> {
     let record: StepRecord;
     try {
-      record = await this.call(step, override);
+      record = await work();
     } catch (error) {
-      // A cache, a render or an event listener that threw: the step fails, the run goes on.
       record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (tool '${step.spec.tool}') could not be run: ${describeSafely(error)}` } };
     }
-    this.running--;
+    done();
     try {
       this.options.finish(step, record);
     } finally {
