@@ -3,8 +3,8 @@ import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPlan } from "../../src/api/run-plan.js";
 import { createToolRegistry, type ToolRegistry } from "../../src/tools/registry.js";
-import { closeOpsDatabase, openOpsDatabase, opsTools, type OpsDatabase } from "../../tools/index.js";
-import { openTestPglite } from "../tools/harness.js";
+import { opsTools, type OpsDatabase } from "../../tools/index.js";
+import { ANSWER_ESTATES } from "../tools/harness.js";
 
 /**
  * examples/ops-per-service-cpu.json (for_each twice: each service's hosts, then each host list's
@@ -42,12 +42,8 @@ async function cpu(hosts: string[]): Promise<{ top: Row; total: number }> {
   return { top: rows[0]!, total: rows.length };
 }
 
-const ESTATES: Array<{ name: string; open: () => Promise<{ db: OpsDatabase; close(): Promise<void> }> }> = [
-  { name: "the test estate (seed 1, scale 0.1)", open: openTestPglite },
-  { name: "the default estate (seed 1, scale 1)", open: async () => ({ db: await openOpsDatabase({ databaseUrl: null }), close: closeOpsDatabase }) },
-];
 
-describe.each(ESTATES)("ops-per-service-cpu is true of $name", (estate) => {
+describe.each(ANSWER_ESTATES)("ops-per-service-cpu is true of $name", (estate) => {
   let close: () => Promise<void>;
   beforeAll(async () => {
     const opened = await estate.open();

@@ -3,8 +3,8 @@ import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runPlan } from "../../src/api/run-plan.js";
 import { createToolRegistry, type ToolRegistry } from "../../src/tools/registry.js";
-import { closeOpsDatabase, openOpsDatabase, opsTools, type OpsDatabase } from "../../tools/index.js";
-import { openTestPglite } from "./harness.js";
+import { opsTools, type OpsDatabase } from "../../tools/index.js";
+import { ANSWER_ESTATES } from "./harness.js";
 
 /**
  * Issue 13 finding 5: every example's answer must be true and say what it counts. Each answer is
@@ -89,13 +89,8 @@ async function answerOf(name: string): Promise<string> {
   return result.answer!;
 }
 
-/** The estate the tests use (scale 0.1), and the default one users run the examples on (scale 1). */
-const ESTATES: Array<{ name: string; open: () => Promise<{ db: OpsDatabase; close(): Promise<void> }> }> = [
-  { name: "the test estate (seed 1, scale 0.1)", open: openTestPglite },
-  { name: "the default estate (seed 1, scale 1)", open: async () => ({ db: await openOpsDatabase({ databaseUrl: null }), close: closeOpsDatabase }) },
-];
 
-describe.each(ESTATES)("every example answer is true and says what it counts, on $name (checked against hand-written SQL)", (estate) => {
+describe.each(ANSWER_ESTATES)("every example answer is true and says what it counts, on $name (checked against hand-written SQL)", (estate) => {
   let close: () => Promise<void>;
   beforeAll(async () => {
     const opened = await estate.open();

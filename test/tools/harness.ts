@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { StructuredToolInterface } from "@langchain/core/tools";
 import { toolTraits } from "../../src/tools/traits.js";
-import { buildEmbeddedEstate, ensureServerEstate, opsTools, openPglite, openPostgres, type OpsDatabase } from "../../tools/index.js";
+import { buildEmbeddedEstate, closeOpsDatabase, ensureServerEstate, openOpsDatabase, opsTools, openPglite, openPostgres, type OpsDatabase } from "../../tools/index.js";
 import { readEstateMeta } from "../../tools/ops/estate/load.js";
 import { currentProcess, judgeOwner, type ProcessIdentity } from "../../tools/ops/db/process-identity.js";
 import { estateDigest, generateEstate } from "../../tools/ops/estate/generate.js";
@@ -141,3 +141,12 @@ export async function run<T = any>(tool: StructuredToolInterface, input: Record<
 export function canonical(value: unknown): string {
   return JSON.stringify(value);
 }
+
+/**
+ * The estate the tests use (scale 0.1), and the default one users run the examples on (scale 1):
+ * example answers are checked on both.
+ */
+export const ANSWER_ESTATES: Array<{ name: string; open: () => Promise<{ db: OpsDatabase; close(): Promise<void> }> }> = [
+  { name: "the test estate (seed 1, scale 0.1)", open: openTestPglite },
+  { name: "the default estate (seed 1, scale 1)", open: async () => ({ db: await openOpsDatabase({ databaseUrl: null }), close: closeOpsDatabase }) },
+];
