@@ -53,6 +53,17 @@ export type ErrorCode =
   | "DATABASE_NOT_FOUND"
   | "DATABASE_UNUSABLE"
   | "TOOLS_MODULE_MISMATCH"
+  // caller identity, policy and tenant limits
+  | "UNAUTHENTICATED"
+  | "CONTEXT_SPOOFED"
+  | "TOOL_NOT_ALLOWED"
+  | "APPROVER_NOT_ALLOWED"
+  | "TENANT_LIMIT"
+  | "POLICY_INVALID"
+  | "AUDIT_FAILED"
+  // the run queue
+  | "QUEUE_FAILED"
+  | "RUN_NOT_FOUND"
   // usage
   | "USAGE";
 
