@@ -8,6 +8,8 @@ import type { CompletionStore } from "../durability/completion-store.js";
 import type { DecisionEvaluator, RunEvent } from "../engine/scheduler.js";
 import type { StepCache } from "../engine/step-cache.js";
 import type { TelemetryOptions } from "../telemetry/index.js";
+import type { CallerContext } from "../model/caller.js";
+import type { AuditSink } from "../model/audit.js";
 
 /** Options shared by `compilePlan` and `runPlan`. */
 export interface PlanOptions {
@@ -65,4 +67,11 @@ export interface RunPlanOptions extends PlanOptions {
   runId?: string;
   /** LangGraph's checkpoint timing (default "async"); bench/durable.ts and the kill-resume trials show which stay exactly-once. */
   durability?: "sync" | "async" | "exit";
+  /**
+   * Who the run runs for (tenant, user, roles, trace id): from the caller, never the plan. Default:
+   * the local caller (tenant `acme`, user `local`, every role). Every tool call receives it.
+   */
+  caller?: CallerContext;
+  /** Where side-effecting calls, approvals and refusals are recorded (default: the durable backend's trail, if any). */
+  audit?: AuditSink;
 }
