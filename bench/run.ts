@@ -80,7 +80,7 @@ const partial = {
   parallel,
   listener_warnings: warnings,
 };
-const results: BenchResults = { ...partial, targets: checkTargets(partial) };
+const results: BenchResults = { ...partial, targets: [...checkTargets(partial), fanOut.results.target] };
 
 const markdown = renderMarkdown(results);
 const engineNames = summary.map((s) => s.engine);
