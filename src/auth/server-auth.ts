@@ -1,0 +1,143 @@
+import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
+import { CALLER_CONFIG_KEY } from "../model/caller.js";
+import { isPlangraphError } from "../model/errors.js";
+import type { RunAdmission } from "./admission.js";
+import { AUTH_USER_CONFIG_KEY, markServerAuthActive } from "./caller.js";
+import type { AuthSettings } from "./keys.js";
+import { searchesSystemAssistants, tenantFilter, withOwner, withoutOwner } from "./ownership.js";
+import { verifyBearer } from "./token.js";
+import { asAuthUser, localUser, type AuthUser } from "./user.js";
+
+/**
+ * plangraph's custom auth for the LangGraph server (`auth.path` in langgraph.json). `authenticate`
+ * verifies the bearer token (or, with auth off, lets every request in as the local user of the
+ * default tenant); the `on(...)` handlers stamp every new thread, run and assistant with its owner
+ * and give every read, search, update and delete a filter on the caller's tenant, so another
+ * tenant's threads, runs, state, history and pending approvals are "not found".
+ */
+
+export interface ServerAuthOptions {
+  settings: AuthSettings;
+  /** Per-tenant run limits, checked when a run is created (HTTP 429). */
+  admission?: RunAdmission;
+  /** The server's own assistants (one per graph): readable and runnable by every tenant. */
+  systemAssistants?: ReadonlySet<string>;
+}
+
+type Metadata = Record<string, unknown> | null | undefined;
+type Configurable = Record<string, unknown> | null | undefined;
+
+/** Paths answered without a token: the liveness probe the dev server and load balancers poll. */
+const OPEN_PATHS = new Set(["/ok"]);
+
+/** Builds the Auth instance the LangGraph server loads. */
+export function createServerAuth(options: ServerAuthOptions): Auth {
+  markServerAuthActive();
+  const system = options.systemAssistants ?? new Set<string>();
+  const auth = new Auth().authenticate(async (request: Request) => authenticateRequest(request, options.settings));
+  auth.on("threads:create", ({ value, user }) => {
+    const owner = ownerOf(user);
+    value.metadata = withOwner(value.metadata as Metadata, owner);
+    return tenantFilter(owner);
+  });
+  auth.on("threads:create_run", ({ value, user }) => {
+    const owner = ownerOf(user);
+    admit(options.admission, owner, value.run_id);
+    value.metadata = withOwner(value.metadata as Metadata, owner);
+    // The server has already put the verified user into this config; only plangraph's key is the client's.
+    const runConfigurable = (value.kwargs as { config?: { configurable?: Configurable } } | undefined)?.config?.configurable;
+    if (runConfigurable) delete runConfigurable[CALLER_CONFIG_KEY];
+    return tenantFilter(owner);
+  });
+  auth.on("threads:update", ({ value, user }) => {
+    const owner = ownerOf(user);
+    if (value.metadata) value.metadata = withoutOwner(value.metadata as Metadata);
+    return tenantFilter(owner);
+  });
+  auth.on(["threads:read", "threads:search", "threads:delete"], ({ user }) => tenantFilter(ownerOf(user)));
+  auth.on("assistants:create", ({ value, user }) => {
+    const owner = ownerOf(user);
+    value.metadata = withOwner(value.metadata as Metadata, owner);
+    dropClientCaller(value.config?.configurable);
+    return tenantFilter(owner);
+  });
+  auth.on("assistants:update", ({ value, user }) => {
+    const owner = ownerOf(user);
+    if (value.metadata) value.metadata = withoutOwner(value.metadata as Metadata);
+    dropClientCaller(value.config?.configurable);
+    return tenantFilter(owner);
+  });
+  auth.on("assistants:read", ({ value, user }) => {
+    const owner = ownerOf(user);
+    return system.has(value.assistant_id) ? undefined : tenantFilter(owner);
+  });
+  auth.on("assistants:search", ({ value, user }) => {
+    const owner = ownerOf(user);
+    return searchesSystemAssistants(value.metadata as Metadata) ? undefined : tenantFilter(owner);
+  });
+  auth.on("assistants:delete", ({ user }) => tenantFilter(ownerOf(user)));
+  auth.on("crons:create", ({ value, user }) => {
+    const owner = ownerOf(user);
+    if (value.payload) value.payload = { ...value.payload, metadata: withOwner(value.payload.metadata as Metadata, owner) };
+    return tenantFilter(owner);
+  });
+  auth.on(["crons:read", "crons:update", "crons:delete", "crons:search"], ({ user }) => tenantFilter(ownerOf(user)));
+  // The store's handlers can only refuse (the server ignores their filters): every namespace
+  // must start with the caller's tenant.
+  auth.on("store", ({ value, user }) => {
+    const owner = ownerOf(user);
+    const namespace = (value as { namespace?: string[] | null }).namespace;
+    if (!namespace || namespace[0] !== owner.tenant) {
+      throw new HTTPException(403, { message: `store namespaces of tenant '${owner.tenant}' start with ["${owner.tenant}"]` });
+    }
+    return undefined;
+  });
+  // Anything this handler does not know is refused rather than left open.
+  auth.on("*", ({ event }) => {
+    throw new HTTPException(403, { message: `'${event}' is not allowed on this server` });
+  });
+  return auth;
+}
+
+async function authenticateRequest(request: Request, settings: AuthSettings) {
+  if (OPEN_PATHS.has(new URL(request.url).pathname) && request.method === "GET") {
+    // No user: every handler refuses it, and /ok reads nothing.
+    return { identity: "anonymous", display_name: "anonymous", is_authenticated: false, permissions: [] };
+  }
+  if (!settings.enabled) return localUser();
+  try {
+    return await verifyBearer(request.headers.get("authorization"), settings.keys);
+  } catch (error) {
+    const message = isPlangraphError(error) ? error.message : "the bearer token could not be verified";
+    throw new HTTPException(401, { message, headers: { "WWW-Authenticate": `Bearer error="invalid_token"`, "content-type": "text/plain; charset=utf-8" } });
+  }
+}
+
+/** The plangraph user of a handler call; anyone else (Studio's built-in user, /ok's anonymous) is refused. */
+function ownerOf(user: unknown): AuthUser {
+  const owner = asAuthUser(user);
+  if (!owner) throw new HTTPException(403, { message: "this request has no plangraph tenant: send 'Authorization: Bearer <token>'" });
+  return owner;
+}
+
+function admit(admission: RunAdmission | undefined, owner: AuthUser, runId: string): void {
+  if (!admission) return;
+  try {
+    admission.admit(owner.tenant, runId);
+  } catch (error) {
+    if (isPlangraphError(error) && error.code === "TENANT_LIMIT") {
+      throw new HTTPException(429, { message: error.message, headers: { "Retry-After": String(admission.retryAfterSeconds(owner.tenant)), "content-type": "text/plain; charset=utf-8" } });
+    }
+    throw error;
+  }
+}
+
+/**
+ * An assistant's config is the client's: neither plangraph's caller key nor the server's user key
+ * is kept in it (the server sets the user per run, over the assistant's config).
+ */
+function dropClientCaller(configurable: Configurable): void {
+  if (!configurable) return;
+  delete configurable[CALLER_CONFIG_KEY];
+  delete configurable[AUTH_USER_CONFIG_KEY];
+}
