@@ -1,7 +1,9 @@
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
+import { getContext } from "hono/context-storage";
 import { CALLER_CONFIG_KEY } from "../model/caller.js";
 import { isPlangraphError } from "../model/errors.js";
 import type { RunAdmission } from "./admission.js";
+import { RunOwners } from "./run-owners.js";
 import { AUTH_USER_CONFIG_KEY, markServerAuthActive } from "./caller.js";
 import type { AuthSettings } from "./keys.js";
 import { searchesSystemAssistants, tenantFilter, withOwner, withoutOwner } from "./ownership.js";
@@ -34,15 +36,25 @@ const OPEN_PATHS = new Set(["/ok"]);
 export function createServerAuth(options: ServerAuthOptions): Auth {
   markServerAuthActive();
   const system = options.systemAssistants ?? new Set<string>();
-  const auth = new Auth().authenticate(async (request: Request) => authenticateRequest(request, options.settings));
+  const runOwners = new RunOwners();
+  const auth = new Auth().authenticate(async (request: Request) => {
+    const user = await authenticateRequest(request, options.settings);
+    const joined = RunOwners.joinedRun(new URL(request.url).pathname);
+    if (joined && !("tenant" in user && runOwners.owns(joined, user.tenant))) throw new HTTPException(404, { message: "Run not found" });
+    return user;
+  });
   auth.on("threads:create", ({ value, user }) => {
     const owner = ownerOf(user);
     value.metadata = withOwner(value.metadata as Metadata, owner);
     return tenantFilter(owner);
   });
-  auth.on("threads:create_run", ({ value, user }) => {
+  auth.on("threads:create_run", async ({ value, user }) => {
     const owner = ownerOf(user);
+    // The server reads a run's assistant without asking the handlers: another tenant's assistant
+    // (its config holds that tenant's plan) would run for this caller.
+    if (!system.has(value.assistant_id)) await requireReadableAssistant(value.assistant_id);
     admit(options.admission, owner, value.run_id);
+    runOwners.record(value.run_id, owner.tenant);
     value.metadata = withOwner(value.metadata as Metadata, owner);
     // The server has already put the verified user into this config; only plangraph's key is the client's.
     const runConfigurable = (value.kwargs as { config?: { configurable?: Configurable } } | undefined)?.config?.configurable;
@@ -118,6 +130,29 @@ function ownerOf(user: unknown): AuthUser {
   const owner = asAuthUser(user);
   if (!owner) throw new HTTPException(403, { message: "this request has no plangraph tenant: send 'Authorization: Bearer <token>'" });
   return owner;
+}
+
+interface ServerContextVars {
+  LANGGRAPH_OPS?: { assistants?: { get(id: string, auth: unknown): Promise<unknown> } };
+  auth?: unknown;
+}
+
+/**
+ * Reads the assistant through the server's own storage, as `assistants.get` does — which asks
+ * the `assistants:read` handler, so another tenant's assistant is a 404 here too. The JS dev
+ * server keeps its storage in the request's Hono context; without it the run is refused, never
+ * let through unchecked.
+ */
+async function requireReadableAssistant(assistantId: string): Promise<void> {
+  let vars: ServerContextVars | undefined;
+  try {
+    vars = getContext<{ Variables: ServerContextVars }>().var;
+  } catch {
+    vars = undefined;
+  }
+  const assistants = vars?.LANGGRAPH_OPS?.assistants;
+  if (!assistants) throw new HTTPException(403, { message: `cannot check who owns assistant '${assistantId}' on this server; run the server's own assistants (by graph id) instead` });
+  await assistants.get(assistantId, vars!.auth);
 }
 
 function admit(admission: RunAdmission | undefined, owner: AuthUser, runId: string): void {
