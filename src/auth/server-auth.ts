@@ -37,6 +37,9 @@ export function createServerAuth(options: ServerAuthOptions): Auth {
   markServerAuthActive();
   const system = options.systemAssistants ?? new Set<string>();
   const runOwners = new RunOwners();
+  // With auth off there is one tenant and one user: no filters, so threads and assistants made
+  // before (which carry no owner) and the server's own assistants are all listed as they were.
+  const filterFor = (owner: AuthUser) => (options.settings.enabled ? tenantFilter(owner) : undefined);
   const auth = new Auth().authenticate(async (request: Request) => {
     const user = await authenticateRequest(request, options.settings);
     const joined = RunOwners.joinedRun(new URL(request.url).pathname);
@@ -46,7 +49,7 @@ export function createServerAuth(options: ServerAuthOptions): Auth {
   auth.on("threads:create", ({ value, user }) => {
     const owner = ownerOf(user);
     value.metadata = withOwner(value.metadata as Metadata, owner);
-    return tenantFilter(owner);
+    return filterFor(owner);
   });
   auth.on("threads:create_run", async ({ value, user }) => {
     const owner = ownerOf(user);
@@ -59,41 +62,42 @@ export function createServerAuth(options: ServerAuthOptions): Auth {
     // The server has already put the verified user into this config; only plangraph's key is the client's.
     const runConfigurable = (value.kwargs as { config?: { configurable?: Configurable } } | undefined)?.config?.configurable;
     if (runConfigurable) delete runConfigurable[CALLER_CONFIG_KEY];
-    return tenantFilter(owner);
+    // (An async handler must resolve to a filter: the empty one matches every thread.)
+    return filterFor(owner) ?? {};
   });
   auth.on("threads:update", ({ value, user }) => {
     const owner = ownerOf(user);
     if (value.metadata) value.metadata = withoutOwner(value.metadata as Metadata);
-    return tenantFilter(owner);
+    return filterFor(owner);
   });
-  auth.on(["threads:read", "threads:search", "threads:delete"], ({ user }) => tenantFilter(ownerOf(user)));
+  auth.on(["threads:read", "threads:search", "threads:delete"], ({ user }) => filterFor(ownerOf(user)));
   auth.on("assistants:create", ({ value, user }) => {
     const owner = ownerOf(user);
     value.metadata = withOwner(value.metadata as Metadata, owner);
     dropClientCaller(value.config?.configurable);
-    return tenantFilter(owner);
+    return filterFor(owner);
   });
   auth.on("assistants:update", ({ value, user }) => {
     const owner = ownerOf(user);
     if (value.metadata) value.metadata = withoutOwner(value.metadata as Metadata);
     dropClientCaller(value.config?.configurable);
-    return tenantFilter(owner);
+    return filterFor(owner);
   });
   auth.on("assistants:read", ({ value, user }) => {
     const owner = ownerOf(user);
-    return system.has(value.assistant_id) ? undefined : tenantFilter(owner);
+    return system.has(value.assistant_id) ? undefined : filterFor(owner);
   });
   auth.on("assistants:search", ({ value, user }) => {
     const owner = ownerOf(user);
-    return searchesSystemAssistants(value.metadata as Metadata) ? undefined : tenantFilter(owner);
+    return searchesSystemAssistants(value.metadata as Metadata) ? undefined : filterFor(owner);
   });
-  auth.on("assistants:delete", ({ user }) => tenantFilter(ownerOf(user)));
+  auth.on("assistants:delete", ({ user }) => filterFor(ownerOf(user)));
   auth.on("crons:create", ({ value, user }) => {
     const owner = ownerOf(user);
     if (value.payload) value.payload = { ...value.payload, metadata: withOwner(value.payload.metadata as Metadata, owner) };
-    return tenantFilter(owner);
+    return filterFor(owner);
   });
-  auth.on(["crons:read", "crons:update", "crons:delete", "crons:search"], ({ user }) => tenantFilter(ownerOf(user)));
+  auth.on(["crons:read", "crons:update", "crons:delete", "crons:search"], ({ user }) => filterFor(ownerOf(user)));
   // The store's handlers can only refuse (the server ignores their filters): every namespace
   // must start with the caller's tenant.
   auth.on("store", ({ value, user }) => {
