@@ -243,6 +243,10 @@ describe("spoofing the caller", () => {
     expect(configurable.langgraph_auth_user).toMatchObject({ identity: "bob", tenant: "globex" });
     const runs = await globex.client.runs.list(thread.thread_id);
     for (const run of runs) expect(run.metadata).toMatchObject({ owner_tenant: "globex" });
+    // Nor can the owner hand its thread to another tenant by updating its metadata.
+    const updated = await globex.client.threads.update(thread.thread_id, { metadata: { owner_tenant: "acme", note: "mine" } });
+    expect(updated.metadata).toMatchObject({ owner_tenant: "globex", note: "mine" });
+    await expect(acme.client.threads.get(thread.thread_id)).rejects.toThrow(/404/);
   });
 
   it("keeps the store to the caller's tenant namespace", async () => {
@@ -267,6 +271,9 @@ describe("tenant limits", () => {
     expect(refused).toBeInstanceOf(Error);
     expect((refused as Error).message).toMatch(/429/);
     expect((refused as Error).message).toMatch(/tenant 'initech' already has 1 runs? queued or running/);
+    const raw = await status(`/threads/${second.thread_id}/runs`, json({ assistant_id: "orchestrator", input: {}, config: { configurable: { plan: slow } } }, await bearer({ sub: "ian", tenant: "initech", roles: [] })));
+    expect(raw.status).toBe(429);
+    expect(Number(raw.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
     // Another tenant is not limited by initech's runs.
     const other = await globex.client.threads.create();
     expect(((await globex.client.runs.wait(other.thread_id, "orchestrator", { input: {}, config: { configurable: { plan: { steps: [{ id: "a", tool: "echo" }] } } } })) as Values).result?.status).toBe("completed");

@@ -3,6 +3,8 @@
  * signed with jose here, verified the way `authenticate` does, without a server.
  */
 import { mkdtempSync, writeFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, type CryptoKey, type JWTPayload } from "jose";
@@ -113,6 +115,23 @@ describe("verifying a bearer token", () => {
     expect(await verifyBearer(`Bearer ${good}`, keys)).toMatchObject({ identity: "bob", tenant: "globex", roles: ["admin"] });
     const stranger = await sign({ sub: "mallory", tenant: "globex", roles: ["admin"] }, other.privateKey, "ES256", { kid: "k1" });
     await expect(verifyBearer(`Bearer ${stranger}`, keys)).rejects.toMatchObject({ message: expect.stringContaining("signature does not verify") });
+  });
+
+  it("fetches an identity provider's JWKS from its address", async () => {
+    const { publicKey, privateKey } = await generateKeyPair("RS256", { extractable: true });
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: "idp-1", alg: "RS256", use: "sig" }] });
+    const idp = createServer((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(jwks));
+    await new Promise<void>((done) => idp.listen(0, "127.0.0.1", done));
+    try {
+      const settings = await authSettingsFromEnv({ PLANGRAPH_AUTH_JWKS: `http://127.0.0.1:${(idp.address() as AddressInfo).port}/.well-known/jwks.json` });
+      if (!settings.enabled) throw new Error("auth should be on");
+      const good = await sign({ sub: "carol", tenant: "initech", roles: ["viewer"] }, privateKey, "RS256", { kid: "idp-1" });
+      expect(await verifyBearer(`Bearer ${good}`, settings.keys)).toMatchObject({ identity: "carol", tenant: "initech", roles: ["viewer"] });
+      const unknown = await sign({ sub: "carol", tenant: "initech", roles: [] }, privateKey, "RS256", { kid: "idp-2" });
+      await expect(verifyBearer(`Bearer ${unknown}`, settings.keys)).rejects.toMatchObject({ message: expect.stringContaining("no configured key matches") });
+    } finally {
+      idp.close();
+    }
   });
 
   it("checks issuer and audience when they are configured", async () => {
