@@ -32,20 +32,39 @@ type Configurable = Record<string, unknown> | null | undefined;
 /** Paths answered without a token: the liveness probe the dev server and load balancers poll. */
 const OPEN_PATHS = new Set(["/ok"]);
 
+/** What every handler needs: the options, the run owners, and the filter of a caller. */
+interface Guards {
+  options: ServerAuthOptions;
+  system: ReadonlySet<string>;
+  runOwners: RunOwners;
+  filterFor: (owner: AuthUser) => Record<string, string> | undefined;
+}
+
 /** Builds the Auth instance the LangGraph server loads. */
 export function createServerAuth(options: ServerAuthOptions): Auth {
   markServerAuthActive();
-  const system = options.systemAssistants ?? new Set<string>();
-  const runOwners = new RunOwners();
-  // With auth off there is one tenant and one user: no filters, so threads and assistants made
-  // before (which carry no owner) and the server's own assistants are all listed as they were.
-  const filterFor = (owner: AuthUser) => (options.settings.enabled ? tenantFilter(owner) : undefined);
-  const auth = new Auth().authenticate(async (request: Request) => {
+  const guards: Guards = {
+    options,
+    system: options.systemAssistants ?? new Set<string>(),
+    runOwners: new RunOwners(),
+    // With auth off there is one tenant and one user: no filters, so threads and assistants made
+    // before (which carry no owner) and the server's own assistants are all listed as they were.
+    filterFor: (owner) => (options.settings.enabled ? tenantFilter(owner) : undefined),
+  };
+  const auth = new Auth();
+  auth.authenticate(async (request: Request) => {
     const user = await authenticateRequest(request, options.settings);
     const joined = RunOwners.joinedRun(new URL(request.url).pathname);
-    if (joined && !("tenant" in user && runOwners.owns(joined, user.tenant))) throw new HTTPException(404, { message: "Run not found" });
+    if (joined && !("tenant" in user && guards.runOwners.owns(joined, user.tenant))) throw new HTTPException(404, { message: "Run not found" });
     return user;
   });
+  guardThreads(auth, guards);
+  guardAssistants(auth, guards);
+  guardTheRest(auth, guards);
+  return auth;
+}
+
+function guardThreads(auth: Auth, { options, system, runOwners, filterFor }: Guards): void {
   auth.on("threads:create", ({ value, user }) => {
     const owner = ownerOf(user);
     value.metadata = withOwner(value.metadata as Metadata, owner);
@@ -71,6 +90,9 @@ export function createServerAuth(options: ServerAuthOptions): Auth {
     return filterFor(owner);
   });
   auth.on(["threads:read", "threads:search", "threads:delete"], ({ user }) => filterFor(ownerOf(user)));
+}
+
+function guardAssistants(auth: Auth, { system, filterFor }: Guards): void {
   auth.on("assistants:create", ({ value, user }) => {
     const owner = ownerOf(user);
     value.metadata = withOwner(value.metadata as Metadata, owner);
@@ -92,6 +114,9 @@ export function createServerAuth(options: ServerAuthOptions): Auth {
     return searchesSystemAssistants(value.metadata as Metadata) ? undefined : filterFor(owner);
   });
   auth.on("assistants:delete", ({ user }) => filterFor(ownerOf(user)));
+}
+
+function guardTheRest(auth: Auth, { filterFor }: Guards): void {
   auth.on("crons:create", ({ value, user }) => {
     const owner = ownerOf(user);
     if (value.payload) value.payload = { ...value.payload, metadata: withOwner(value.payload.metadata as Metadata, owner) };
@@ -112,7 +137,6 @@ export function createServerAuth(options: ServerAuthOptions): Auth {
   auth.on("*", ({ event }) => {
     throw new HTTPException(403, { message: `'${event}' is not allowed on this server` });
   });
-  return auth;
 }
 
 async function authenticateRequest(request: Request, settings: AuthSettings) {

@@ -1,6 +1,7 @@
 /**
- * Auth on the real LangGraph dev server (one server for this file, PLANGRAPH_AUTH_JWT_SECRET set),
- * driven with the official SDK and tokens of two tenants signed here with jose: every thread, run,
+ * Auth on the real LangGraph dev server (one server for this file), driven with the official SDK
+ * and tokens of two tenants signed here with jose — acme's HS256 with PLANGRAPH_AUTH_JWT_SECRET,
+ * globex's ES256 from an "identity provider" whose JWKS file is PLANGRAPH_AUTH_JWKS: every thread, run,
  * state, history and pending approval of tenant acme is invisible to tenant globex and cannot be
  * resumed, answered, changed or deleted by it; no token, a forged, expired or wrongly signed one is
  * a 401 with a message; a client cannot choose its tenant; per-tenant run limits answer 429; the
@@ -11,7 +12,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
-import { SignJWT } from "jose";
+import { exportJWK, generateKeyPair, SignJWT, type CryptoKey } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevServer, type DevServer } from "./dev-server.js";
 
@@ -19,17 +20,19 @@ const SECRET = "plangraph-auth-server-test-secret-0123456789-abcdef";
 const MARKER = "acme-private-marker-5f1c";
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-auth-server-"));
 let server: DevServer;
+/** Tenant globex's tokens come from an "identity provider": ES256, verified with PLANGRAPH_AUTH_JWKS. */
+let idpKey: CryptoKey;
 
 type Values = Record<string, unknown> & { result?: { status: string; results: Record<string, { data?: Record<string, unknown> }>; errors: Record<string, string> }; __interrupt__?: Array<{ id: string; value: { step: string } }> };
 
-function token(claims: { sub: string; tenant: string; roles: string[] }, options: { secret?: string; expiresIn?: number; alg?: string } = {}): Promise<string> {
+function token(claims: { sub: string; tenant: string; roles: string[] }, options: { secret?: string; expiresIn?: number; alg?: string; key?: CryptoKey } = {}): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   return new SignJWT({ tenant: claims.tenant, roles: claims.roles })
-    .setProtectedHeader({ alg: options.alg ?? "HS256" })
+    .setProtectedHeader(options.key ? { alg: "ES256", kid: "idp-1" } : { alg: options.alg ?? "HS256" })
     .setSubject(claims.sub)
     .setIssuedAt(now)
     .setExpirationTime(now + (options.expiresIn ?? 600))
-    .sign(new TextEncoder().encode(options.secret ?? SECRET));
+    .sign(options.key ?? new TextEncoder().encode(options.secret ?? SECRET));
 }
 
 /** Every response a client received, as "<status> <body>", in order (SSE streams included, read to their end). */
@@ -53,7 +56,6 @@ function clientWith(headers: Record<string, string>): Recorded {
 const bearer = async (claims: { sub: string; tenant: string; roles: string[] }) => ({ Authorization: `Bearer ${await token(claims)}` });
 
 let acme: Recorded;
-let acmeViewer: Recorded;
 let globex: Recorded;
 
 const approvalPlan = {
@@ -65,10 +67,12 @@ const approvalPlan = {
 
 beforeAll(async () => {
   writeFileSync(join(scratch, "limits.json"), JSON.stringify({ tenants: { initech: { max_concurrent_runs: 1 } } }));
-  server = await startDevServer({ env: { PLANGRAPH_AUTH_JWT_SECRET: SECRET, PLANGRAPH_TENANT_LIMITS: join(scratch, "limits.json") } });
+  const pair = await generateKeyPair("ES256", { extractable: true });
+  idpKey = pair.privateKey;
+  writeFileSync(join(scratch, "jwks.json"), JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: "idp-1", alg: "ES256", use: "sig" }] }));
+  server = await startDevServer({ env: { PLANGRAPH_AUTH_JWT_SECRET: SECRET, PLANGRAPH_AUTH_JWKS: join(scratch, "jwks.json"), PLANGRAPH_TENANT_LIMITS: join(scratch, "limits.json") } });
   acme = clientWith(await bearer({ sub: "alice", tenant: "acme", roles: ["operator", "admin"] }));
-  acmeViewer = clientWith(await bearer({ sub: "victor", tenant: "acme", roles: ["viewer"] }));
-  globex = clientWith(await bearer({ sub: "bob", tenant: "globex", roles: ["operator", "admin"] }));
+  globex = clientWith({ Authorization: `Bearer ${await token({ sub: "bob", tenant: "globex", roles: ["operator", "admin"] }, { key: idpKey })}` });
 }, 120_000);
 
 afterAll(async () => {
@@ -92,6 +96,7 @@ describe("authentication", () => {
       ["expired", { Authorization: `Bearer ${await token({ sub: "alice", tenant: "acme", roles: ["admin"] }, { expiresIn: -3600 })}` }, /expired/],
       ["wrong alg", { Authorization: `Bearer ${await token({ sub: "alice", tenant: "acme", roles: ["admin"] }, { alg: "HS512", secret: SECRET + SECRET })}` }, /algorithm is not accepted/],
       ["Studio's scheme header", { "x-auth-scheme": "langsmith" }, /no Authorization header/],
+      ["ES256 from a key outside the JWKS", { Authorization: `Bearer ${await token({ sub: "mallory", tenant: "globex", roles: ["admin"] }, { key: (await generateKeyPair("ES256")).privateKey })}` }, /signature does not verify/],
     ];
     for (const [name, headers, reason] of cases) {
       const answer = await status("/threads/search", json({}, headers));
@@ -292,6 +297,5 @@ describe("the audit route", () => {
     const bad = await status("/plangraph/audit?limit=lots", { headers: await bearer({ sub: "alice", tenant: "acme", roles: ["admin"] }) });
     expect(bad.status).toBe(400);
     expect(JSON.parse(bad.body).message).toMatch(/limit/);
-    void acmeViewer;
   });
 });
