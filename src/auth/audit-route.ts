@@ -1,7 +1,7 @@
 import { Hono } from "hono";
 import { z } from "zod";
 import { AuditKindSchema, type AuditEntry } from "../model/audit.js";
-import { describeError } from "../model/errors.js";
+import { describeError, type ErrorCode } from "../model/errors.js";
 import { asAuthUser, type AuthUser } from "./user.js";
 
 /**
@@ -58,26 +58,31 @@ export function auditRoutes(reader: () => Promise<AuditReader | undefined>): Hon
   const app = new Hono<Vars>();
   app.get(AUDIT_ROUTE, async (c) => {
     const user = asAuthUser(c.var.auth?.user);
-    if (!user) return c.json({ error: "UNAUTHENTICATED", message: "send 'Authorization: Bearer <token>'" }, 401);
-    if (!user.roles.includes(AUDIT_READER_ROLE)) return c.json({ error: "FORBIDDEN", message: forbidden(user) }, 403);
+    if (!user) return c.json(failure("UNAUTHENTICATED", "send 'Authorization: Bearer <token>'"), 401);
+    if (!user.roles.includes(AUDIT_READER_ROLE)) return c.json(failure("FORBIDDEN", forbidden(user)), 403);
     const query = QuerySchema.safeParse(c.req.query());
     if (!query.success) {
       const issue = query.error.issues[0]!;
-      return c.json({ error: "USAGE", message: `query parameter '${issue.path.join(".") || "(query)"}': ${issue.message}` }, 400);
+      return c.json(failure("USAGE", `query parameter '${issue.path.join(".") || "(query)"}': ${issue.message}`), 400);
     }
     let trail: AuditReader | undefined;
     let entries: AuditEntry[];
     try {
       trail = await reader();
-      if (!trail) return c.json({ error: "AUDIT_FAILED", message: "this server keeps no audit trail" }, 503);
+      if (!trail) return c.json(failure("AUDIT_FAILED", "this server keeps no audit trail"), 503);
       entries = await trail.list({ ...query.data, tenant: user.tenant });
     } catch (error) {
-      return c.json({ error: "AUDIT_FAILED", message: `the audit trail could not be read: ${describeError(error)}` }, 503);
+      return c.json(failure("AUDIT_FAILED", `the audit trail could not be read: ${describeError(error)}`), 503);
     }
     // The reader was asked for one tenant; a row of another never leaves this server all the same.
     return c.json({ tenant: user.tenant, entries: entries.filter((entry) => entry.tenant === user.tenant) });
   });
   return app;
+}
+
+/** An error answer: one of plangraph's error codes and a sentence. */
+function failure(code: ErrorCode, message: string): { error: ErrorCode; message: string } {
+  return { error: code, message };
 }
 
 function forbidden(user: AuthUser): string {
