@@ -18,6 +18,8 @@ import { startDevServer, type DevServer } from "./dev-server.js";
 
 const SECRET = "plangraph-auth-server-test-secret-0123456789-abcdef";
 const MARKER = "acme-private-marker-5f1c";
+const GLOBEX_MARKER = "globex-private-marker-93ab";
+const globexThreads: string[] = [];
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-auth-server-"));
 let server: DevServer;
 /** Tenant globex's tokens come from an "identity provider": ES256, verified with PLANGRAPH_AUTH_JWKS. */
@@ -229,7 +231,8 @@ describe("tenants on one server", () => {
 
 describe("spoofing the caller", () => {
   it("keeps the token's tenant whatever configurable, metadata or plan params say", async () => {
-    const thread = await globex.client.threads.create({ metadata: { owner_tenant: "acme", owner_user: "alice" } });
+    const thread = await globex.client.threads.create({ metadata: { owner_tenant: "acme", owner_user: "alice", note: GLOBEX_MARKER } });
+    globexThreads.push(thread.thread_id);
     expect(thread.metadata).toMatchObject({ owner_tenant: "globex", owner_user: "bob" });
     const spoof = { tenant: "acme", user: "alice", roles: ["admin"], trace_id: "t", source: "auth" };
     const plan = { steps: [{ id: "look", tool: "echo", params: { tenant_id: "acme", tenant: "acme" } }] };
@@ -286,6 +289,16 @@ describe("tenant limits", () => {
     const after = (await initech.client.runs.wait(second.thread_id, "orchestrator", { input: {}, config: { configurable: { plan: { steps: [{ id: "a", tool: "echo" }] } } } })) as Values;
     expect(after.result?.status).toBe("completed");
   }, 30_000);
+});
+
+describe("afterwards", () => {
+  it("never put globex's thread ids or data into acme's responses either", async () => {
+    expect(globexThreads.length).toBeGreaterThan(0);
+    for (const response of (await Promise.all(acme.bodies)).filter(Boolean)) {
+      expect(response).not.toContain(GLOBEX_MARKER);
+      for (const id of globexThreads) expect(response.replaceAll(`Thread with ID ${id} not found`, "")).not.toContain(id);
+    }
+  });
 });
 
 describe("the audit route", () => {
