@@ -72,15 +72,15 @@ function guardThreads(auth: Auth, { options, system, runOwners, filterFor }: Gua
   });
   auth.on("threads:create_run", async ({ value, user }) => {
     const owner = ownerOf(user);
+    // The server has already put the verified user into this config (over the client's); a
+    // caller context of the client's own is refused, so nobody believes it took effect.
+    refuseClientCaller((value.kwargs as { config?: { configurable?: Configurable } } | undefined)?.config?.configurable, [CALLER_CONFIG_KEY], owner);
     // The server reads a run's assistant without asking the handlers: another tenant's assistant
     // (its config holds that tenant's plan) would run for this caller.
     if (!system.has(value.assistant_id)) await requireReadableAssistant(value.assistant_id);
     admit(options.admission, owner, value.run_id);
     runOwners.record(value.run_id, owner.tenant);
     value.metadata = withOwner(value.metadata as Metadata, owner);
-    // The server has already put the verified user into this config; only plangraph's key is the client's.
-    const runConfigurable = (value.kwargs as { config?: { configurable?: Configurable } } | undefined)?.config?.configurable;
-    if (runConfigurable) delete runConfigurable[CALLER_CONFIG_KEY];
     // (An async handler must resolve to a filter: the empty one matches every thread.)
     return filterFor(owner) ?? {};
   });
@@ -96,13 +96,13 @@ function guardAssistants(auth: Auth, { system, filterFor }: Guards): void {
   auth.on("assistants:create", ({ value, user }) => {
     const owner = ownerOf(user);
     value.metadata = withOwner(value.metadata as Metadata, owner);
-    dropClientCaller(value.config?.configurable);
+    refuseClientCaller(value.config?.configurable, [CALLER_CONFIG_KEY, AUTH_USER_CONFIG_KEY], owner);
     return filterFor(owner);
   });
   auth.on("assistants:update", ({ value, user }) => {
     const owner = ownerOf(user);
     if (value.metadata) value.metadata = withoutOwner(value.metadata as Metadata);
-    dropClientCaller(value.config?.configurable);
+    refuseClientCaller(value.config?.configurable, [CALLER_CONFIG_KEY, AUTH_USER_CONFIG_KEY], owner);
     return filterFor(owner);
   });
   auth.on("assistants:read", ({ value, user }) => {
@@ -196,11 +196,12 @@ function admit(admission: RunAdmission | undefined, owner: AuthUser, runId: stri
 }
 
 /**
- * An assistant's config is the client's: neither plangraph's caller key nor the server's user key
- * is kept in it (the server sets the user per run, over the assistant's config).
+ * A run's or assistant's config may not carry a caller context: the tenant, user and roles are the
+ * token's. Refused (HTTP 400, CONTEXT_SPOOFED naming the field) rather than dropped in silence.
  */
-function dropClientCaller(configurable: Configurable): void {
-  if (!configurable) return;
-  delete configurable[CALLER_CONFIG_KEY];
-  delete configurable[AUTH_USER_CONFIG_KEY];
+function refuseClientCaller(configurable: Configurable, keys: string[], owner: AuthUser): void {
+  const field = keys.find((key) => configurable && Object.prototype.hasOwnProperty.call(configurable, key));
+  if (!field) return;
+  const message = `CONTEXT_SPOOFED: config.configurable.${field} is set by the server, not by a client; runs run for the bearer token's tenant '${owner.tenant}' and user '${owner.identity}'`;
+  throw new HTTPException(400, { message, headers: { "content-type": "text/plain; charset=utf-8" } });
 }

@@ -230,16 +230,22 @@ describe("tenants on one server", () => {
 });
 
 describe("spoofing the caller", () => {
-  it("keeps the token's tenant whatever configurable, metadata or plan params say", async () => {
+  it("refuses a caller context in the request and keeps the token's tenant whatever configurable, metadata or plan params say", async () => {
     const thread = await globex.client.threads.create({ metadata: { owner_tenant: "acme", owner_user: "alice", note: GLOBEX_MARKER } });
     globexThreads.push(thread.thread_id);
     expect(thread.metadata).toMatchObject({ owner_tenant: "globex", owner_user: "bob" });
     const spoof = { tenant: "acme", user: "alice", roles: ["admin"], trace_id: "t", source: "auth" };
     const plan = { steps: [{ id: "look", tool: "echo", params: { tenant_id: "acme", tenant: "acme" } }] };
+    // A caller context in the request is refused, naming the field, and nothing runs.
+    const refused = await globex.client.runs.wait(thread.thread_id, "orchestrator", { input: {}, config: { configurable: { plan, plangraph_caller: spoof } } }).catch((error: Error) => error);
+    expect(String(refused)).toMatch(/400.*CONTEXT_SPOOFED: config\.configurable\.plangraph_caller is set by the server.*tenant 'globex' and user 'bob'/);
+    expect(await globex.client.runs.list(thread.thread_id)).toEqual([]);
+    await expect(globex.client.assistants.create({ graphId: "orchestrator", config: { configurable: { plan, langgraph_auth_user: { identity: "alice", tenant: "acme" } } } })).rejects.toThrow(/CONTEXT_SPOOFED: config\.configurable\.langgraph_auth_user/);
+    // The server's own key is overwritten by the server; owner metadata and plan params change nothing.
     const values = (await globex.client.runs.wait(thread.thread_id, "orchestrator", {
       input: {},
       metadata: { owner_tenant: "acme" },
-      config: { configurable: { plan, plangraph_caller: spoof, langgraph_auth_user: { identity: "alice", tenant: "acme", roles: ["admin"], permissions: ["admin"], is_authenticated: true, display_name: "alice", source: "auth" } } },
+      config: { configurable: { plan, langgraph_auth_user: { identity: "alice", tenant: "acme", roles: ["admin"], permissions: ["admin"], is_authenticated: true, display_name: "alice", source: "auth" } } },
     })) as Values;
     expect(values.result?.status).toBe("completed");
     // The thread stays globex's: acme cannot see it, and the run's config holds the token's user, no client caller.
