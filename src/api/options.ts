@@ -46,6 +46,11 @@ export interface PlanOptions {
    * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
    */
   telemetry?: boolean | TelemetryOptions;
+  /**
+   * Who runs of a compiled graph run for (as `RunPlanOptions.caller`): the LangGraph server's
+   * graphs set it from the authenticated user (src/auth/caller.ts).
+   */
+  caller?: CallerContext;
 }
 
 export interface RunPlanOptions extends PlanOptions {

@@ -58,6 +58,7 @@ export type ErrorCode =
   | "CONTEXT_SPOOFED"
   | "TOOL_NOT_ALLOWED"
   | "APPROVER_NOT_ALLOWED"
+  | "FORBIDDEN"
   | "TENANT_LIMIT"
   | "POLICY_INVALID"
   | "AUDIT_FAILED"
