@@ -2,7 +2,7 @@ import type { AuditEntry } from "../model/audit.js";
 import { AuditKindSchema } from "../model/audit.js";
 import { PlangraphError } from "../model/errors.js";
 import { defaultAuditDb, openAuditTrail } from "../durability/audit-open.js";
-import type { AuditFilter, AuditVerification } from "../durability/audit-trail.js";
+import type { AuditAnchor, AuditFilter, AuditVerification } from "../durability/audit-trail.js";
 import { safeLine } from "./escape.js";
 import type { CliIO } from "./io.js";
 
@@ -17,6 +17,8 @@ export interface AuditCommand {
   db?: string;
   filter: Omit<AuditFilter, "allTenants">;
   verify: boolean;
+  /** With --verify: a row's hash recorded earlier, which the row must still have. */
+  anchor?: AuditAnchor;
   json: boolean;
 }
 
@@ -39,7 +41,8 @@ export const AUDIT_COMMAND_SPEC = {
     until: str("<ISO>", "only entries at or before this instant"),
     limit: str("<n>", "at most n entries (default 1000)"),
     oldest: { type: "boolean" as const, help: "oldest first (default: newest first)" },
-    verify: { type: "boolean" as const, help: "check the trail's hash chain instead of listing: exit 0 if intact, 1 naming the first row changed, deleted or inserted" },
+    verify: { type: "boolean" as const, help: "check the trail's hash chain instead of listing: exit 0 if intact (printing the head <seq>:<hash> to record elsewhere), 1 naming the first row changed, deleted or inserted" },
+    anchor: str("<seq>:<hash>", "with --verify: a head printed by an earlier --verify; the trail must still hold that row with that hash (finds a chain rewritten whole)"),
     json: { type: "boolean" as const, help: "print one JSON array of entries (with --verify: one JSON object { ok, rows, position?, problem? })" },
   },
   notes: ["Exit codes: 0 listed (or verified intact) · 1 --verify found tampering · 2 usage, or no trail where --db says."],
@@ -54,6 +57,8 @@ export function buildAuditCommand(values: Record<string, string | boolean | stri
   const verify = values.verify === true;
   const filterGiven = FILTER_FLAGS.filter((flag) => values[flag] !== undefined && values[flag] !== false);
   if (verify && filterGiven.length) throw usage(`--verify checks the whole trail: it takes no filter (got --${filterGiven[0]})`);
+  const anchor = get("anchor") === undefined ? undefined : parseAnchor(get("anchor")!);
+  if (anchor && !verify) throw usage("--anchor goes with --verify");
   const kind = get("kind");
   if (kind !== undefined && !AuditKindSchema.safeParse(kind).success) throw usage(`--kind must be one of ${AuditKindSchema.options.join(", ")}, got '${kind}'`);
   const limit = get("limit") === undefined ? undefined : Number(get("limit"));
@@ -80,14 +85,20 @@ export function buildAuditCommand(values: Record<string, string | boolean | stri
   set("until", get("until"));
   set("limit", limit);
   if (values.oldest === true) filter.order = "oldest";
-  return { command: "audit", ...(get("db") !== undefined ? { db: get("db")! } : {}), filter, verify, json: values.json === true };
+  return { command: "audit", ...(get("db") !== undefined ? { db: get("db")! } : {}), filter, verify, ...(anchor ? { anchor } : {}), json: values.json === true };
+}
+
+function parseAnchor(text: string): AuditAnchor {
+  const match = /^([1-9][0-9]{0,14}):([0-9a-f]{64})$/.exec(text.trim());
+  if (!match) throw usage(`--anchor takes <seq>:<hash> as --verify prints it (a position and 64 hex digits), got '${text.slice(0, 80)}'`);
+  return { seq: Number(match[1]), hash: match[2]! };
 }
 
 /** Runs `plangraph audit`; returns the exit code. A missing trail is DATABASE_NOT_FOUND (exit 2 by the caller). */
 export async function runAuditCommand(command: AuditCommand, io: CliIO): Promise<number> {
   const trail = await openAuditTrail(command.db ?? defaultAuditDb(io.env), io.env, { mustExist: true });
   try {
-    if (command.verify) return printVerification(await trail.verify(), trail.where, command.json, io);
+    if (command.verify) return printVerification(await trail.verify(command.anchor), trail.where, command.json, io);
     const entries = await trail.list({ ...command.filter, ...(command.filter.tenant === undefined ? { allTenants: true } : {}) });
     io.out(command.json ? `${JSON.stringify(entries)}\n` : `${formatAuditTable(entries)}\n`);
     return 0;
@@ -99,7 +110,8 @@ export async function runAuditCommand(command: AuditCommand, io: CliIO): Promise
 function printVerification(result: AuditVerification, where: string, json: boolean, io: CliIO): number {
   if (json) io.out(`${JSON.stringify(result)}\n`);
   if (result.ok) {
-    if (!json) io.out(`audit trail in ${where}: ${result.rows} row${result.rows === 1 ? "" : "s"}, hash chain intact\n`);
+    const head = result.head ? `, head ${result.head.seq}:${result.head.hash}` : "";
+    if (!json) io.out(`audit trail in ${where}: ${result.rows} row${result.rows === 1 ? "" : "s"}, hash chain intact${head}\n`);
     return 0;
   }
   io.err(`${safeLine(`audit trail in ${where} was tampered with at row ${result.position}: ${result.problem}`)}\n`);

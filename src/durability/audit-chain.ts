@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { AuditEntrySchema, type AuditEntry } from "../model/audit.js";
-import type { AuditVerification, StoredAuditEntry } from "./audit-trail.js";
+import type { AuditAnchor, AuditVerification, StoredAuditEntry } from "./audit-trail.js";
 
 /**
  * The trail's hash chain. Row `n` stores `sha256(prev_hash ‖ n ‖ canonical entry)`, where
@@ -45,6 +45,9 @@ export class ChainChecker {
   private count = 0;
   private failure: AuditVerification | undefined;
 
+  /** `anchor`: a row's hash recorded elsewhere earlier; the row must still have it. */
+  constructor(private readonly anchor?: AuditAnchor) {}
+
   /** Checks the next row; returns the failure once the chain is broken (and ignores later rows). */
   push(row: StoredAuditEntry): AuditVerification | undefined {
     if (this.failure) return this.failure;
@@ -65,7 +68,8 @@ export class ChainChecker {
     if (head.seq > last) return fail(last + 1, `row ${last + 1}${head.seq > last + 1 ? `–${head.seq}` : ""} is missing (deleted from the end): the trail had ${head.seq} rows`);
     if (head.seq < last) return fail(head.seq + 1, `row ${head.seq + 1} was inserted after the last row the application wrote (${head.seq})`);
     if (head.hash !== this.prev) return fail(last, `row ${last} does not match the trail's head: the end of the chain was rewritten`);
-    return { ok: true, rows: this.count };
+    if (this.anchor && this.anchor.seq > last) return fail(this.anchor.seq, `row ${this.anchor.seq}, which the anchor records, is missing: the trail has ${last} rows`);
+    return { ok: true, rows: this.count, ...(last > 0 ? { head: { seq: last, hash: this.prev } } : {}) };
   }
 
   private problemOf(row: StoredAuditEntry): { position: number; problem: string } | undefined {
@@ -79,13 +83,14 @@ export class ChainChecker {
     if (!parsed.success) return at(`row ${row.seq} is not a valid entry (${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message})`);
     if (row.prev_hash !== this.prev) return at(`row ${row.seq} does not follow row ${row.seq - 1}: its prev_hash is not that row's hash (a row was changed, removed or inserted before it)`);
     if (chainHash(this.prev, row.seq, parsed.data) !== row.hash) return at(`row ${row.seq} was changed: its contents do not match its hash`);
+    if (this.anchor?.seq === row.seq && this.anchor.hash !== row.hash) return at(`row ${row.seq} does not match the anchor recorded for it: the chain was rewritten from this row or before`);
     return undefined;
   }
 }
 
 /** Checks a whole chain read oldest first (see ChainChecker). */
-export function verifyChain(rows: Iterable<StoredAuditEntry>, head: { seq: number; hash: string } | undefined): AuditVerification {
-  const checker = new ChainChecker();
+export function verifyChain(rows: Iterable<StoredAuditEntry>, head: { seq: number; hash: string } | undefined, anchor?: AuditAnchor): AuditVerification {
+  const checker = new ChainChecker(anchor);
   for (const row of rows) if (checker.push(row)) break;
   return checker.finish(head);
 }

@@ -1,6 +1,6 @@
 import type { AuditEntry } from "../model/audit.js";
 import { nextRow, verifyChain } from "./audit-chain.js";
-import { checkAuditEntry, checkAuditFilter, DEFAULT_AUDIT_LIMIT, outcomeMatches, type AuditFilter, type AuditTrail, type AuditVerification, type StoredAuditEntry } from "./audit-trail.js";
+import { checkAuditEntry, checkAuditFilter, DEFAULT_AUDIT_LIMIT, outcomeMatches, type AuditFilter, type AuditAnchor, type AuditTrail, type AuditVerification, type StoredAuditEntry } from "./audit-trail.js";
 
 /**
  * The audit trail in process memory, for tests and in-process use: the same chain, checks and
@@ -38,8 +38,8 @@ export class MemoryAuditTrail implements AuditTrail {
       .map((row) => ({ ...row.entry }));
   }
 
-  async verify(): Promise<AuditVerification> {
+  async verify(anchor?: AuditAnchor): Promise<AuditVerification> {
     const last = this.rows[this.rows.length - 1];
-    return verifyChain(this.rows, last && { seq: last.seq, hash: last.hash });
+    return verifyChain(this.rows, last && { seq: last.seq, hash: last.hash }, anchor);
   }
 }

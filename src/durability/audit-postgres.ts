@@ -3,7 +3,7 @@ import type { AuditEntry } from "../model/audit.js";
 import { PlangraphError, describeError } from "../model/errors.js";
 import { ChainChecker, nextRow } from "./audit-chain.js";
 import { AUDIT_COLUMNS, auditColumnsDdl, filterSql, rowFromColumns, rowValues } from "./audit-rows.js";
-import { appendFailed, checkAuditEntry, checkAuditFilter, type AuditFilter, type AuditTrail, type AuditVerification, type StoredAuditEntry } from "./audit-trail.js";
+import { appendFailed, checkAuditEntry, checkAuditFilter, type AuditAnchor, type AuditFilter, type AuditTrail, type AuditVerification, type StoredAuditEntry } from "./audit-trail.js";
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 /** Rows read per query while verifying: the whole trail never sits in memory at once. */
@@ -126,7 +126,7 @@ export class PgAuditTrail implements AuditTrail {
     return rows.map((row) => rowFromColumns(row).entry);
   }
 
-  async verify(): Promise<AuditVerification> {
+  async verify(anchor?: AuditAnchor): Promise<AuditVerification> {
     const client = await this.pool.connect();
     try {
       // One snapshot for the head and every batch: appends made meanwhile are not half-seen.
@@ -134,7 +134,7 @@ export class PgAuditTrail implements AuditTrail {
       try {
         const { rows } = await client.query<{ seq: string; hash: string }>(`SELECT seq, hash FROM ${this.head} WHERE id = 1`);
         const head = rows[0] && { seq: Number(rows[0].seq), hash: rows[0].hash };
-        const checker = new ChainChecker();
+        const checker = new ChainChecker(anchor);
         for (let after = -1; ; ) {
           const batch = await client.query<Record<string, unknown>>(`SELECT * FROM ${this.table} WHERE seq > $1 ORDER BY seq ASC LIMIT ${VERIFY_BATCH}`, [after]);
           let row: StoredAuditEntry | undefined;

@@ -2,7 +2,7 @@ import type Database from "better-sqlite3";
 import type { AuditEntry } from "../model/audit.js";
 import { nextRow, verifyChain } from "./audit-chain.js";
 import { AUDIT_COLUMNS, auditColumnsDdl, filterSql, rowFromColumns, rowValues } from "./audit-rows.js";
-import { appendFailed, checkAuditEntry, checkAuditFilter, type AuditFilter, type AuditTrail, type AuditVerification, type StoredAuditEntry } from "./audit-trail.js";
+import { appendFailed, checkAuditEntry, checkAuditFilter, type AuditAnchor, type AuditFilter, type AuditTrail, type AuditVerification, type StoredAuditEntry } from "./audit-trail.js";
 import { openSqliteFile } from "./sqlite-file.js";
 
 /**
@@ -55,12 +55,12 @@ export class SqliteAuditTrail implements AuditTrail {
     return rows.map((row) => rowFromColumns(row).entry);
   }
 
-  async verify(): Promise<AuditVerification> {
+  async verify(anchor?: AuditAnchor): Promise<AuditVerification> {
     // One read transaction: appends made meanwhile by other processes are not half-seen.
     return this.db.transaction(() => {
       const head = this.db.prepare("SELECT seq, hash FROM plangraph_audit_head WHERE id = 1").get() as { seq: number; hash: string } | undefined;
       const rows = this.db.prepare("SELECT * FROM plangraph_audit ORDER BY seq ASC").iterate() as IterableIterator<Record<string, unknown>>;
-      return verifyChain(mapRows(rows), head);
+      return verifyChain(mapRows(rows), head, anchor);
     }).deferred();
   }
 

@@ -41,15 +41,24 @@ export interface StoredAuditEntry {
   hash: string;
 }
 
-/** What `verify` found: every row checked, or the first row where the chain breaks. */
-export type AuditVerification = { ok: true; rows: number } | { ok: false; rows: number; position: number; problem: string };
+/**
+ * A row's position and hash, recorded outside the database (a ticket, a log service): a later
+ * `verify(anchor)` then also finds a chain rewritten whole from before that row on.
+ */
+export interface AuditAnchor {
+  seq: number;
+  hash: string;
+}
+
+/** What `verify` found: every row checked (and the head to anchor), or the first row where the chain breaks. */
+export type AuditVerification = { ok: true; rows: number; head?: AuditAnchor } | { ok: false; rows: number; position: number; problem: string };
 
 /** An audit sink that can also be read back and checked. */
 export interface AuditTrail extends AuditSink {
   /** Entries matching `filter`, newest first unless `order: "oldest"`. */
   list(filter: AuditFilter): Promise<AuditEntry[]>;
-  /** Walks the whole chain; names the first row that was changed, removed or inserted. */
-  verify(): Promise<AuditVerification>;
+  /** Walks the whole chain; names the first row that was changed, removed or inserted (or that differs from `anchor`). */
+  verify(anchor?: AuditAnchor): Promise<AuditVerification>;
   /** Where the trail lives, for messages. */
   readonly where: string;
 }

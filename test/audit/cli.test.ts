@@ -105,7 +105,12 @@ describe("plangraph audit on a SQLite file", () => {
 
   it("--verify exits 0 on an intact chain and 1 naming the row once a row was edited in the file", async () => {
     const db = await seededFile("verify.sqlite");
-    expect(await cli(["audit", "--db", db, "--verify"])).toEqual({ code: 0, out: `audit trail in '${db}': 4 rows, hash chain intact\n`, err: "" });
+    const intact = await cli(["audit", "--db", db, "--verify"]);
+    expect(intact).toEqual({ code: 0, out: expect.stringMatching(/^audit trail in '.*verify\.sqlite': 4 rows, hash chain intact, head 4:[0-9a-f]{64}\n$/), err: "" });
+    const anchor = /head (\S+)/.exec(intact.out)![1]!;
+    expect((await cli(["audit", "--db", db, "--verify", "--anchor", anchor])).code).toBe(0);
+    expect(await cli(["audit", "--db", db, "--verify", "--anchor", `4:${"0".repeat(64)}`])).toMatchObject({ code: 1, err: expect.stringContaining("row 4 does not match the anchor") });
+    expect(await cli(["audit", "--db", db, "--anchor", anchor])).toMatchObject({ code: 2, err: expect.stringContaining("--anchor goes with --verify") });
     const raw = new Database(db);
     raw.exec("DROP TRIGGER plangraph_audit_no_update");
     raw.prepare("UPDATE plangraph_audit SET outcome = 'ok' WHERE seq = 2").run();

@@ -73,7 +73,7 @@ describe.each(kinds)("audit trail: %s", (_name, open) => {
 
   it("verifies an untouched chain", async () => {
     await seed();
-    expect(await t.trail.verify()).toEqual({ ok: true, rows: 4 });
+    expect(await t.trail.verify()).toEqual({ ok: true, rows: 4, head: { seq: 4, hash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
   });
 });
 
@@ -94,7 +94,7 @@ describe.each(sqlKinds)("audit trail in the database: %s", (name, open) => {
     await expect(sql("DELETE FROM T.plangraph_audit")).rejects.toThrow(/append-only/);
     if (name === "postgres") await expect(sql("TRUNCATE T.plangraph_audit")).rejects.toThrow(/append-only/);
     expect((await sql("SELECT outcome FROM T.plangraph_audit WHERE seq = 3"))[0]).toEqual({ outcome: "failed:TOOL_FAILED" });
-    expect(await t.trail.verify()).toEqual({ ok: true, rows: 5 });
+    expect(await t.trail.verify()).toMatchObject({ ok: true, rows: 5 });
   });
 
   it("refuses to move the chain's head back or anywhere but the row just appended", async () => {
@@ -150,5 +150,26 @@ describe.each(sqlKinds)("audit trail in the database: %s", (name, open) => {
       [forged.kind, forged.at, forged.tenant, forged.user, forged.trace_id, forged.thread_id, forged.run_key, forged.step, forged.tool, forged.params_digest, forged.outcome, String(last!.hash), chainHash(String(last!.hash), 6, forged)],
     );
     expect(await t.trail.verify()).toMatchObject({ ok: false, position: 6, problem: expect.stringContaining("row 6 was inserted after the last row the application wrote") });
+  });
+
+  it("finds a chain rewritten whole from a changed row on, given an anchor recorded before", async () => {
+    const verified = await t.trail.verify();
+    if (!verified.ok || !verified.head) throw new Error("expected an intact trail with a head");
+    const anchor = verified.head;
+    await t.dropGuards!();
+    // The attacker changes row 2 and recomputes every hash after it, head included.
+    const rows = await sql("SELECT seq, prev_hash FROM T.plangraph_audit ORDER BY seq");
+    let prev = String(rows[0]!.prev_hash);
+    for (const row of rows) {
+      const seq = Number(row.seq);
+      const step = ["a", "b", "c", "d", "e"][seq - 1]!;
+      const rewritten = entry({ step, outcome: seq === 2 ? "failed:HIDDEN" : step === "c" ? "failed:TOOL_FAILED" : "ok" });
+      const hash = chainHash(prev, seq, rewritten);
+      await sql("UPDATE T.plangraph_audit SET outcome = $1, prev_hash = $2, hash = $3 WHERE seq = $4", [rewritten.outcome, prev, hash, seq]);
+      prev = hash;
+    }
+    await sql("UPDATE T.plangraph_audit_head SET hash = $1", [prev]);
+    expect(await t.trail.verify()).toMatchObject({ ok: true, rows: 5 });
+    expect(await t.trail.verify(anchor)).toMatchObject({ ok: false, position: 5, problem: expect.stringContaining("row 5 does not match the anchor recorded for it") });
   });
 });
