@@ -71,8 +71,13 @@ export class PgAuditTrail implements AuditTrail {
     return rows[0]?.found != null;
   }
 
-  /** The DDL (idempotent). The caller serialises it against other processes' setups. */
+  /**
+   * The DDL (idempotent). The caller serialises it against other processes' setups. Once the
+   * tables and their triggers are in place it changes nothing, so the application may then run as
+   * a role that only inserts and selects (docs/AUDIT.md).
+   */
   async createTables(db: Queryable = this.pool): Promise<void> {
+    if (await this.complete(db)) return;
     const refuse = `"${this.schema}".plangraph_audit_refuse`;
     const forward = `"${this.schema}".plangraph_audit_head_forward`;
     await db.query(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
@@ -93,6 +98,16 @@ export class PgAuditTrail implements AuditTrail {
     await db.query(`CREATE OR REPLACE TRIGGER plangraph_audit_head_no_delete BEFORE DELETE ON ${this.head} FOR EACH ROW EXECUTE FUNCTION ${refuse}()`);
     await db.query(`CREATE OR REPLACE TRIGGER plangraph_audit_head_no_truncate BEFORE TRUNCATE ON ${this.head} FOR EACH STATEMENT EXECUTE FUNCTION ${refuse}()`);
     await db.query(`CREATE OR REPLACE TRIGGER plangraph_audit_head_forward BEFORE UPDATE ON ${this.head} FOR EACH ROW EXECUTE FUNCTION ${forward}()`);
+  }
+
+  /** Whether both tables and all five triggers exist. */
+  private async complete(db: Queryable): Promise<boolean> {
+    const { rows } = await db.query<{ n: string }>(
+      `SELECT count(*) AS n FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace s ON s.oid = c.relnamespace
+       WHERE s.nspname = $1 AND c.relname IN ('plangraph_audit', 'plangraph_audit_head') AND t.tgname LIKE 'plangraph_audit%' AND NOT t.tgisinternal`,
+      [this.schema],
+    );
+    return Number(rows[0]?.n ?? 0) === 5;
   }
 
   async append(entry: AuditEntry): Promise<void> {
