@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -171,5 +171,26 @@ describe.each(sqlKinds)("audit trail in the database: %s", (name, open) => {
     await sql("UPDATE T.plangraph_audit_head SET hash = $1", [prev]);
     expect(await t.trail.verify()).toMatchObject({ ok: true, rows: 5 });
     expect(await t.trail.verify(anchor)).toMatchObject({ ok: false, position: 5, problem: expect.stringContaining("row 5 does not match the anchor recorded for it") });
+  });
+});
+
+describe("audit trail in a SQLite file edited byte by byte", () => {
+  it("finds the row whose bytes were changed in the file itself, triggers untouched", async () => {
+    const t = sqliteTrail(dir, "bytes.sqlite");
+    for (const step of ["a", "b", "c"]) await t.trail.append(entry({ step, outcome: step === "b" ? "failed:TOOL_FAILED" : "ok" }));
+    await t.close(); // checkpoints the write-ahead log: every row is in the file
+    const file = join(dir, "bytes.sqlite");
+    const bytes = readFileSync(file);
+    const at = bytes.indexOf("failed:TOOL_FAILED");
+    expect(at).toBeGreaterThan(0);
+    bytes.write("passed", at); // same length: the page stays well-formed
+    writeFileSync(file, bytes);
+    const reopened = sqliteTrail(dir, "bytes.sqlite");
+    try {
+      expect(await reopened.trail.verify()).toMatchObject({ ok: false, position: 2, problem: "row 2 was changed: its contents do not match its hash" });
+      expect((await reopened.trail.list({ allTenants: true, step: "b" }))[0]?.outcome).toBe("passed:TOOL_FAILED");
+    } finally {
+      await reopened.close();
+    }
   });
 });
