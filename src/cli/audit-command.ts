@@ -65,7 +65,7 @@ export function buildAuditCommand(values: Record<string, string | boolean | stri
   if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw usage("--limit takes a whole number ≥ 1");
   for (const flag of ["since", "until"]) {
     const at = get(flag);
-    if (at !== undefined && (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)$/.test(at) || Number.isNaN(Date.parse(at)))) {
+    if (at !== undefined && (!/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(at) || Number.isNaN(Date.parse(at)))) {
       throw usage(`--${flag} takes an ISO-8601 instant with a zone (e.g. 2026-12-01T09:00:00Z), got '${at}'`);
     }
   }

@@ -94,6 +94,7 @@ describe("plangraph audit on a SQLite file", () => {
       [["--kind", "reads"], "--kind must be one of tool_call, approval, rejection, refusal, run_refused, got 'reads'"],
       [["--limit", "0"], "--limit takes a whole number ≥ 1"],
       [["--since", "yesterday"], "--since takes an ISO-8601 instant with a zone"],
+      [["--until", "2026-12-01T09:05Z"], "--until takes an ISO-8601 instant with a zone"],
       [["--verify", "--tenant", "acme"], "--verify checks the whole trail: it takes no filter (got --tenant)"],
       [["--tennant", "acme"], "'audit' has no option '--tennant' (did you mean '--tenant'?)"],
     ] as Array<[string[], string]>) {
