@@ -3,6 +3,7 @@ import { PlangraphError } from "../model/errors.js";
 import { didYouMean } from "../model/suggest.js";
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from "./options.js";
 import { usageBlock } from "./help.js";
+import { buildAuditCommand, type AuditCommand } from "./audit-command.js";
 
 /** A parsed command line. Every command and flag of docs/PLAN-FORMAT.md's CLI, and nothing silently ignored. */
 export type Command =
@@ -12,6 +13,7 @@ export type Command =
   | { command: "draw"; plan: string; tools?: string }
   | { command: "tools"; tools?: string; json: boolean }
   | { command: "examples"; json: boolean; only?: string }
+  | AuditCommand
   | { command: "help"; topic?: string }
   | { command: "version" };
 
@@ -94,6 +96,8 @@ function build(command: string, v: Values, positional: string[]): Command {
     case "examples":
       none();
       return { command, json: bool("json"), ...(str("only") !== undefined ? { only: str("only")! } : {}) };
+    case "audit":
+      return buildAuditCommand(v, positional);
     default: {
       if (positional.length > 1) throw usage("'help' takes at most one command name");
       const topic = positional[0];

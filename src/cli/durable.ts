@@ -101,7 +101,7 @@ async function withThread<T>(db: string, thread: string, open: { mustExist?: boo
 function durableOptions(options: RunPlanOptions, backend: DurableBackend, hold: ThreadHold): RunPlanOptions {
   const signal = options.signal ? AbortSignal.any([options.signal, hold.signal]) : hold.signal;
   const durability = durabilityFromEnv();
-  return { ...options, checkpointer: backend.checkpointer, store: backend.completions, signal, ...(durability ? { durability } : {}) };
+  return { ...options, checkpointer: backend.checkpointer, store: backend.completions, signal, ...(durability ? { durability } : {}), ...(backend.audit && !options.audit ? { audit: backend.audit } : {}) };
 }
 
 /** Records where the run stands (a paused one stays unfinished), unless the lease was lost meanwhile. */

@@ -19,6 +19,8 @@ import { GivenUpCalls, liveHandles } from "./in-flight.js";
 import { formatToolCatalogue } from "./tools-command.js";
 import { packageVersion } from "./version.js";
 import { safeLine } from "./escape.js";
+import { runAuditCommand } from "./audit-command.js";
+import { defaultAuditDb, lazyAuditSink } from "../durability/audit-open.js";
 
 export type { CliIO };
 export { readPlan };
@@ -56,6 +58,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         return await resume(command, io);
       case "examples":
         return await runExamples(command, io);
+      case "audit":
+        return await runAuditCommand(command, io);
     }
   } catch (error) {
     return reportFailure(error, io, "json" in command && command.json);
@@ -98,7 +102,10 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
     io.err("note: no OPENAI_API_KEY set: question decisions take their default branch\n");
   }
   const progress = command.json ? undefined : new ProgressDisplay(io.err, io.stderrIsTTY);
+  // A durable run is audited beside its checkpoints (durable.ts); any other in the default trail.
+  const audit = command.db ? undefined : lazyAuditSink(defaultAuditDb(io.env), io.env);
   const options = {
+    ...(audit ? { audit } : {}),
     registry,
     chatModel,
     strict: command.strict,
@@ -119,6 +126,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
         : await runPlan(prepared, options);
   } finally {
     progress?.finish();
+    await audit?.close();
   }
   const code = await finish(result, command, io, prepared);
   // After the tool packs are closed, anything still holding the process is a tool's.

@@ -1,3 +1,5 @@
+import { AUDIT_COMMAND_SPEC } from "./audit-command.js";
+
 /**
  * Every command and option of the CLI, with the sentence `--help` prints for it. The parser, the
  * help text and the "did you mean" hints all read this one table, so an option cannot exist
@@ -91,6 +93,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       json: { type: "boolean", help: "print one JSON array of { file, result }" },
     },
   },
+  audit: AUDIT_COMMAND_SPEC,
   help: {
     summary: "explain a command: `plangraph help <command>` (same as `plangraph <command> --help`)",
     positional: { name: "[command]", help: "the command to explain" },
