@@ -89,7 +89,15 @@ async function openServer(databaseUrl: string): Promise<OpsDatabase> {
     throw new PlangraphError("TOOL_FAILED", `cannot connect to PostgreSQL at ${location}: ${describeError(error)}`, { cause: error });
   }
   try {
-    return { client, meta: await readEstateMeta(client, `PostgreSQL at ${location}`), location };
+    const meta = await readEstateMeta(client, `PostgreSQL at ${location}`);
+    // An estate of another version has other tables (version 1 has no tenant column): never misread it.
+    if (meta.version !== ESTATE_VERSION) {
+      throw new PlangraphError(
+        "TOOL_FAILED",
+        `PostgreSQL at ${location} holds an ops estate of version ${meta.version}, these tools need version ${ESTATE_VERSION}; reload it with \`npx tsx scripts/load-estate.ts --database-url <url>\``,
+      );
+    }
+    return { client, meta, location };
   } catch (error) {
     await client.close();
     throw error;
