@@ -8,6 +8,7 @@ import { closeOpsDatabase, ensureServerEstate, openOpsDatabase, opsTools } from 
 import { inspectOpsSchema, readEstateMeta } from "../../tools/ops/estate/load.js";
 import { POSTGRES_URL, openTestPglite, run } from "./harness.js";
 import { processStartTime } from "../../tools/ops/db/process-identity.js";
+import { ESTATE_VERSION } from "../../tools/ops/estate/model.js";
 
 const exec = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-db-test-"));
@@ -43,7 +44,7 @@ describe("the embedded estate database", () => {
     messages.length = 0;
     const again = await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3, onProgress: (m) => messages.push(m) });
     expect(messages).toEqual([]);
-    expect(again.meta).toMatchObject({ seed: 3, scale: 0.05, version: 1 });
+    expect(again.meta).toMatchObject({ seed: 3, scale: 0.05, version: ESTATE_VERSION });
     expect(await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3 })).toBe(again); // one per process
     await closeOpsDatabase();
   });
