@@ -97,11 +97,17 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** A private copy of the test estate in PGlite. */
-export async function openTestPglite(): Promise<TestDatabase> {
+/** A private copy of the test estate's PGlite data directory (the caller removes it). */
+export async function copyTestEstate(): Promise<string> {
   const source = await cachedEstateDir();
   const copy = join(tmpdir(), `plangraph-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   cpSync(source, copy, { recursive: true });
+  return copy;
+}
+
+/** A private copy of the test estate in PGlite. */
+export async function openTestPglite(): Promise<TestDatabase> {
+  const copy = await copyTestEstate();
   const client = await openPglite(copy);
   const db: OpsDatabase = { client, meta: await readEstateMeta(client, copy), location: copy };
   return {
