@@ -80,6 +80,19 @@ export async function closeOpsDatabase(): Promise<void> {
   await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.client.close()));
 }
 
+/**
+ * The estate's metadata, if its version is the one these tools read. An estate of another version
+ * has other tables (version 1 has no tenant column, so its rows would answer every tenant): never
+ * misread it, say how to reload it.
+ */
+export function assertEstateVersion(meta: EstateMeta, where: string): EstateMeta {
+  if (meta.version === ESTATE_VERSION) return meta;
+  throw new PlangraphError(
+    "TOOL_FAILED",
+    `${where} holds an ops estate of version ${meta.version}, these tools need version ${ESTATE_VERSION}; reload it with \`npx tsx scripts/load-estate.ts --database-url <url>\``,
+  );
+}
+
 async function openServer(databaseUrl: string): Promise<OpsDatabase> {
   const location = redactUrl(databaseUrl);
   let client: SqlClient;
@@ -89,14 +102,7 @@ async function openServer(databaseUrl: string): Promise<OpsDatabase> {
     throw new PlangraphError("TOOL_FAILED", `cannot connect to PostgreSQL at ${location}: ${describeError(error)}`, { cause: error });
   }
   try {
-    const meta = await readEstateMeta(client, `PostgreSQL at ${location}`);
-    // An estate of another version has other tables (version 1 has no tenant column): never misread it.
-    if (meta.version !== ESTATE_VERSION) {
-      throw new PlangraphError(
-        "TOOL_FAILED",
-        `PostgreSQL at ${location} holds an ops estate of version ${meta.version}, these tools need version ${ESTATE_VERSION}; reload it with \`npx tsx scripts/load-estate.ts --database-url <url>\``,
-      );
-    }
+    const meta = assertEstateVersion(await readEstateMeta(client, `PostgreSQL at ${location}`), `PostgreSQL at ${location}`);
     return { client, meta, location };
   } catch (error) {
     await client.close();
