@@ -137,6 +137,25 @@ describe.each(BACKENDS)("tenant isolation on $name", (backend) => {
     });
   });
 
+  describe.skipIf(backend.skip)("the tenant is the caller's, never the input's", () => {
+    it("ignores a tenant field in a tool's input", async () => {
+      const spoofed = await run(t.ci_search!, { ci_ids: ["db-prod-01"], tenant: "globex", tenant_id: "globex" }, as("acme"));
+      expect(spoofed.data.rows).toEqual([ciRow(testEstate("acme").cis.find((c) => c.ci_id === "db-prod-01")!)]);
+      const direct = await run(t.ci_search!, { ci_ids: ["db-prod-01"], tenant: "globex" });
+      expect(direct.data.rows).toEqual(spoofed.data.rows); // a direct call is the default tenant's
+    });
+
+    it("shows a tenant the estate does not hold an empty estate, never another tenant's", async () => {
+      const config = as("umbrella");
+      const search = await run(t.ci_search!, {}, config);
+      expect(search.data).toMatchObject({ rows: [], total: 0, note: 'the estate holds no CIs of tenant "umbrella"' });
+      expect((await run(t.ci_graph!, { ci_id: "db-prod-01", direction: "both" }, config)).data).toMatchObject({ rows: [], roots: [], not_found: ["db-prod-01"] });
+      expect((await run(t.ci_history!, { window: "30d" }, config)).data.total).toBe(0);
+      expect((await run(t.ci_metric!, { metric: "cpu_pct" }, config)).data.total).toBe(0);
+      expect((await run(t.ci_aggregate!, { group_by: "type" }, config)).data.total_cis).toBe(0);
+    });
+  });
+
   describe.skipIf(backend.skip)("a CI id of another tenant behaves exactly like one that exists nowhere", () => {
     const foreign = foreignId("globex", "host");
     const missing = "host-prod-9999";

@@ -154,8 +154,6 @@ CREATE TABLE ops.event_comments (
 CREATE INDEX event_comments_event ON ops.event_comments (tenant, event_id, created_at);
 `;
 
-/** Tables of tenant data, loaded from the generator (the write tables start empty). */
-export const TENANT_TABLES = ["cis", "ci_relationships", "metric_series", "metric_window_stats", "ci_events"] as const;
 
 /** Columns bulk-loaded into each table, in the order the loader passes values. */
 export const CI_COLUMNS: readonly ColumnSpec[] = [
