@@ -17,7 +17,7 @@ export type { OpsDatabase } from "./ops-database.js";
 export interface OpenOpsDatabaseOptions {
   /** Server mode: a PostgreSQL URL with a loaded estate. Default `DATABASE_URL`; `null` forces PGlite. */
   databaseUrl?: string | null;
-  /** PGlite data directory. Default `PLANGRAPH_DATA_DIR`, else `<repo>/.data/estate-v1-seed<seed>`. */
+  /** PGlite data directory. Default `PLANGRAPH_DATA_DIR`, else `<repo>/.data/estate-v<ESTATE_VERSION>-seed<seed>`. */
   dataDir?: string;
   /** Estate seed for a PGlite build. Default 1. */
   seed?: number;
