@@ -92,5 +92,5 @@ describe.each(backends)("a write repeated after a crash on $name", (backend) => 
     const other = await child([mode, target, runKey, "another-step"], false);
     expect(other.out.data.replayed).toBe(false);
     expect(await backend.count(target, idempotencyKey(runKey, "drain"))).toBe(1);
-  }, 120_000);
+  }, 240_000);
 });
