@@ -62,6 +62,7 @@ export type ErrorCode =
   | "TENANT_LIMIT"
   | "POLICY_INVALID"
   | "AUDIT_FAILED"
+  | "IDEMPOTENCY_CONFLICT"
   // the run queue
   | "QUEUE_FAILED"
   | "RUN_NOT_FOUND"
