@@ -1,0 +1,52 @@
+import { CALL_CONFIG_KEY, CALLER_CONFIG_KEY, toolCallIdentity, type CallerContext, type ToolCallIdentity } from "../model/caller.js";
+import type { AuditTrail } from "./audit-trail.js";
+
+/**
+ * Who a run's tool calls are made for and where they are recorded: set by the caller of the run
+ * (runPlan), the same for every call of the run.
+ */
+export interface CallScope {
+  caller: CallerContext;
+  /** The run's thread, when it has one: part of the run's durable key (see {@link runKeyOf}). */
+  threadId?: string;
+  /** The audit trail of the run's side-effecting calls and approvals. */
+  audit?: AuditTrail;
+}
+
+/** The identity one tool call carries: who, and which call (run, step, element). */
+export interface CallIdentity {
+  caller: CallerContext;
+  call: ToolCallIdentity;
+}
+
+/**
+ * The run's durable key, from which every call's idempotency key is derived: thread and run id for
+ * a run on a thread, else the run id. Both survive kill and resume (the run id is kept in the
+ * checkpoint, and the CLI records it before the first tool starts), so a write repeated after a
+ * crash carries the key of its first attempt; a new run on the same thread (`--restart`, a second
+ * run after one finished) gets a new run id, so its writes are its own and are not taken for repeats.
+ */
+export function runKeyOf(scope: Pick<CallScope, "threadId">, runId: string): string {
+  return scope.threadId ? `${scope.threadId}/${runId}` : runId;
+}
+
+/** The identity of a step's call (an element's, with `itemIndex`) under the run's scope. */
+export function callIdentity(scope: CallScope, runId: string, step: string, itemIndex?: number): CallIdentity {
+  return { caller: scope.caller, call: toolCallIdentity(runKeyOf(scope, runId), step, itemIndex) };
+}
+
+/**
+ * The LangChain config a tool is invoked with: the caller and the call identity under
+ * `configurable` (LangChain's standard path, read with `callerFromConfig` / `callIdentityFromConfig`),
+ * and who it runs for in `metadata`, which tracers see. This `configurable` replaces whatever the
+ * surrounding graph run carried, so a field a client wrote into the run's config never reaches a tool.
+ */
+export function toolConfig(signal: AbortSignal, identity: CallIdentity | undefined): Record<string, unknown> {
+  if (!identity) return { signal, configurable: {} };
+  const { caller, call } = identity;
+  return {
+    signal,
+    configurable: { [CALLER_CONFIG_KEY]: caller, [CALL_CONFIG_KEY]: call },
+    metadata: { tenant: caller.tenant, user: caller.user, trace_id: caller.trace_id },
+  };
+}
