@@ -1,16 +1,14 @@
 import type { PreparedPlan, PreparedStep } from "../analysis/prepare.js";
-import { CALL_CONFIG_KEY, CALLER_CONFIG_KEY, type CallerContext } from "../model/caller.js";
-
-/** Input fields a plan might use to try to choose the tenant or the user a tool acts for. */
-const IDENTITY_FIELDS: ReadonlySet<string> = new Set(["tenant", "tenant_id", "tenantid", "user", "user_id", "userid", "roles", "caller"]);
+import { IDENTITY_FIELDS, type CallerContext } from "../model/caller.js";
 
 /**
- * Plan input that tries to set who a run is for. It never can: a tool learns the caller from its
- * config (`configurable`), which runPlan fills from the caller alone, so the field does nothing
- * but ride along as an input the tool's schema drops. The run goes on, and the result's warnings
- * name each attempt (step and field) with the identity the run really had. A tool whose own
- * input schema declares such a field (an admin tool that takes a user to look up) is left alone:
- * there it is data, not identity.
+ * Plan input that tries to set who a run is for, on a tool that takes any field (an open zod
+ * schema, an MCP tool's JSON Schema) — on a tool with a closed schema the plan is refused before
+ * anything runs (CONTEXT_SPOOFED, plan validation). It never changes the context: a tool learns the
+ * caller from its config (`configurable`), which runPlan fills from the caller alone, so the field
+ * is just data. The run goes on, and the result's warnings name each attempt (step and field) with
+ * the identity the run really had. A tool whose own input schema declares such a field (an admin
+ * tool that takes a user to look up) is left alone: there it is data, not identity.
  */
 export function identityParamWarnings(prepared: PreparedPlan, caller: CallerContext): string[] {
   const warnings: string[] = [];
@@ -24,20 +22,6 @@ export function identityParamWarnings(prepared: PreparedPlan, caller: CallerCont
     }
   }
   return warnings;
-}
-
-/** Config fields a client might write to pass itself off as another caller. */
-const SPOOFABLE_CONFIG = [CALLER_CONFIG_KEY, CALL_CONFIG_KEY, "langgraph_auth_user", "langgraph_auth_user_id"] as const;
-
-/**
- * Warnings for identity fields in a run's `configurable` written by its client: ignored (tools
- * receive only the caller runPlan was given), and said so in the result.
- */
-export function identityConfigWarnings(configurable: Record<string, unknown> | undefined): string[] {
-  if (!configurable) return [];
-  return SPOOFABLE_CONFIG.filter((key) => Object.prototype.hasOwnProperty.call(configurable, key)).map(
-    (key) => `configurable.${key} cannot choose who the run is for; ignored (the caller context comes from the caller's credentials or options)`,
-  );
 }
 
 function declaresField(step: PreparedStep, field: string): boolean {
