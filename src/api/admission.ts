@@ -2,7 +2,7 @@ import type { PreparedPlan, PreparedStep } from "../analysis/prepare.js";
 import type { AuditTrail } from "../engine/audit-trail.js";
 import type { CallerContext } from "../model/caller.js";
 import { isPlangraphError } from "../model/errors.js";
-import { budgetUnder, checkPlanTools, requireApprover, tenantLimits, TenantLimiter, type Policy } from "../policy/index.js";
+import { budgetUnder, checkPlanTools, requireApprover, tenantLimits, TenantLimiter, type Policy, type StepFacts } from "../policy/index.js";
 
 /** Counts every tenant's runs of this process, unless a run brings its own limiter. */
 export const defaultTenantLimiter = new TenantLimiter();
@@ -34,8 +34,7 @@ export interface AdmissionInput {
 export async function admitRun(prepared: PreparedPlan, input: AdmissionInput): Promise<Admission> {
   const { caller, policy } = input;
   try {
-    const steps = [...prepared.steps.values()];
-    const verdict = checkPlanTools(policy, caller.roles, steps.map((s) => ({ step: s.id, tool: { name: s.spec.tool, sideEffects: s.tool.traits.sideEffects === true } })));
+    const verdict = checkPlanTools(policy, caller.roles, stepFacts(prepared));
     const gated = withApprovals(prepared, new Set(verdict.approval));
     const waiting = [...gated.steps.values()].filter((s) => s.spec.requires_approval);
     if (input.approveAll && waiting.length) requireApprover(policy, caller, waiting[0]!.id, caller.user);
@@ -55,6 +54,19 @@ export async function admitRun(prepared: PreparedPlan, input: AdmissionInput): P
     }
     throw error;
   }
+}
+
+/** The plan's steps as the policy sees them: the step, its tool and whether the tool has side effects. */
+export function stepFacts(prepared: PreparedPlan): StepFacts[] {
+  return [...prepared.steps.values()].map((s) => ({ step: s.id, tool: { name: s.spec.tool, sideEffects: s.tool.traits.sideEffects === true } }));
+}
+
+/**
+ * What `validate` checks of a caller: every step's tool allowed to their roles (TOOL_NOT_ALLOWED
+ * otherwise); returns the steps the policy would make pause for approval.
+ */
+export function checkCallerTools(prepared: PreparedPlan, caller: CallerContext, policy: Policy): string[] {
+  return checkPlanTools(policy, caller.roles, stepFacts(prepared)).approval;
 }
 
 /** The plan with `requires_approval` forced on for `ids` (the same plan when there are none). */

@@ -1,5 +1,8 @@
 import type { CompletionStore } from "../durability/completion-store.js";
-import type { AuditTrail } from "../engine/audit-trail.js";
+import { AuditTrail } from "../engine/audit-trail.js";
+import type { AuditSink } from "../model/audit.js";
+import { callerFor } from "./caller.js";
+import { policyFor } from "./policy-file.js";
 import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
 import type { PlanGraph } from "../langgraph/graph.js";
 import type { CallerContext } from "../model/caller.js";
@@ -75,4 +78,25 @@ export async function stepsAnswered(graph: PlanGraph, threadId: string, resume: 
   const keys = resume !== null && typeof resume === "object" && !Array.isArray(resume) ? Object.keys(resume) : [];
   const named = keys.flatMap((key) => (live.has(key) ? [live.get(key)!] : [...live.values()].includes(key) ? [key] : []));
   return { steps: named.length ? named : [...live.values()], runId: typeof held === "string" ? held : undefined };
+}
+
+/**
+ * The CLI's resume, before it keeps any answer: the answering caller (its `--user` / `--roles`)
+ * must be an approver under the run's policy. Same check as a library resume, for answers given
+ * to steps whose node has not paused yet (kept in the completion store, not sent to LangGraph).
+ */
+export async function requireResumeApprover(
+  steps: readonly string[],
+  options: { caller?: CallerContext; policy?: Policy | string; audit?: AuditSink; threadId?: string },
+  store: CompletionStore,
+  runId: string | undefined,
+): Promise<void> {
+  if (!steps.length) return;
+  const caller = callerFor(options.caller);
+  const audit = options.audit ? new AuditTrail(options.audit, { caller, ...(options.threadId ? { threadId: options.threadId } : {}) }) : undefined;
+  try {
+    await requireApproverOf(steps, { policy: policyFor(options.policy), caller, store, ...(runId ? { runId } : {}), ...(audit ? { audit } : {}) });
+  } finally {
+    await audit?.settled();
+  }
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import type { CompletionStore } from "./completion-store.js";
+import type { AuditSink } from "../model/audit.js";
 
 /**
  * The tools module a durable run was started with: its absolute path and the sha-256 of its
@@ -91,6 +92,8 @@ export interface DurableBackend {
   readonly leases: ThreadLeases;
   /** Where the runs are, for messages: the SQLite file, or `PostgreSQL schema '<name>'`. */
   readonly where: string;
+  /** The audit trail kept in the same database (side-effecting calls, approvals, refusals), where the backend keeps one. */
+  readonly audit?: AuditSink;
   close(): Promise<void>;
 }
 
