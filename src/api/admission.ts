@@ -22,6 +22,8 @@ export interface AdmissionInput {
   audit?: AuditTrail;
   /** The run approves every approval step up front: the caller is then the approver of each. */
   approveAll?: boolean;
+  /** Steps that pause for approval whatever this caller's roles (a resumed run's, gated for its starter). */
+  gate?: readonly string[];
 }
 
 /**
@@ -35,7 +37,7 @@ export async function admitRun(prepared: PreparedPlan, input: AdmissionInput): P
   const { caller, policy } = input;
   try {
     const verdict = checkPlanTools(policy, caller.roles, stepFacts(prepared));
-    const gated = withApprovals(prepared, new Set(verdict.approval));
+    const gated = withApprovals(prepared, new Set([...verdict.approval, ...(input.gate ?? []).filter((id) => prepared.steps.has(id))]));
     const waiting = [...gated.steps.values()].filter((s) => s.spec.requires_approval);
     if (input.approveAll && waiting.length) requireApprover(policy, caller, waiting[0]!.id, caller.user);
     const limits = tenantLimits(policy, caller.tenant);

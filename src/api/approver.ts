@@ -16,25 +16,35 @@ import { requireApprover, type Policy } from "../policy/index.js";
  */
 export const STARTER_KEY = "__plangraph_started_by";
 
-/** Records who started a run (its tenant and user), for the approver rule of later resumes. */
-export async function recordStarter(store: CompletionStore, runId: string, caller: CallerContext): Promise<void> {
-  await store.saveAnswer(runId, STARTER_KEY, { action: "approve", params: { tenant: caller.tenant, user: caller.user } });
+/** What a run keeps for its resumes: who started it, and the steps its starter's policy made pause. */
+export interface RunRecordOfCaller {
+  starter?: string;
+  gated: string[];
 }
 
-/** The user who started the run, when on record. */
-export async function starterOf(store: CompletionStore | undefined, runId: string | undefined): Promise<string | undefined> {
-  if (!store || !runId) return undefined;
+/**
+ * Records who started a run (tenant and user) and which steps pause for approval under the
+ * starter's roles: a resume by someone whose roles need no approval must still find them gated.
+ */
+export async function recordStarter(store: CompletionStore, runId: string, caller: CallerContext, gated: readonly string[]): Promise<void> {
+  await store.saveAnswer(runId, STARTER_KEY, { action: "approve", params: { tenant: caller.tenant, user: caller.user, gated: [...gated] } });
+}
+
+/** What the run's store holds about its starter (nothing when there is no store or record). */
+export async function starterRecord(store: CompletionStore | undefined, runId: string | undefined): Promise<RunRecordOfCaller> {
+  if (!store || !runId) return { gated: [] };
   const answer = (await store.load(runId)).answers[STARTER_KEY];
-  const user = answer?.action === "approve" ? answer.params?.user : undefined;
-  return typeof user === "string" ? user : undefined;
+  const params = answer?.action === "approve" ? answer.params : undefined;
+  const gated = Array.isArray(params?.gated) ? params.gated.filter((s): s is string => typeof s === "string") : [];
+  return { ...(typeof params?.user === "string" ? { starter: params.user } : {}), gated };
 }
 
 /** Who answers, under which policy, and where a refusal is recorded. */
 export interface ApproverCheck {
   policy: Policy;
   caller: CallerContext;
-  store?: CompletionStore;
-  runId?: string;
+  /** The user who started the run, when on record (for `approver_not_starter`). */
+  starter?: string;
   audit?: AuditTrail;
 }
 
@@ -44,11 +54,9 @@ export interface ApproverCheck {
  * kept or any tool runs.
  */
 export async function requireApproverOf(steps: readonly string[], check: ApproverCheck): Promise<void> {
-  if (!steps.length) return;
-  const starter = check.policy.approvers.approver_not_starter ? await starterOf(check.store, check.runId) : undefined;
   for (const step of steps) {
     try {
-      requireApprover(check.policy, check.caller, step, starter);
+      requireApprover(check.policy, check.caller, step, check.starter);
     } catch (error) {
       if (isPlangraphError(error)) await check.audit?.record({ kind: "refusal", step, outcome: `refused:${error.code}`, detail: error.message });
       throw error;
@@ -60,14 +68,20 @@ interface SnapshotTask {
   interrupts?: ReadonlyArray<{ id?: string; value?: unknown }>;
 }
 
-/**
- * The steps a resume value answers: those of the live interrupts it names by id (or by step),
- * else every step waiting, since a single answer goes to whichever is pending. With the run id the
- * checkpoint holds (where the run's starter is kept).
- */
-export async function stepsAnswered(graph: PlanGraph, threadId: string, resume: unknown): Promise<{ steps: string[]; runId: string | undefined }> {
+/** What a resume finds on the thread: the run, the steps waiting, those the resume answers, its starter. */
+export interface ResumeFacts extends RunRecordOfCaller {
+  runId: string | undefined;
+  /** Steps whose node is paused at an interrupt. */
+  pending: string[];
+  /** The steps the resume value answers: those it names (by interrupt id or step), else every one paused. */
+  answered: string[];
+}
+
+/** Reads what a resume of `threadId` will answer, before anything is answered or run. */
+export async function resumeFacts(graph: PlanGraph, threadId: string, resume: unknown, store: CompletionStore | undefined): Promise<ResumeFacts> {
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   const held = (snapshot.values as Record<string, unknown> | undefined)?.[RUN_ID_CHANNEL];
+  const runId = typeof held === "string" ? held : undefined;
   const live = new Map<string, string>();
   for (const task of (snapshot.tasks ?? []) as readonly SnapshotTask[]) {
     for (const item of task.interrupts ?? []) {
@@ -75,9 +89,11 @@ export async function stepsAnswered(graph: PlanGraph, threadId: string, resume: 
       if (typeof step === "string") live.set(item.id ?? step, step);
     }
   }
+  const pending = [...new Set(live.values())];
   const keys = resume !== null && typeof resume === "object" && !Array.isArray(resume) ? Object.keys(resume) : [];
-  const named = keys.flatMap((key) => (live.has(key) ? [live.get(key)!] : [...live.values()].includes(key) ? [key] : []));
-  return { steps: named.length ? named : [...live.values()], runId: typeof held === "string" ? held : undefined };
+  const named = keys.flatMap((key) => (live.has(key) ? [live.get(key)!] : pending.includes(key) ? [key] : []));
+  const answered = resume === null || resume === undefined ? [] : named.length ? named : pending;
+  return { runId, pending, answered, ...(await starterRecord(store, runId)) };
 }
 
 /**
@@ -95,7 +111,8 @@ export async function requireResumeApprover(
   const caller = callerFor(options.caller);
   const audit = options.audit ? new AuditTrail(options.audit, { caller, ...(options.threadId ? { threadId: options.threadId } : {}) }) : undefined;
   try {
-    await requireApproverOf(steps, { policy: policyFor(options.policy), caller, store, ...(runId ? { runId } : {}), ...(audit ? { audit } : {}) });
+    const { starter } = await starterRecord(store, runId);
+    await requireApproverOf(steps, { policy: policyFor(options.policy), caller, ...(starter ? { starter } : {}), ...(audit ? { audit } : {}) });
   } finally {
     await audit?.settled();
   }

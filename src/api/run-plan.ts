@@ -24,7 +24,7 @@ import type { CallScope } from "../engine/call-scope.js";
 import type { CallerContext } from "../model/caller.js";
 import type { Policy } from "../policy/index.js";
 import { admitRun, defaultTenantLimiter } from "./admission.js";
-import { recordStarter, requireApproverOf, stepsAnswered } from "./approver.js";
+import { recordStarter, requireApproverOf, resumeFacts, type ResumeFacts } from "./approver.js";
 import { callerFor } from "./caller.js";
 import { policyFor } from "./policy-file.js";
 import { identityParamWarnings } from "./spoofing.js";
@@ -48,12 +48,16 @@ export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Prom
   const caller = callerFor(options.caller);
   const policy = policyFor(options.policy);
   const audit = options.audit ? new AuditTrail(options.audit, { caller, ...(options.threadId ? { threadId: options.threadId } : {}) }) : undefined;
-  const admission = await admitRun(preparedFrom(plan, options), {
+  const base = preparedFrom(plan, options);
+  const resumed = await answersAllowed(base, options, { caller, policy, ...(audit ? { audit } : {}) });
+  const admission = await admitRun(base, {
     caller,
     policy,
     limiter: options.tenantLimiter ?? defaultTenantLimiter,
     ...(audit ? { audit } : {}),
     ...(options.approveAll ? { approveAll: true } : {}),
+    // What paused for the starter stays paused for whoever resumes (an admin's roles gate nothing).
+    ...(resumed ? { gate: [...resumed.gated, ...resumed.pending] } : {}),
   });
   try {
     const prepared = admission.prepared;
@@ -91,7 +95,7 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions, setu
   requireThread(options);
   const store = completionStoreFor(options);
   const graph = graphFor(prepared, { ...options, store, ...(options.sequential ? { maxConcurrency: 1 } : {}) });
-  const runId = await answerable(graph, prepared, options, store, setup);
+  const runId = await answerable(prepared, options, store, setup);
   let context: RunContext | undefined;
   try {
     const fresh = runId ? { [RUN_ID_CHANNEL]: runId } : {};
@@ -125,20 +129,26 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions, setu
 }
 
 /**
- * Before the graph runs: a resume that answers pending steps is refused unless the caller may
- * approve them (APPROVER_NOT_ALLOWED); a fresh run that may pause records who started it, for the
- * approver rule of its resumes. Returns the fresh run's id (the caller's, or a new one then).
+ * A resume of a durable thread, before anything runs: answers (approve, reject, edit) to paused
+ * steps are refused unless the caller may approve them (APPROVER_NOT_ALLOWED); returns what the
+ * thread holds (undefined for a fresh run).
  */
-async function answerable(graph: PlanGraph, prepared: PreparedPlan, options: RunPlanOptions, store: CompletionStore, setup: RunSetup): Promise<string | undefined> {
-  const audit = setup.scope.audit;
-  if (options.resume !== undefined && options.resume !== null && options.threadId) {
-    const answered = await stepsAnswered(graph, options.threadId, options.resume);
-    await requireApproverOf(answered.steps, { policy: setup.policy, caller: setup.scope.caller, store, ...(answered.runId ? { runId: answered.runId } : {}), ...(audit ? { audit } : {}) });
-    return undefined;
-  }
-  if (options.resume !== undefined || !options.checkpointer || ![...prepared.steps.values()].some((s) => s.spec.requires_approval)) return options.runId;
+async function answersAllowed(prepared: PreparedPlan, options: RunPlanOptions, who: { caller: CallerContext; policy: Policy; audit?: AuditTrail }): Promise<ResumeFacts | undefined> {
+  if (options.resume === undefined || !options.checkpointer || !options.threadId) return undefined;
+  const facts = await resumeFacts(graphFor(prepared, options), options.threadId, options.resume, options.store);
+  await requireApproverOf(facts.answered, { ...who, ...(facts.starter ? { starter: facts.starter } : {}) });
+  return facts;
+}
+
+/**
+ * A fresh run that may pause records who started it and what paused for them, for its resumes
+ * (`approver_not_starter`, gates kept). Returns the fresh run's id (the caller's, or a new one then).
+ */
+async function answerable(prepared: PreparedPlan, options: RunPlanOptions, store: CompletionStore, setup: RunSetup): Promise<string | undefined> {
+  const gated = [...prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
+  if (options.resume !== undefined || !options.checkpointer || !gated.length) return options.runId;
   const runId = options.runId ?? randomUUID();
-  await recordStarter(store, runId, setup.scope.caller);
+  await recordStarter(store, runId, setup.scope.caller, gated);
   return runId;
 }
 
