@@ -40,5 +40,6 @@ export function graphFor(prepared: PreparedPlan, options: PlanOptions & { approv
     ...(options.approveAll ? { approveAll: true } : {}),
     ...(options.failFast ? { failFast: true } : {}),
     ...(options.telemetry !== undefined ? { telemetry: options.telemetry } : {}),
+    ...(options.callerOf ? { callerOf: options.callerOf } : {}),
   });
 }

@@ -47,6 +47,11 @@ export interface PlanOptions {
    * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
    */
   telemetry?: boolean | TelemetryOptions;
+  /**
+   * For graphs the LangGraph server runs: who each run is for, from the run's `configurable` (the
+   * auth layer reads its verified `langgraph_auth_user`). runPlan uses `caller` instead.
+   */
+  callerOf?: (configurable: Record<string, unknown> | undefined) => CallerContext | undefined;
 }
 
 export interface RunPlanOptions extends PlanOptions {

@@ -118,4 +118,18 @@ describe("nothing but the caller sets the context", () => {
     expect(record!.output.caller).toBeNull();
     expect(JSON.stringify(record!.output)).not.toContain("mallory");
   });
+
+  it("gives a graph the server runs the caller its callerOf derives from the run's config (the auth layer's verified user)", async () => {
+    const verified = { ...ann, source: "auth" as const };
+    const graph = compilePlan({ steps: [{ id: "a", tool: "whoami" }] }, {
+      tools: [whoami],
+      chatModel: null,
+      telemetry: false,
+      callerOf: (configurable) => (configurable?.langgraph_auth_user === "token-of-ann" ? verified : undefined),
+    });
+    const state = (await graph.invoke({}, { configurable: { thread_id: "srv", langgraph_auth_user: "token-of-ann", plangraph_caller: { ...ann, user: "mallory" } } })) as Record<string, unknown>;
+    const record = Object.values(state).find((v) => v && typeof v === "object" && "output" in (v as object)) as { output: Seen };
+    expect(record.output.caller).toEqual(verified);
+    expect(record.output.call?.run_key).toMatch(/^srv\//);
+  });
 });
