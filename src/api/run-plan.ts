@@ -24,7 +24,7 @@ import type { CallScope } from "../engine/call-scope.js";
 import type { CallerContext } from "../model/caller.js";
 import type { Policy } from "../policy/index.js";
 import { admitRun, defaultTenantLimiter } from "./admission.js";
-import { recordStarter, requireApproverOf, resumeFacts, type ResumeFacts } from "./approver.js";
+import { recordStarter, requireApproverOf, resumeFacts, starterRecord, type ResumeFacts } from "./approver.js";
 import { callerFor } from "./caller.js";
 import { policyFor } from "./policy-file.js";
 import { identityParamWarnings } from "./spoofing.js";
@@ -148,7 +148,8 @@ async function answerable(prepared: PreparedPlan, options: RunPlanOptions, store
   const gated = [...prepared.steps.values()].filter((s) => s.spec.requires_approval).map((s) => s.id);
   if (options.resume !== undefined || !options.checkpointer || !gated.length) return options.runId;
   const runId = options.runId ?? randomUUID();
-  await recordStarter(store, runId, setup.scope.caller, gated);
+  // A run started again under its recorded id (killed before its first checkpoint) keeps its starter.
+  if (!options.runId || (await starterRecord(store, runId)).starter === undefined) await recordStarter(store, runId, setup.scope.caller, gated);
   return runId;
 }
 
