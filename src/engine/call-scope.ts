@@ -50,3 +50,17 @@ export function toolConfig(signal: AbortSignal, identity: CallIdentity | undefin
     metadata: { tenant: caller.tenant, user: caller.user, trace_id: caller.trace_id },
   };
 }
+
+/**
+ * Warnings for identity fields in a run's `configurable` that its client may have written: they
+ * are ignored (a tool's `configurable` is built from the run's caller alone), and the result says
+ * so. `langgraph_auth_user` is the server's own when an auth layer reads it (`verified`), so it is
+ * named only when nothing does.
+ */
+export function identityConfigWarnings(configurable: Record<string, unknown> | undefined, verified: boolean): string[] {
+  if (!configurable) return [];
+  const keys = [CALLER_CONFIG_KEY, CALL_CONFIG_KEY, ...(verified ? [] : ["langgraph_auth_user"])];
+  return keys
+    .filter((key) => Object.prototype.hasOwnProperty.call(configurable, key))
+    .map((key) => `configurable.${key} cannot choose who the run is for; ignored (the caller context comes from the caller's credentials or options)`);
+}

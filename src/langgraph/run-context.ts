@@ -25,6 +25,8 @@ export interface RunContextInit {
   warmUp?: WarmUpReport;
   /** Who the run's tool calls are for and where they are audited (runPlan's caller). */
   scope?: CallScope;
+  /** What the result must say about how the run was started (ignored identity fields of its config). */
+  notes?: string[];
 }
 
 /**
@@ -80,7 +82,8 @@ export class RunContext {
 
   /** Warm-up warnings and anything else the result must say about how the run was set up. */
   get warnings(): string[] {
-    return this.warmedUp?.warnings ?? [];
+    const warmUp = this.warmedUp?.warnings ?? [];
+    return this.init.notes?.length ? [...warmUp, ...this.init.notes] : warmUp;
   }
 
   /** Warms up the plan's tools once, before the run's clock starts (no-op if the caller did). */

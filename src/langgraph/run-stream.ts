@@ -11,6 +11,7 @@ import { isParentResuming } from "./internals.js";
 import type { GraphRuntimeOptions } from "./options.js";
 import { RunContext, type RunContextInit } from "./run-context.js";
 import { resultFromRun } from "./run-result.js";
+import { identityConfigWarnings } from "../engine/call-scope.js";
 
 type StreamOptions = Record<string, unknown> & { configurable?: Record<string, unknown>; signal?: AbortSignal; recursionLimit?: number };
 type StreamFn = (input: unknown, options?: StreamOptions) => Promise<AsyncIterable<unknown>>;
@@ -93,7 +94,8 @@ function ownContext(prepared: PreparedPlan, options: GraphRuntimeOptions, callOp
   const caller = options.callerOf?.(callOptions.configurable);
   const threadId = threadOf(callOptions);
   const scope = caller ? { scope: { caller, ...(threadId ? { threadId } : {}) } } : {};
-  const context = new RunContext(prepared, options, { ...(signal ? { signal } : {}), ...scope });
+  const notes = identityConfigWarnings(callOptions.configurable, options.callerOf !== undefined);
+  const context = new RunContext(prepared, options, { ...(signal ? { signal } : {}), ...scope, ...(notes.length ? { notes } : {}) });
   context.claim();
   return context;
 }

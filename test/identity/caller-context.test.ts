@@ -119,6 +119,15 @@ describe("nothing but the caller sets the context", () => {
     expect(JSON.stringify(record!.output)).not.toContain("mallory");
   });
 
+  it("says in the result that identity fields of a client's configurable were ignored", async () => {
+    const graph = compilePlan({ steps: [{ id: "a", tool: "whoami" }] }, { tools: [whoami], chatModel: null, telemetry: false, resultChannel: true });
+    const state = (await graph.invoke({}, { configurable: { plangraph_caller: { ...ann, user: "mallory" }, langgraph_auth_user: { identity: "mallory" } } })) as { result: { warnings: string[] } };
+    expect(state.result.warnings).toEqual([
+      "configurable.plangraph_caller cannot choose who the run is for; ignored (the caller context comes from the caller's credentials or options)",
+      "configurable.langgraph_auth_user cannot choose who the run is for; ignored (the caller context comes from the caller's credentials or options)",
+    ]);
+  });
+
   it("gives a graph the server runs the caller its callerOf derives from the run's config (the auth layer's verified user)", async () => {
     const verified = { ...ann, source: "auth" as const };
     const graph = compilePlan({ steps: [{ id: "a", tool: "whoami" }] }, {
