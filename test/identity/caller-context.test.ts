@@ -44,6 +44,15 @@ describe("the caller context reaches every tool call", () => {
     expect(keys).toEqual(seen.map((s, i) => idempotencyKey(s.call!.run_key, "each", i)));
   });
 
+  it.each([
+    ["the flat legacy executor", { enableOrchestration: false }],
+    ["the sequential mode", { sequential: true }],
+  ])("hands the caller to tools in %s too", async (_, mode) => {
+    const result = await runPlan({ steps: [{ id: "a", tool: "whoami" }] }, { tools: [whoami], caller: ann, chatModel: null, telemetry: false, ...mode });
+    expect((result.results.a as Seen).caller).toEqual(ann);
+    expect(result.context).toEqual(ann);
+  });
+
   it("gives two runs of the same plan different keys, and two steps of one run different keys", async () => {
     const plan = { steps: [{ id: "a", tool: "whoami" }, { id: "b", tool: "whoami" }] };
     const one = await runPlan(plan, { tools: [whoami], chatModel: null, telemetry: false });
