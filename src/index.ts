@@ -46,3 +46,19 @@ export { loadMcpTools, type McpTools, type McpConfigInput } from "./mcp/index.js
 export { MemoryStepCache, type StepCache } from "./engine/step-cache.js";
 export type { Clock } from "./engine/clock.js";
 export type { TelemetryOptions } from "./telemetry/index.js";
+export {
+  CallerContextSchema,
+  localCaller,
+  callerFromConfig,
+  callIdentityFromConfig,
+  tenantOf,
+  idempotencyKey,
+  DEFAULT_TENANT,
+  CALLER_CONFIG_KEY,
+  CALL_CONFIG_KEY,
+  type CallerContext,
+  type ToolCallIdentity,
+} from "./model/caller.js";
+export { AuditEntrySchema, paramsDigest, type AuditEntry, type AuditSink } from "./model/audit.js";
+export { PolicySchema, DEFAULT_POLICY, parsePolicy, tenantLimits, TenantLimiter, TenantLimitError, type Policy, type PolicyInput, type TenantLimits } from "./policy/index.js";
+export { loadPolicyFile, POLICY_ENV } from "./api/policy-file.js";

@@ -21,6 +21,9 @@ import { packageVersion } from "./version.js";
 import { safeLine } from "./escape.js";
 import { runAuditCommand } from "./audit-command.js";
 import { defaultAuditDb, lazyAuditSink } from "../durability/audit-open.js";
+import { cliCaller } from "./identity.js";
+import { checkCallerTools } from "../api/admission.js";
+import { policyFor } from "../api/policy-file.js";
 
 export type { CliIO };
 export { readPlan };
@@ -80,6 +83,8 @@ function usageFailure(error: unknown, argv: string[], io: CliIO): number {
 async function validate(command: Extract<Command, { command: "validate" }>, io: CliIO): Promise<number> {
   const registry = await cliRegistry(command.tools);
   const prepared = preparePlan(await readPlan(command.plan, io), { registry });
+  // The caller's roles are checked as a run would check them: a refused tool is exit 2 here too.
+  checkCallerTools(prepared, cliCaller(command.identity), policyFor(undefined, io.env));
   const summary = {
     valid: true,
     steps: prepared.steps.size,
@@ -108,6 +113,8 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
     ...(audit ? { audit } : {}),
     registry,
     chatModel,
+    caller: cliCaller(command.identity),
+    policy: policyFor(undefined, io.env),
     strict: command.strict,
     sequential: command.sequential,
     approveAll: command.approveAll,
@@ -157,7 +164,7 @@ async function resume(command: Extract<Command, { command: "resume" }>, io: CliI
   };
   let outcome: { result: RunResult; prepared: PreparedPlan };
   try {
-    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), onEvent }, (m: string) => io.err(`${m}\n`));
+    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), onEvent, caller: cliCaller(command.identity), policy: policyFor(undefined, io.env) }, (m: string) => io.err(`${m}\n`));
   } finally {
     progress?.finish();
   }

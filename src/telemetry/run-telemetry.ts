@@ -37,6 +37,8 @@ export interface RunTelemetryInput {
   clock: Clock;
   mode: RunMode;
   threadId?: string;
+  /** Who the run is for: its trace id, tenant and user become attributes of the run span. */
+  caller?: { trace_id: string; tenant: string; user: string };
   /** `false` records nothing; an object picks the providers. */
   telemetry?: boolean | TelemetryOptions;
   /** Values no span may carry; by default the secrets of `process.env` (see `secretsFromEnv`). */
@@ -108,6 +110,7 @@ class RunSpans implements RunTelemetry {
           [ATTR.planDecisions]: prepared.decisions.size,
           [ATTR.planStrategy]: prepared.strategy,
           ...(input.threadId ? { [ATTR.threadId]: input.threadId } : {}),
+          ...(input.caller ? { [ATTR.traceId]: input.caller.trace_id, [ATTR.tenant]: input.caller.tenant, [ATTR.user]: input.caller.user } : {}),
         },
       },
       parent,
