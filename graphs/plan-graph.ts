@@ -15,6 +15,7 @@ import { warmUpTools } from "../src/tools/warm-up.js";
 import { serverRegistry } from "./catalogue.js";
 import { examplePlan } from "./plans.js";
 import { isRunConfig, runPolicy } from "./policy.js";
+import { toolNames } from "../src/plan/sub-plans.js";
 
 /**
  * The graph for `plan()` under this server's policy. A plan (or limits) refused before anything
@@ -46,7 +47,7 @@ export function exampleGraph(id: string) {
  * (and the policy's step timeouts) start, so a first run on a fresh server is not cut off by it.
  */
 async function warmUp(plan: Plan, registry: ToolRegistry): Promise<void> {
-  const tools = new Set(plan.steps.map((step) => registry.get(step.tool)?.tool).filter((tool) => tool !== undefined));
+  const tools = new Set(toolNames(plan).map((name) => registry.get(name)?.tool).filter((tool) => tool !== undefined));
   await warmUpTools(tools);
 }
 

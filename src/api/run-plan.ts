@@ -18,6 +18,7 @@ import { runLegacy } from "./legacy.js";
 import type { RunPlanOptions } from "./options.js";
 import { completionStoreFor, isOrchestrationBug, requireApprovalHome, requireThread, runMode } from "./policy.js";
 import { preparedFrom } from "./prepared.js";
+import { planTools } from "../analysis/sub-plan.js";
 
 /** What runPlan set up before the run's clock started, shared by every invocation of the run. */
 interface RunSetup {
@@ -32,7 +33,7 @@ interface RunSetup {
  */
 export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Promise<RunResult> {
   const prepared = preparedFrom(plan, options);
-  const warmUp = await warmUpTools(new Set([...prepared.steps.values()].map((step) => step.tool.tool)), options.signal);
+  const warmUp = await warmUpTools(planTools(prepared), options.signal);
   const telemetry = startRunTelemetry({
     prepared,
     clock: options.clock ?? systemClock,

@@ -30,6 +30,8 @@ export interface FanOutDeps {
   /** Runs `call` in one of the run's tool-call slots (the run's maxConcurrency). */
   slot<T>(step: PreparedStep, call: () => Promise<T>): Promise<T>;
   emit(event: RunEvent): void;
+  /** One element's work when it is not a tool call (a sub-plan's element runs its inner plan). */
+  element?(step: PreparedStep, item: unknown, index: number): Promise<ElementRecord>;
   /** The step's result cache, per element input (absent when the step is not cached). */
   cache?: { get(step: PreparedStep, input: unknown): { output: unknown } | undefined; set(step: PreparedStep, input: unknown, output: unknown): void };
 }
@@ -91,7 +93,7 @@ async function runElement(step: PreparedStep, item: unknown, index: number, tota
 async function callElement(step: PreparedStep, item: unknown, index: number, total: number, deps: FanOutDeps): Promise<ElementRecord> {
   const startedAt = deps.clock.now();
   deps.emit({ type: "item_start", step: step.id, index, total, at: startedAt });
-  const record = await elementOutcome(step, item, index, deps, startedAt);
+  const record = deps.element ? await deps.element(step, item, index) : await elementOutcome(step, item, index, deps, startedAt);
   deps.emit({ type: "item_end", step: step.id, index, total, status: record.status, at: record.ended_at ?? deps.clock.now() });
   return record;
 }
@@ -104,7 +106,7 @@ async function elementOutcome(step: PreparedStep, item: unknown, index: number, 
   if (hit) return { status: "done", output: hit.output, cached: true, attempts: 0, started_at: startedAt, ended_at: startedAt, input: rendered.input, ...warnings };
   const result = await callTool({
     stepId: `${step.id}[${index}]`,
-    tool: step.tool,
+    tool: step.tool!,
     input: rendered.input,
     ...(step.spec.retry ? { retry: step.spec.retry } : {}),
     ...(step.spec.timeout_ms !== undefined ? { timeoutMs: step.spec.timeout_ms } : {}),

@@ -7,6 +7,9 @@ import { warningsField, type RenderedInput } from "./step-input.js";
 import { callTool, describeSafely } from "./tool-call.js";
 import { runFanOut, type FanOutDeps } from "./fan-out.js";
 import type { FanOut } from "../analysis/for-each.js";
+import { ITEM_INDEX } from "../analysis/for-each.js";
+import { stepToolName } from "../plan/sub-plans.js";
+import { runSubPlanPass, type SubPlanDeps } from "./sub-plan-run.js";
 
 export interface LauncherOptions {
   clock: Clock;
@@ -25,6 +28,13 @@ export interface LauncherOptions {
   cacheTtlMs?: number;
   /** What a for_each step needs besides the launcher's own parts. */
   fanOut: Pick<FanOutDeps, "list" | "reserve" | "render" | "completed" | "save">;
+  /** What a sub-plan step needs to run its inner plan. */
+  subPlan: Omit<SubPlanDeps, "clock">;
+  /**
+   * The launcher of an inner plan's run: every tool call takes a slot of the outer run instead
+   * (so the run's maxConcurrency, and --sequential, hold across sub-plans).
+   */
+  outerSlot?: <T>(call: () => Promise<T>) => Promise<T>;
   /** Renders a step's input when its call starts. */
   render(step: PreparedStep): RenderedInput;
   /** A launched step has its record. */
@@ -74,9 +84,16 @@ export class Launcher {
   /** Calls the step's tool now, or as soon as a slot frees; `override` replaces the rendered input. */
   enqueue(step: PreparedStep, override?: Record<string, unknown>): void {
     if (!this.readyAt.has(step.id)) this.readyAt.set(step.id, this.options.clock.now());
-    // A for_each step takes no slot itself: each of its element calls does.
+    // A for_each step takes no slot itself: each of its element calls does; so does a sub-plan.
+    if (step.subPlan) return void this.runSubPlan(step);
     if (step.forEach) return void this.fanOut(step, step.forEach);
+    if (this.options.outerSlot) return void this.launch(step, override);
     this.whenSlot(step.index, () => void this.launch(step, override));
+  }
+
+  /** Runs `call` in one of this run's tool-call slots, queued in plan order by `index`. */
+  inSlot<T>(index: number, call: () => Promise<T>): Promise<T> {
+    return this.slotAt(index, call);
   }
 
   /**
@@ -99,8 +116,21 @@ export class Launcher {
 
   /** One element call of a for_each step, in a slot of the run's concurrency. */
   private slot<T>(step: PreparedStep, call: () => Promise<T>): Promise<T> {
+    return this.options.outerSlot ? this.outerCall(call) : this.slotAt(step.index, call);
+  }
+
+  /** A call of an inner run in the outer run's slot, counted here too (this run is busy meanwhile). */
+  private outerCall<T>(call: () => Promise<T>): Promise<T> {
+    this.running++;
+    return this.options.outerSlot!(call).finally(() => {
+      this.running--;
+      this.options.changed();
+    });
+  }
+
+  private slotAt<T>(index: number, call: () => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.whenSlot(step.index, () => {
+      this.whenSlot(index, () => {
         this.running++;
         call()
           .then(resolve, reject)
@@ -126,8 +156,34 @@ export class Launcher {
   }
 
   private async launch(step: PreparedStep, override: Record<string, unknown> | undefined): Promise<void> {
+    const outer = this.options.outerSlot;
     this.running++;
-    await this.conclude(step, () => this.call(step, override), () => this.running--);
+    await this.conclude(step, () => (outer ? outer(() => this.call(step, override)) : this.call(step, override)), () => this.running--);
+  }
+
+  /**
+   * A sub-plan step: its inner plan runs once (or once per element, as a for_each step's
+   * elements run: bounded by max_concurrency, saved as each ends, per on_item_error). It takes
+   * no slot itself; its inner steps' tool calls do.
+   */
+  private async runSubPlan(step: PreparedStep): Promise<void> {
+    this.fanning++;
+    const { clock, signal, maxOutputBytes, emit } = this.options;
+    const deps = { ...this.options.subPlan, clock };
+    const fanOut = step.forEach;
+    await this.conclude(
+      step,
+      () => {
+        if (!fanOut) {
+          const at = clock.now();
+          emit({ type: "step_start", step: step.id, tool: stepToolName(step.spec), at, ready_at: this.readyAt.get(step.id) ?? at, attempt: 1 });
+          return runSubPlanPass(step, deps);
+        }
+        const element = (s: PreparedStep, item: unknown, index: number) => runSubPlanPass(s, deps, { item, index, as: fanOut.as, indexName: ITEM_INDEX });
+        return runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (_s, call) => call(), element });
+      },
+      () => this.fanning--,
+    );
   }
 
   /**
@@ -139,7 +195,7 @@ export class Launcher {
     try {
       record = await work();
     } catch (error) {
-      record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (tool '${step.spec.tool}') could not be run: ${describeSafely(error)}` } };
+      record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (${stepToolName(step.spec)}) could not be run: ${describeSafely(error)}` } };
     }
     done();
     try {
@@ -154,24 +210,25 @@ export class Launcher {
     if ("error" in rendered) return { status: "failed", attempts: 0, error: rendered.error };
     const { clock, cache } = this.options;
     const ttl = this.cacheTtl(step);
-    const key = ttl !== undefined ? cacheKey(step.spec.tool, rendered.input) : undefined;
+    const tool = step.tool!;
+    const key = ttl !== undefined ? cacheKey(tool.name, rendered.input) : undefined;
     const hit = key !== undefined ? cache!.get(key, clock.now()) : undefined;
     if (hit) {
       const at = clock.now();
-      this.options.emit({ type: "cache_hit", step: step.id, tool: step.spec.tool, at });
+      this.options.emit({ type: "cache_hit", step: step.id, tool: tool.name, at });
       return { status: "done", output: hit.output, input: rendered.input, cached: true, attempts: 0, started_at: at, ended_at: at, ...warningsField(rendered.warnings) };
     }
     const startedAt = clock.now();
     const result = await callTool({
       stepId: step.id,
-      tool: step.tool,
+      tool,
       input: rendered.input,
       ...(step.spec.retry ? { retry: step.spec.retry } : {}),
       ...(step.spec.timeout_ms !== undefined ? { timeoutMs: step.spec.timeout_ms } : {}),
       signal: this.options.signal,
       maxOutputBytes: this.options.maxOutputBytes,
       onAttempt: (attempt) =>
-        this.options.emit({ type: "step_start", step: step.id, tool: step.spec.tool, at: clock.now(), ready_at: this.readyAt.get(step.id) ?? startedAt, attempt }),
+        this.options.emit({ type: "step_start", step: step.id, tool: tool.name, at: clock.now(), ready_at: this.readyAt.get(step.id) ?? startedAt, attempt }),
     });
     const endedAt = clock.now();
     if (key !== undefined && result.ok) cache!.set(key, { output: result.output, expiresAt: endedAt + ttl! });
@@ -185,14 +242,14 @@ export class Launcher {
     const { cache, clock } = this.options;
     if (ttl === undefined || !cache) return undefined;
     return {
-      get: (s, input) => cache.get(cacheKey(s.spec.tool, input), clock.now()),
-      set: (s, input, output) => cache.set(cacheKey(s.spec.tool, input), { output, expiresAt: clock.now() + ttl }),
+      get: (s, input) => cache.get(cacheKey(s.tool!.name, input), clock.now()),
+      set: (s, input, output) => cache.set(cacheKey(s.tool!.name, input), { output, expiresAt: clock.now() + ttl }),
     };
   }
 
   /** How long this step's result may be cached, or undefined when it is not cached. */
   private cacheTtl(step: PreparedStep): number | undefined {
-    if (!this.options.cache || step.tool.traits.sideEffects) return undefined;
+    if (!this.options.cache || !step.tool || step.tool.traits.sideEffects) return undefined;
     const own = step.spec.cache;
     if (own === false) return undefined;
     if (own === true) return DEFAULT_CACHE_TTL_MS;

@@ -5,6 +5,7 @@ import type { Clock } from "./clock.js";
 import type { DecisionEvaluator } from "./decision-evaluator.js";
 import type { CompletionSink } from "./observers.js";
 import type { StepCache } from "./step-cache.js";
+import type { OutputLookup } from "../refs/resolve.js";
 
 /** How one run is scheduled: `PlanScheduler`'s constructor options. */
 export interface SchedulerOptions {
@@ -41,4 +42,8 @@ export interface SchedulerOptions {
   cache?: StepCache;
   /** Cache every step without side effects for this long (a run-wide opt-in); steps' own `cache` wins. */
   cacheTtlMs?: number;
+  /** The run of a sub-plan's inner plan: what its references read besides its own steps. */
+  outer?: OutputLookup;
+  /** The run of a sub-plan's inner plan: its tool calls take slots of the outer run. */
+  outerSlot?: <T>(call: () => Promise<T>) => Promise<T>;
 }

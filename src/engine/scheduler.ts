@@ -18,6 +18,8 @@ import { RunRecords } from "./run-records.js";
 import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
 import { fanOutParts, type FanOutParts } from "./fan-out-parts.js";
+import { innerSchedulerOptions, SubPlanRuns } from "./sub-plan-run.js";
+import { stepToolName } from "../plan/sub-plans.js";
 
 export type { ApprovalAnswer, RunEvent } from "../model/events.js";
 export type { DecisionEvaluator } from "./decision-evaluator.js";
@@ -53,6 +55,9 @@ export class PlanScheduler {
   private readonly budget: RunBudget;
   private readonly emit: (event: RunEvent) => void;
   private readonly gate: StoreGate;
+  private readonly subPlans = new SubPlanRuns();
+  /** What references read: this run's outputs, then (an inner plan's run) the outer run's. */
+  private readonly lookup: OutputLookup;
   private evaluating = 0;
   private started = false;
 
@@ -73,6 +78,9 @@ export class PlanScheduler {
       else options.signal.addEventListener("abort", () => this.abort(options.signal!.reason), { once: true });
     }
     this.records = new RunRecords(this.prepared, options.seed);
+    const own = this.records.outputs;
+    const outer = options.outer;
+    this.lookup = outer ? (id) => (this.prepared.steps.has(id) ? own(id) : outer(id)) : own;
     this.loops.seed(this.records.steps, this.records.decisions);
     this.budget = new RunBudget(this.prepared.limits.maxRunMs, (error) => this.abort(error));
     this.fanOut = fanOutParts({
@@ -94,6 +102,19 @@ export class PlanScheduler {
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
       fanOut: this.fanOut,
+      subPlan: {
+        seed: options.seed?.steps,
+        seedDecisions: options.seed?.decisions,
+        store: options.store,
+        lookup: (step) => this.loops.lookupFor(step.id, this.outputs),
+        iteration: (id) => this.iteration(id),
+        create: (spec) => {
+          const run = new PlanScheduler(innerSchedulerOptions(options, spec, this.controller.signal, (index, call) => this.launcher.inSlot(index, call)));
+          if (!spec.step.forEach) this.subPlans.track(spec.step.id, run);
+          return run;
+        },
+      },
+      ...(options.outerSlot ? { outerSlot: options.outerSlot } : {}),
       render: (step) => this.renderInput(step),
       finish: (step, record) => this.resolveStep(step.id, record, true),
       emit: this.emit,
@@ -144,7 +165,18 @@ export class PlanScheduler {
 
   /** The outputs of done steps, as references see them. */
   get outputs(): OutputLookup {
-    return this.records.outputs;
+    return this.lookup;
+  }
+
+  /**
+   * Resolves when an inner step of a sub-plan step has its outcome (with for_each: when the
+   * whole step has, every element having run the inner plan), or the sub-plan step settled
+   * without running it.
+   */
+  async whenInnerSettled(step: string, inner: string, iteration = this.iteration(step)): Promise<void> {
+    const settled = this.whenSettled(step, iteration);
+    if (this.prepared.steps.get(step)?.forEach) return settled;
+    await Promise.race([settled, this.subPlans.runOf(step).then((run) => run.whenSettled(inner))]);
   }
 
   /**
@@ -227,7 +259,7 @@ export class PlanScheduler {
         return this.resolveStep(step.id, { status: "failed", attempts: 0, error: rendered.error, ...warningsField(rendered.warnings) }, true);
       }
       this.approvals.open(step.id, rendered.input);
-      this.emit({ type: "approval_needed", step: step.id, tool: step.spec.tool, params: rendered.input });
+      this.emit({ type: "approval_needed", step: step.id, tool: stepToolName(step.spec), params: rendered.input });
       return this.settlements.check();
     }
     this.launcher.offer(step);
