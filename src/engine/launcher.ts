@@ -195,7 +195,7 @@ export class Launcher {
     try {
       record = await work();
     } catch (error) {
-      record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (${stepToolName(step.spec)}) could not be run: ${describeSafely(error)}` } };
+      record = { status: "failed", attempts: 0, error: { code: "INTERNAL", message: `step '${step.id}' (${step.subPlan ? "sub-plan" : `tool '${step.spec.tool}'`}) could not be run: ${describeSafely(error)}` } };
     }
     done();
     try {
