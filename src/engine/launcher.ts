@@ -86,7 +86,7 @@ export class Launcher {
     if (!this.readyAt.has(step.id)) this.readyAt.set(step.id, this.options.clock.now());
     // A for_each step takes no slot itself: each of its element calls does; so does a sub-plan.
     if (step.subPlan) return void this.runSubPlan(step);
-    if (step.forEach) return void this.fanOut(step, step.forEach);
+    if (step.forEach) return void this.fanOut(step, step.forEach, override);
     if (this.options.outerSlot) return void this.launch(step, override);
     this.whenSlot(step.index, () => void this.launch(step, override));
   }
@@ -142,14 +142,20 @@ export class Launcher {
     });
   }
 
-  private async fanOut(step: PreparedStep, fanOut: FanOut): Promise<void> {
+  /**
+   * A for_each step's elements; `override` (the params an approval gave) is merged over every
+   * element's input: the reviewer edits the step's parameters, the elements keep their own.
+   */
+  private async fanOut(step: PreparedStep, fanOut: FanOut, override?: Record<string, unknown>): Promise<void> {
     this.fanning++;
     const { clock, signal, maxOutputBytes, emit } = this.options;
+    const parts = this.options.fanOut;
+    const render: FanOutDeps["render"] = override ? (s, item, index) => withOverride(parts.render(s, item, index), override) : parts.render;
     await this.conclude(
       step,
       () => {
         const cache = this.elementCache(step);
-        return runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
+        return runFanOut(step, fanOut, { ...parts, render, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
       },
       () => this.fanning--,
     );
@@ -256,4 +262,15 @@ export class Launcher {
     if (own && typeof own === "object") return own.ttl_ms;
     return this.options.cacheTtlMs;
   }
+}
+
+/** An element's rendered input with approved params merged over it (own properties only). */
+function withOverride(rendered: RenderedInput, override: Record<string, unknown>): RenderedInput {
+  if ("error" in rendered) return rendered;
+  const input: Record<string, unknown> = {};
+  const base = rendered.input !== null && typeof rendered.input === "object" ? (rendered.input as Record<string, unknown>) : {};
+  for (const source of [base, override]) {
+    for (const [key, value] of Object.entries(source)) Object.defineProperty(input, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return { input, warnings: rendered.warnings };
 }
