@@ -1,4 +1,3 @@
-import { setMaxListeners } from "node:events";
 import type { PreparedDecision, PreparedPlan, PreparedStep } from "../analysis/prepare.js";
 import type { LoopInfo } from "../analysis/loops.js";
 import { PlangraphError } from "../model/errors.js";
@@ -8,7 +7,8 @@ import type { OutputLookup } from "../refs/resolve.js";
 import { Approvals, rejectedRecord, type ApprovalRequest } from "./approvals.js";
 import { Settlements } from "./settlements.js";
 import { evaluateOnce } from "./decision-evaluator.js";
-import { Launcher } from "./launcher.js";
+import type { Launcher } from "./launcher.js";
+import { followSignal, wireLauncher } from "./launcher-wiring.js";
 import { LoopState } from "./loop-state.js";
 import { CompletionWriter, eventEmitter, RunBudget, type WriteFailure } from "./observers.js";
 import { PendingDeps } from "./pending-deps.js";
@@ -71,50 +71,26 @@ export class PlanScheduler {
     this.writer = new CompletionWriter(this.runId, options.store);
     this.emit = eventEmitter(options.onEvent);
     this.gate = new StoreGate(options.durable === true, { abort: (error) => this.abort(error), changed: () => this.settlements.check() });
-    // Every in-flight tool and backoff listens on this one signal: lift Node's default cap of 10.
-    setMaxListeners(0, this.controller.signal);
-    if (options.signal) {
-      if (options.signal.aborted) this.controller.abort(options.signal.reason);
-      else options.signal.addEventListener("abort", () => this.abort(options.signal!.reason), { once: true });
-    }
+    followSignal(this.controller, options.signal, (reason) => this.abort(reason));
     this.records = new RunRecords(this.prepared, options.seed);
     const own = this.records.outputs;
     const outer = options.outer;
     this.lookup = outer ? (id) => (this.prepared.steps.has(id) ? own(id) : outer(id)) : own;
     this.loops.seed(this.records.steps, this.records.decisions);
     this.budget = new RunBudget(this.prepared.limits.maxRunMs, (error) => this.abort(error));
-    this.fanOut = fanOutParts({
-      limits: this.prepared.limits,
-      strict: options.strict === true,
-      durable: options.durable === true,
-      seed: options.seed?.steps,
-      writer: this.writer,
-      lookup: (step) => this.loops.lookupFor(step.id, this.outputs),
-      isDone: (id) => this.records.isDone(id),
-      iteration: (id) => this.iteration(id),
-    });
-    this.launcher = new Launcher({
-      clock: options.clock,
+    const lookup = (step: PreparedStep) => this.loops.lookupFor(step.id, this.outputs);
+    const iteration = (id: string) => this.iteration(id);
+    this.fanOut = fanOutParts({ limits: this.prepared.limits, strict: options.strict === true, durable: options.durable === true, seed: options.seed?.steps, writer: this.writer, lookup, isDone: (id) => this.records.isDone(id), iteration });
+    this.launcher = wireLauncher(options, {
       signal: this.controller.signal,
-      ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
-      maxOutputBytes: this.prepared.limits.maxOutputBytes,
-      ...(options.lazy ? { lazy: true } : {}),
-      ...(options.cache ? { cache: options.cache } : {}),
-      ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
       fanOut: this.fanOut,
-      subPlan: {
-        seed: options.seed?.steps,
-        seedDecisions: options.seed?.decisions,
-        store: options.store,
-        lookup: (step) => this.loops.lookupFor(step.id, this.outputs),
-        iteration: (id) => this.iteration(id),
-        create: (spec) => {
-          const run = new PlanScheduler(innerSchedulerOptions(options, spec, this.controller.signal, (index, call) => this.launcher.inSlot(index, call)));
-          if (!spec.step.forEach) this.subPlans.track(spec.step.id, run);
-          return run;
-        },
+      lookup,
+      iteration,
+      createInner: (spec) => {
+        const run = new PlanScheduler(innerSchedulerOptions(options, spec, this.controller.signal, (index, call) => this.launcher.inSlot(index, call)));
+        if (!spec.step.forEach) this.subPlans.track(spec.step.id, run);
+        return run;
       },
-      ...(options.outerSlot ? { outerSlot: options.outerSlot } : {}),
       render: (step) => this.renderInput(step),
       finish: (step, record) => this.resolveStep(step.id, record, true),
       emit: this.emit,
