@@ -44,4 +44,20 @@ describe("LangGraph: a sub-plan step is a subgraph", () => {
     expect(mermaid).toMatch(/sub_any -\. &nbsp;then&nbsp; \.-> sub_cpu/);
     expect(mermaid).toMatch(/sub_any -\. &nbsp;else&nbsp; \.-> sub_none/);
   });
+
+  it("at run time the inner nodes run inside the subgraph, in its namespace, and the step's record reaches the outer state", async () => {
+    const graph = compilePlan(perServicePlan(), { tools: serviceTools([{ name: "a", hosts: ["h1"] }, { name: "b", hosts: ["h2"] }]).tools });
+    const seen: Array<{ namespace: string[]; nodes: string[] }> = [];
+    for await (const chunk of await graph.stream({}, { streamMode: "updates", subgraphs: true })) {
+      const [namespace, update] = chunk as unknown as [string[], Record<string, unknown>];
+      seen.push({ namespace, nodes: Object.keys(update) });
+    }
+    const inner = seen.filter((s) => s.namespace.length === 1 && s.namespace[0]!.startsWith("per_service:"));
+    expect(inner.flatMap((s) => s.nodes)).toEqual(["hosts", "cpu"]);
+    expect(seen.filter((s) => s.namespace.length === 0).flatMap((s) => s.nodes)).toEqual(["svc", "per_service", "report"]);
+    const state = (await graph.invoke({})) as Record<string, unknown>;
+    const record = Object.entries(state).find(([key]) => key.includes("per_service"))?.[1] as { status: string; output: unknown[] };
+    expect(record.status).toBe("done");
+    expect(record.output).toHaveLength(2);
+  });
 });

@@ -143,3 +143,42 @@ describe("sub-plans without for_each", () => {
     expect(result.results.sub).toMatchObject({ pair: null, single: { data: { one: "db-333" } } });
   });
 });
+
+describe("sub-plans: size", () => {
+  it("a sub-plan longer than its outer plan runs to the end (LangGraph's recursion limit covers its subgraph)", async () => {
+    const chain = Array.from({ length: 150 }, (_, i) => ({ id: `s${i}`, tool: "echo", params: { n: i, ...(i ? { prev: `{s${i - 1}.data.n}` } : {}) } }));
+    const result = await runPlan({ steps: [{ id: "sub", steps: chain }] });
+    expect(result.errors).toEqual({});
+    expect(result.status).toBe("completed");
+    expect((result.results.sub as Record<string, { data: { n: number } }>).s149!.data.n).toBe(149);
+  });
+});
+
+describe("sub-plans: an inner for_each", () => {
+  it("an inner step may fan out over an inner list; its elements are kept under outer#i/inner#j", async () => {
+    const { MemoryCompletionStore } = await import("../../src/durability/completion-store.js");
+    const { prepare, scheduler } = await import("../engine/support.js");
+    const log = serviceTools(estate);
+    const plan = {
+      steps: [
+        { id: "svc", tool: "services" },
+        {
+          id: "per",
+          for_each: "{svc.data.rows}",
+          steps: [
+            { id: "hosts", tool: "hosts_of", params: { service: "{item.name}" } },
+            { id: "each_cpu", tool: "cpu_of", for_each: "{hosts.data.hosts}", as: "host", output_mapping: { hosts: ["{host}"] } },
+          ],
+        },
+      ],
+    };
+    const store = new MemoryCompletionStore();
+    const run = scheduler(prepare(plan, log.tools), { store });
+    await run.whenSettled("per");
+    expect(run.stepRecord("per")!.output).toEqual(
+      estate.map((s) => ({ hosts: { data: { hosts: s.hosts } }, each_cpu: s.hosts.map((h) => ({ data: { rows: cpuRows([h]) } })) })),
+    );
+    const keys = Object.keys((await store.load("test-run")).steps);
+    expect(keys).toEqual(expect.arrayContaining(["per#0", "per#0/hosts", "per#0/each_cpu", "per#0/each_cpu#0", "per#0/each_cpu#1", "per#2/each_cpu#1"]));
+  });
+});
