@@ -77,9 +77,9 @@ function invalid(message: string, path: string, step: string): PlangraphError {
 export function qualifyIssues(issues: readonly PlangraphError[], outer: string, outerPath: string, innerIds: ReadonlySet<string>): PlangraphError[] {
   const qualify = (id: string) => (innerIds.has(id) ? innerName(outer, id) : id);
   return issues.map((issue) => {
-    // Quoted ids after "step", "decision" or in a list ('a', 'b'); tool names ("tool 'x'") stay.
+    // Ids quoted after "step", "decision" or "id"; a parameter or tool that shares an inner id's name stays.
     const message = issue.message
-      .replace(/(?<!tool )'([A-Za-z_][A-Za-z0-9_-]{0,63})'/g, (whole, id: string) => (innerIds.has(id) ? `'${qualify(id)}'` : whole))
+      .replace(/(?<=\b(?:step|decision|id) )'([A-Za-z_][A-Za-z0-9_-]{0,63})'/g, (whole, id: string) => (innerIds.has(id) ? `'${qualify(id)}'` : whole))
       .replace(/(?<=: |→ )([A-Za-z_][A-Za-z0-9_-]{0,63})(?= →|$)/gm, (id: string) => qualify(id));
     const path = issue.path === undefined ? outerPath : issue.path.replace(/^\$/, outerPath);
     const step = issue.step === undefined ? outer : qualify(issue.step);

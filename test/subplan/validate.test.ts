@@ -62,6 +62,9 @@ describe("sub-plans are checked with the outer plan, errors naming outer.inner",
     const [issue] = problems(withInner([{ id: "cpu", tool: "cpu_of", params: { hosts: "{svc.data.rows[0].name}" } }]));
     expect(issue!.code).toBe("REFERENCE_TYPE_MISMATCH");
     expect(issue!.path).toBe("$.steps[1].steps[0].params.hosts");
+    // The parameter is named like no inner step here; below one is, and keeps its own name.
+    const [clash] = problems(withInner([{ id: "hosts", tool: "echo" }, { id: "cpu", tool: "cpu_of", params: { hosts: "{svc.data.rows[0].name}" } }]));
+    expect(clash!.message).toMatch(/step 'per\.cpu': parameter 'hosts' of tool 'cpu_of'/);
   });
 
   it("a reference into a sub-plan's output must name an inner step", () => {
