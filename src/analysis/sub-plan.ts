@@ -63,6 +63,18 @@ export function prepareSubPlans(drafts: readonly StepDraft[], steps: Map<string,
       context.issues.push(...qualifyIssues(error.issues, draft.id, draft.path, innerIds));
       continue;
     }
+    // The run's policy may put side-effecting tools behind a human; an inner step cannot pause.
+    const gated = [...prepared.steps.values()].find((s) => s.spec.requires_approval);
+    if (gated) {
+      context.issues.push(
+        new PlangraphError(
+          "PLAN_INVALID",
+          `step '${innerName(draft.id, gated.id)}' calls '${gated.tool?.name}', which has side effects, and this run's policy (approveSideEffects) pauses such steps for approval, which steps inside a sub-plan cannot; run it as an outer step`,
+          { path: `${draft.path}.steps[${gated.index}]`, step: innerName(draft.id, gated.id) },
+        ),
+      );
+      continue;
+    }
     const loop = [...prepared.loops.keys()][0];
     if (loop !== undefined) {
       context.issues.push(

@@ -4,6 +4,9 @@ import { PlanValidationError, type PlangraphError } from "../../src/model/errors
 import { builtinTools } from "../../src/tools/builtin.js";
 import { ToolRegistry } from "../../src/tools/registry.js";
 import { serviceTools } from "./support.js";
+import { z } from "zod";
+import { defineTool } from "../../src/tools/define.js";
+import { resolveLimits } from "../../src/plan/limits.js";
 
 const registry = new ToolRegistry([...builtinTools(), ...serviceTools([]).tools]);
 
@@ -97,6 +100,23 @@ describe("sub-plans are checked with the outer plan, errors naming outer.inner",
   it("approval inside a sub-plan is refused", () => {
     const [issue] = problems(withInner([{ id: "a", tool: "echo", requires_approval: true }]));
     expect(issue!.path).toBe("$.steps[1].steps[0].requires_approval");
+  });
+
+  it("so is an inner side-effecting step under the approveSideEffects policy (it could never pause, the run would stall)", () => {
+    const restart = defineTool({ name: "restart", description: "Restarts a host.", input: z.object({ host: z.string() }), sideEffects: true, run: async () => ({ ok: true }) });
+    const plan = withInner([{ id: "bounce", tool: "restart", params: { host: "{item.name}" } }]);
+    const tools = new ToolRegistry([...builtinTools(), ...serviceTools([]).tools, restart]);
+    expect(() => preparePlan(plan, { registry: tools })).not.toThrow();
+    let caught: unknown;
+    try {
+      preparePlan(plan, { registry: tools, limits: resolveLimits({ approveSideEffects: true }) });
+    } catch (error) {
+      caught = error;
+    }
+    const [issue] = (caught as PlanValidationError).issues;
+    expect(issue!.code).toBe("PLAN_INVALID");
+    expect(issue!.path).toBe("$.steps[1].steps[0]");
+    expect(issue!.message).toMatch(/'per\.bounce'.*approveSideEffects/);
   });
 
   it("{item} inside a sub-plan without for_each is an error, with for_each it is the element", () => {
