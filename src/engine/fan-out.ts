@@ -30,6 +30,8 @@ export interface FanOutDeps {
   /** Runs `call` in one of the run's tool-call slots (the run's maxConcurrency). */
   slot<T>(step: PreparedStep, call: () => Promise<T>): Promise<T>;
   emit(event: RunEvent): void;
+  /** Put before the step's id where element calls name it (inside a sub-plan: `outer[3].`). */
+  namePrefix?: string;
   /** One element's work when it is not a tool call (a sub-plan's element runs its inner plan). */
   element?(step: PreparedStep, item: unknown, index: number): Promise<ElementRecord>;
   /** The step's result cache, per element input (absent when the step is not cached). */
@@ -105,7 +107,7 @@ async function elementOutcome(step: PreparedStep, item: unknown, index: number, 
   const hit = deps.cache?.get(step, rendered.input);
   if (hit) return { status: "done", output: hit.output, cached: true, attempts: 0, started_at: startedAt, ended_at: startedAt, input: rendered.input, ...warnings };
   const result = await callTool({
-    stepId: `${step.id}[${index}]`,
+    stepId: `${deps.namePrefix ?? ""}${step.id}[${index}]`,
     tool: step.tool!,
     input: rendered.input,
     ...(step.spec.retry ? { retry: step.spec.retry } : {}),

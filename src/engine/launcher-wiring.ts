@@ -37,6 +37,7 @@ export function wireLauncher(options: SchedulerOptions, hooks: LauncherHooks): L
     fanOut: hooks.fanOut,
     subPlan: { seed: options.seed?.steps, seedDecisions: options.seed?.decisions, store: options.store, lookup: hooks.lookup, iteration: hooks.iteration, create: hooks.createInner },
     ...(options.outerSlot ? { outerSlot: options.outerSlot } : {}),
+    ...(options.namePrefix ? { namePrefix: options.namePrefix } : {}),
     render: hooks.render,
     finish: hooks.finish,
     emit: hooks.emit,

@@ -35,6 +35,8 @@ export interface LauncherOptions {
    * (so the run's maxConcurrency, and --sequential, hold across sub-plans).
    */
   outerSlot?: <T>(call: () => Promise<T>) => Promise<T>;
+  /** Put before a step's id where its tool calls name it (an inner plan's run: `outer[3].`). */
+  namePrefix?: string;
   /** Renders a step's input when its call starts. */
   render(step: PreparedStep): RenderedInput;
   /** A launched step has its record. */
@@ -155,7 +157,8 @@ export class Launcher {
       step,
       () => {
         const cache = this.elementCache(step);
-        return runFanOut(step, fanOut, { ...parts, render, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
+        const namePrefix = this.options.namePrefix;
+        return runFanOut(step, fanOut, { ...parts, render, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}), ...(namePrefix ? { namePrefix } : {}) });
       },
       () => this.fanning--,
     );
@@ -226,7 +229,7 @@ export class Launcher {
     }
     const startedAt = clock.now();
     const result = await callTool({
-      stepId: step.id,
+      stepId: `${this.options.namePrefix ?? ""}${step.id}`,
       tool,
       input: rendered.input,
       ...(step.spec.retry ? { retry: step.spec.retry } : {}),

@@ -44,6 +44,12 @@ export interface SchedulerOptions {
   cacheTtlMs?: number;
   /** The run of a sub-plan's inner plan: what its references read besides its own steps. */
   outer?: OutputLookup;
+  /**
+   * The run of a sub-plan's inner plan: how its tool calls name their step (`outer.` or
+   * `outer[3].` before the inner id), so errors, and anything keyed by the call's step, tell
+   * the elements apart.
+   */
+  namePrefix?: string;
   /** The run of a sub-plan's inner plan: its tool calls take slots of the outer run. */
   outerSlot?: <T>(call: () => Promise<T>) => Promise<T>;
 }

@@ -51,6 +51,7 @@ export function innerSchedulerOptions(
     ...(outer.cache ? { cache: outer.cache } : {}),
     ...(outer.cacheTtlMs !== undefined ? { cacheTtlMs: outer.cacheTtlMs } : {}),
     outer: spec.outer,
+    namePrefix: `${spec.name}.`,
     outerSlot: (call) => slot(spec.step.index, call),
   };
 }
@@ -134,7 +135,9 @@ function passRecord(prepared: PreparedPlan, run: InnerRun, name: string, started
     Object.defineProperty(output, id, { value: record?.status === "done" ? (record.output ?? null) : null, enumerable: true, writable: true, configurable: true });
     if (failure || !record || record.status === "done" || record.status === "skipped") continue;
     const why = record.status === "rejected" ? (record.reason ?? "rejected") : (record.error?.message ?? "failed");
-    failure = { code: record.error?.code ?? "TOOL_FAILED", message: `sub-plan step '${name}.${id}' ${record.status}: ${why}` };
+    // Tool errors of the inner run already name the step in full ('outer[3].inner').
+    const message = why.includes(`'${name}.${id}`) ? why : `sub-plan step '${name}.${id}' ${record.status}: ${why}`;
+    failure = { code: record.error?.code ?? "TOOL_FAILED", message };
   }
   const timing = { started_at: Math.min(first, startedAt), ended_at: endedAt, attempts, ...(warnings.length ? { warnings } : {}) };
   return failure ? { status: "failed", error: failure, ...timing } : { status: "done", output, ...timing };

@@ -73,7 +73,8 @@ describe("sub-plans: failed elements", () => {
     const result = await runPlan(perServicePlan(), { tools: log.tools });
     expect(result.status).toBe("failed");
     expect(result.errors.per_service).toMatch(/index 1\b/);
-    expect(result.errors.per_service).toContain("per_service[1].cpu");
+    // The inner tool call is named by element and inner step, so elements' calls never share a name.
+    expect(result.errors.per_service).toContain("step 'per_service[1].cpu' (tool 'cpu_of') failed");
     expect(result.errors.per_service).toContain("db-333 does not answer");
     expect(result.skipped).toContain("report");
     // The other elements still ran to the end.
