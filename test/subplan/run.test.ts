@@ -183,3 +183,15 @@ describe("sub-plans: an inner for_each", () => {
     expect(keys).toEqual(expect.arrayContaining(["per#0", "per#0/hosts", "per#0/each_cpu", "per#0/each_cpu#0", "per#0/each_cpu#1", "per#2/each_cpu#1"]));
   });
 });
+
+describe("sub-plans in every run mode", () => {
+  for (const mode of [{ sequential: true }, { lazy: true }, { enableOrchestration: false }] as const) {
+    it(`runs them with ${JSON.stringify(mode)}`, async () => {
+      const log = serviceTools(estate);
+      const result = await runPlan(perServicePlan(), { tools: log.tools, ...mode });
+      expect(result.status).toBe("completed");
+      expect(result.results.report).toEqual({ data: { first: cpuRows(estate[0]!.hosts) } });
+      if ("sequential" in mode) expect(log.maxActive).toBe(1);
+    });
+  }
+});
