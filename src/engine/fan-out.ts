@@ -130,7 +130,8 @@ export function settle(step: PreparedStep, fanOut: FanOut, records: readonly Ele
     started_at: startedAt,
     ended_at: endedAt,
     attempts: records.reduce((n, r) => n + r.attempts, 0),
-    input: records.map((r) => r.input ?? null),
+    // A sub-plan's elements call no tool of their own: their inputs are their inner steps'.
+    ...(step.subPlan ? {} : { input: records.map((r) => r.input ?? null) }),
     items: { total: records.length, done: records.length - failedAt.length, failed: failedAt.length, elements: spans },
     // Every element answered from the cache: the step was, as a cached plain step is.
     ...(records.length > 0 && records.every((r) => r.cached === true) ? { cached: true } : {}),
