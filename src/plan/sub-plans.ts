@@ -1,6 +1,6 @@
 import { echo } from "../model/echo.js";
 import { PlangraphError } from "../model/errors.js";
-import type { InnerStepSchema, Plan, PlanDecision, PlanStep, StepSchema } from "./schema.js";
+import type { InnerStepSchema, Plan, PlanStep, StepSchema } from "./schema.js";
 import type { z } from "zod";
 
 /** Fields that belong to a tool call; a sub-plan step has none of them (its inner steps do). */
@@ -87,7 +87,6 @@ export function qualifyIssues(issues: readonly PlangraphError[], outer: string, 
   });
 }
 
-export type { PlanDecision };
 
 /** What events, approvals and reports call a step's tool: a sub-plan step has none, and says so. */
 export function stepToolName(spec: Pick<PlanStep, "tool">): string {
