@@ -195,3 +195,35 @@ describe("sub-plans in every run mode", () => {
     });
   }
 });
+
+describe("sub-plans behind an outer decision", () => {
+  it("a sub-plan on the branch not taken is skipped, its inner steps never called, and the run ends", async () => {
+    const log = serviceTools(estate);
+    const plan = {
+      steps: [
+        { id: "svc", tool: "services" },
+        { id: "sub", steps: [{ id: "hosts", tool: "hosts_of", params: { service: "{svc.data.rows[0].name}" } }] },
+        { id: "other", tool: "echo", params: { why: "no services" } },
+      ],
+      decisions: [{ id: "none", after: ["svc"], condition: "{svc.data.rows[0]} == null", then: ["other"], else: ["sub"] }],
+    };
+    const taken = await runPlan(plan, { tools: log.tools });
+    expect(taken.status).toBe("completed");
+    expect(taken.results.sub).toEqual({ hosts: { data: { hosts: estate[0]!.hosts } } });
+    const empty = serviceTools([]);
+    const skipped = await runPlan(plan, { tools: empty.tools });
+    expect(skipped.status).toBe("completed");
+    expect(skipped.skipped).toContain("sub");
+    expect(empty.calls).toEqual(["services"]);
+  });
+
+  it("a sub-plan whose dependency failed is skipped naming it; its subgraph node still ends", async () => {
+    const log = serviceTools(estate);
+    const plan = { steps: [{ id: "broken", tool: "fail" }, { id: "sub", depends_on: ["broken"], steps: [{ id: "hosts", tool: "hosts_of", params: { service: "x" } }] }] };
+    const result = await runPlan(plan, { tools: log.tools });
+    expect(result.status).toBe("failed");
+    expect(result.skipped).toContain("sub");
+    expect(result.skip_reasons.sub).toMatch(/'broken' failed/);
+    expect(log.calls).toEqual([]);
+  });
+});
