@@ -23,6 +23,8 @@ describe("a sub-plan step in the report and the CLI's live table", () => {
     expect(html).toContain('title="1 of 2 elements done, 1 failed">1/2 ✗1</span>');
     const section = html.slice(html.indexOf('id="step-per_service"'), html.indexOf('id="step-report"'));
     expect(section).not.toContain("Input");
+    // The graph labels the sub-plan's node with its inner steps.
+    expect(html).toContain("sub-plan: hosts → cpu");
   });
 
   it("the live table shows the step's elements as they end, and the step as done", async () => {
