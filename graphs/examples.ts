@@ -12,6 +12,7 @@ export const ops_db_prod_01_impact = exampleGraph("ops-db-prod-01-impact");
 export const ops_estate_overview = exampleGraph("ops-estate-overview");
 export const ops_hot_hosts_changes = exampleGraph("ops-hot-hosts-changes");
 export const ops_rack_blast_radius = exampleGraph("ops-rack-blast-radius");
+export const ops_service_hosts_cpu = exampleGraph("ops-service-hosts-cpu");
 export const ops_per_service_cpu = exampleGraph("ops-per-service-cpu");
 export const ops_slow_databases = exampleGraph("ops-slow-databases");
 export const search_until_enough = exampleGraph("search-until-enough");

@@ -18,6 +18,7 @@ import { serverRegistry } from "./catalogue.js";
 import { examplePlan } from "./plans.js";
 import { isRunConfig, runPolicy } from "./policy.js";
 import { serverAdmission } from "./run-admission.js";
+import { toolNames } from "../src/plan/sub-plans.js";
 
 /**
  * The graph for `plan()` under this server's policy, run for the authenticated caller (its tenant,
@@ -52,7 +53,7 @@ export function exampleGraph(id: string) {
  * (and the policy's step timeouts) start, so a first run on a fresh server is not cut off by it.
  */
 async function warmUp(plan: Plan, registry: ToolRegistry): Promise<void> {
-  const tools = new Set(plan.steps.map((step) => registry.get(step.tool)?.tool).filter((tool) => tool !== undefined));
+  const tools = new Set(toolNames(plan).map((name) => registry.get(name)?.tool).filter((tool) => tool !== undefined));
   await warmUpTools(tools);
 }
 

@@ -5,6 +5,7 @@ import { producedKinds, schemasAtPath, unionKinds } from "../refs/schema-kinds.j
 import { elementSchema, stepOutputSchema } from "./for-each.js";
 import type { PreparedStep } from "./prepared.js";
 import type { StepDraft } from "./step-pass.js";
+import { producerOf } from "./reference-types.js";
 
 /**
  * Where the source of a for_each list declares an output schema: the path must be a list
@@ -24,7 +25,7 @@ export function checkFanOutSources(drafts: readonly StepDraft[], steps: Readonly
       issues.push(
         new PlangraphError(
           "FOR_EACH_NOT_LIST",
-          `step '${echo(draft.id)}': for_each ${echo(fanOut.ref.text, 120)} is not a list (tool '${source.spec.tool}' of step '${fanOut.ref.step}' returns ${[...kinds].sort().join(" or ")} there)`,
+          `step '${echo(draft.id)}': for_each ${echo(fanOut.ref.text, 120)} is not a list (${producerOf(source)} returns ${[...kinds].sort().join(" or ")} there)`,
           { path: fanOut.path, step: draft.id },
         ),
       );

@@ -108,9 +108,12 @@ export function checkStrayElementReferences(spec: PlanStep, path: string, stray:
   issues.push(new PlangraphError("BAD_FOR_EACH", `step '${echo(spec.id)}' references ${echo(first.text, 80)}, but ${why}`, { path, step: spec.id }));
 }
 
-/** What other steps read from a step: a for_each step's output is the list of its tool's outputs. */
-export function stepOutputSchema(step: { forEach?: FanOut; tool: { traits: { outputSchema?: unknown } } }): unknown {
-  const schema = step.tool.traits.outputSchema;
+/**
+ * What other steps read from a step: its tool's output (a sub-plan's: the object of its inner
+ * steps' outputs); a for_each step's output is the list of those.
+ */
+export function stepOutputSchema(step: { forEach?: FanOut; tool?: { traits: { outputSchema?: unknown } }; subPlan?: { outputSchema: unknown } }): unknown {
+  const schema = step.subPlan ? step.subPlan.outputSchema : step.tool?.traits.outputSchema;
   if (schema === undefined || !step.forEach) return schema;
   if (!zodDef(schema)) return undefined; // not zod: nothing is known of its elements either
   // A collected failure is a null entry.

@@ -2,7 +2,8 @@ import { PlangraphError, PlanValidationError } from "../model/errors.js";
 import { isNormalizedPlan, readPlan } from "../plan/normalize.js";
 import { DEFAULT_LIMITS, type PlanLimits } from "../plan/limits.js";
 import type { Plan } from "../plan/schema.js";
-import { compileTemplate, createCheckBudget, type Template } from "../refs/template.js";
+import { compileTemplate, createCheckBudget, type CheckBudget, type Template } from "../refs/template.js";
+import { prepareSubPlans, type OuterScope } from "./sub-plan.js";
 import { prepareDecisions } from "./decision-pass.js";
 import { analyzeLoops, LOOP_REF } from "./loops.js";
 import { unique } from "../model/unique.js";
@@ -37,23 +38,51 @@ export type { PreparedDecision, PreparedPlan, PreparedStep, PrepareOptions } fro
 export function preparePlan(input: unknown, options: PrepareOptions): PreparedPlan {
   const limits = options.limits ?? DEFAULT_LIMITS;
   const { plan, issues } = isNormalizedPlan(input) ? { plan: input, issues: [] as PlangraphError[] } : readPlan(input, limits);
+  return analysePlan(plan, issues, { registry: options.registry, limits, budget: createCheckBudget(limits) });
+}
+
+/**
+ * The checks of `preparePlan` over a normalised plan: the outer plan, or (with `scope`) the inner
+ * plan of a sub-plan step, whose references may also name outer steps and the outer element.
+ * References to outer steps are not dependencies of the inner plan (its graph holds its own
+ * nodes only): they make the sub-plan step wait (sub-plan.ts).
+ */
+function analysePlan(
+  plan: Plan,
+  issues: PlangraphError[],
+  context: { registry: PrepareOptions["registry"]; limits: PlanLimits; budget: CheckBudget; scope?: OuterScope },
+): PreparedPlan {
+  const { registry, limits, budget, scope } = context;
   const stepIds = new Set(plan.steps.map((s) => s.id));
   const decisionIds = new Set(plan.decisions.map((d) => d.id));
+  const unreferenceable = scope ? new Set([...decisionIds, ...scope.outerDecisionIds]) : decisionIds;
   const loopRefs = new Map<string, string>();
-  // What a reference may name: any step, or the loop pseudo step (checked once loops are known).
-  const referable = new Set([...stepIds, LOOP_REF]);
-  const budget = createCheckBudget(limits);
-  const { steps, drafts } = prepareSteps({ plan, registry: options.registry, limits, referable, decisionIds, budget, loopRefs, issues });
-  checkOutputPaths(drafts, steps, issues);
-  checkFanOutSources(drafts, steps, issues);
-  checkReferenceTypes(steps, (step) => stepPath(plan, step.spec, step.index), issues);
-  const decisions = prepareDecisions(plan, referable, decisionIds, loopRefs, issues);
+  // What a reference may name: any step (inside a sub-plan: any outer step too), or the loop pseudo step.
+  const referable = new Set([...stepIds, LOOP_REF, ...(scope?.outerIds ?? [])]);
+  const passed = prepareSteps({ plan, registry, limits, referable, decisionIds: unreferenceable, budget, loopRefs, issues, ...(scope ? { outerElement: scope.element } : {}) });
+  const { drafts } = passed;
+  const steps = scope
+    ? passed.steps
+    : prepareSubPlans(drafts, passed.steps, { registry, limits, budget, stepIds, decisionIds, issues, analyse: (inner, c) => analysePlan(inner, [], c) });
+  const targets = scope ? new Map([...scope.outer, ...steps]) : steps;
+  checkOutputPaths(drafts, targets, issues);
+  checkFanOutSources(drafts, targets, issues);
+  checkReferenceTypes(steps, (step) => stepPath(plan, step.spec, step.index), issues, targets);
+  const decisions = prepareDecisions(plan, referable, unreferenceable, loopRefs, issues);
   const answer =
     plan.answer === undefined
       ? undefined
       : collect(issues, () => compileTemplate(plan.answer, { steps: stepIds, unreferenceable: decisionIds, path: "$.answer", budget }));
   if (issues.length) throw new PlanValidationError(issues);
+  if (scope) keepOwnDependencies(steps, decisions);
   return analyseGraph(plan, limits, steps, decisions, loopRefs, answer);
+}
+
+/** Inside a sub-plan, dependencies on outer steps are the outer step's, not the inner graph's. */
+function keepOwnDependencies(steps: Map<string, PreparedStep>, decisions: Map<string, PreparedDecision>): void {
+  const own = (id: string) => steps.has(id) || decisions.has(id);
+  for (const step of steps.values()) step.deps = step.deps.filter(own);
+  for (const decision of decisions.values()) decision.deps = decision.deps.filter(own);
 }
 
 /** Dependencies, branches, cycles, fan limits and loops of a plan whose parts are all sound. */

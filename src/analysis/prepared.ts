@@ -14,7 +14,8 @@ export interface PreparedStep {
   /** Position in the plan; ties in "plan order" are broken by it. */
   index: number;
   spec: PlanStep;
-  tool: RegisteredTool;
+  /** The tool the step calls; absent for a sub-plan step (it has `subPlan`). */
+  tool?: RegisteredTool;
   /** `params` with `output_mapping` merged over it, references parsed. */
   input: Template;
   references: Reference[];
@@ -24,6 +25,21 @@ export interface PreparedStep {
   optionalDeps: ReadonlySet<string>;
   /** A for_each step: the list it runs over and how (its tool runs once per element). */
   forEach?: FanOut;
+  /** A sub-plan step: its nested plan, analysed with the outer one. */
+  subPlan?: PreparedSubPlan;
+}
+
+/** The nested plan of a sub-plan step, checked with its outer plan. */
+export interface PreparedSubPlan {
+  /**
+   * The inner plan, analysed as a plan of its own: its graph holds inner steps and decisions
+   * only. References to outer steps (and to the outer element) are read through the outer run.
+   */
+  prepared: PreparedPlan;
+  /** What other steps read from one run of the sub-plan: an object keyed by inner step id. */
+  outputSchema: unknown;
+  /** JSON path of the sub-plan step, for errors. */
+  path: string;
 }
 
 export interface PreparedDecision {

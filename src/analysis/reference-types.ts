@@ -26,13 +26,18 @@ export function checkOutputPaths(drafts: readonly StepDraft[], steps: ReadonlyMa
         issues.push(
           new PlangraphError(
             "REFERENCE_NOT_IN_SCHEMA",
-            `step '${echo(draft.id)}' references ${echo(ref.text, 120)}, but tool '${target.spec.tool}' of step '${ref.step}' cannot return that: ${check.message}`,
+            `step '${echo(draft.id)}' references ${echo(ref.text, 120)}, but ${producerOf(target)} cannot return that: ${check.message}`,
             { path: draft.path, step: draft.id },
           ),
         );
       }
     }
   }
+}
+
+/** Who produces a step's output, for errors: its tool, or its sub-plan. */
+export function producerOf(step: PreparedStep): string {
+  return step.subPlan ? `sub-plan '${step.id}' (its steps: ${[...step.subPlan.prepared.steps.keys()].map((id) => `'${id}'`).join(", ")})` : `tool '${step.tool?.name}' of step '${step.id}'`;
 }
 
 /**
@@ -48,13 +53,15 @@ export function checkReferenceTypes(
   steps: ReadonlyMap<string, PreparedStep>,
   stepPath: (step: PreparedStep) => string,
   issues: PlangraphError[],
+  /** Every step a reference may name (inside a sub-plan, outer steps too); `steps` by default. */
+  targets: ReadonlyMap<string, PreparedStep> = steps,
 ): void {
   for (const step of steps.values()) {
-    if (step.input.kind !== "object") continue;
+    if (step.input.kind !== "object" || !step.tool) continue;
     for (const [key, template] of step.input.entries) {
       const field = fieldOf(step.tool.tool.schema, key);
       if (field === undefined) continue;
-      checkTemplate(template, field, { step, steps, param: key, path: inputFieldPath(stepPath(step), step.spec, key), issues });
+      checkTemplate(template, field, { step, steps: targets, param: key, path: inputFieldPath(stepPath(step), step.spec, key), issues });
     }
   }
 }
@@ -105,7 +112,7 @@ function mismatch(site: Site, schema: unknown, produced: Kinds, given: string): 
   site.issues.push(
     new PlangraphError(
       "REFERENCE_TYPE_MISMATCH",
-      `step '${echo(site.step.id)}': parameter '${echo(site.param)}' of tool '${site.step.spec.tool}' takes ${describeKinds(accepted)}, but ${given}`,
+      `step '${echo(site.step.id)}': parameter '${echo(site.param)}' of tool '${site.step.tool?.name}' takes ${describeKinds(accepted)}, but ${given}`,
       { path: site.path, step: site.step.id },
     ),
   );

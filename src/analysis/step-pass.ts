@@ -26,6 +26,8 @@ export interface StepPassContext {
   /** Filled in: who references `{__loop…}`, and where. */
   loopRefs: Map<string, string>;
   issues: PlangraphError[];
+  /** Inside a sub-plan with for_each: the outer element's names (`{item}`, `{item_index}`). */
+  outerElement?: readonly string[];
 }
 
 /** A step as far as it could be checked: a step whose tool is unknown still has its references. */
@@ -62,9 +64,15 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
   const outside = new Set([...context.referable, ...[DEFAULT_ITEM_NAME, ITEM_INDEX].filter((id) => !stepIds.has(id))]);
   plan.steps.forEach((spec, index) => {
     const path = stepPath(plan, spec, index);
-    const tool = lookupTool(context, spec, path);
     const forEach = compileFanOut(spec, path, { ...context, stepIds });
-    const names: string[] = spec.for_each !== undefined ? elementIds(spec) : [];
+    // A sub-plan step has no tool and no input of its own: its inner steps are checked with its
+    // sub-plan (sub-plan.ts), which turns the draft into a prepared step.
+    if (spec.steps !== undefined) {
+      drafts.push({ id: spec.id, index, spec, path, tool: undefined, input: undefined, references: forEach ? [forEach.ref] : [], ...(forEach ? { forEach } : {}), elementReferences: [] });
+      return;
+    }
+    const tool = lookupTool(context, spec, path);
+    const names: string[] = [...(context.outerElement ?? []), ...(spec.for_each !== undefined ? elementIds(spec) : [])];
     const referable = names.length ? new Set([...outside, ...names]) : outside;
     const { input, compiled } = compileInput(spec, path, { ...context, referable });
     overBudget(context);
@@ -81,7 +89,7 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
     if (!tool || !input || (spec.for_each !== undefined && !forEach)) return;
     const fieldPath = (key: string) => inputFieldPath(path, spec, key);
     // A step that is not run (an empty section) is never called: its input need not fit the tool.
-    if (plan.notRun?.[spec.id] === undefined) issues.push(...checkLiteralParams(spec.id, spec.tool, tool.tool.schema, input, `${path}.params`, fieldPath));
+    if (plan.notRun?.[spec.id] === undefined) issues.push(...checkLiteralParams(spec.id, tool.name, tool.tool.schema, input, `${path}.params`, fieldPath));
     const deps = unique([...spec.depends_on, ...spec.optional_depends_on, ...references.map((r) => r.step)]).filter((d) => d !== spec.id);
     // The run's policy may put every side-effecting call behind a human.
     const gated = limits.approveSideEffects && tool.traits.sideEffects && !spec.requires_approval ? { ...spec, requires_approval: true } : spec;
@@ -91,6 +99,7 @@ export function prepareSteps(context: StepPassContext): { steps: Map<string, Pre
 }
 
 function lookupTool(context: StepPassContext, spec: PlanStep, path: string): RegisteredTool | undefined {
+  if (spec.tool === undefined) return undefined; // normalisation has reported it
   const tool = context.registry.get(spec.tool);
   if (!tool) {
     context.issues.push(

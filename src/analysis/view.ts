@@ -11,7 +11,10 @@ export function planGraphView(prepared: PreparedPlan): PlanGraphView {
   const edges: PlanGraphView["edges"] = [];
   for (const id of prepared.graph.nodes) {
     const step = prepared.steps.get(id);
-    nodes.push(step ? { id, kind: "step", tool: step.spec.tool } : { id, kind: "decision" });
+    // A sub-plan step is labelled with its inner steps, in plan order.
+    const inner = step?.subPlan ? [...step.subPlan.prepared.steps.keys()] : [];
+    const tool = step?.subPlan ? `sub-plan: ${inner.slice(0, 4).join(" → ")}${inner.length > 4 ? ` → … (${inner.length} steps)` : ""}` : step?.spec.tool;
+    nodes.push(step ? { id, kind: "step", ...(tool !== undefined ? { tool } : {}) } : { id, kind: "decision" });
   }
   for (const id of prepared.graph.nodes) {
     for (const dep of prepared.graph.deps.get(id) ?? []) {

@@ -1,7 +1,8 @@
 import type { PreparedPlan, PreparedStep } from "../analysis/prepare.js";
 import type { AuditTrail } from "../engine/audit-trail.js";
 import type { CallerContext } from "../model/caller.js";
-import { isPlangraphError } from "../model/errors.js";
+import { isPlangraphError, PlangraphError } from "../model/errors.js";
+import { stepToolName } from "../plan/sub-plans.js";
 import { budgetUnder, checkPlanTools, requireApprover, tenantLimits, TenantLimiter, type Policy, type StepFacts } from "../policy/index.js";
 
 /** Counts every tenant's runs of this process, unless a run brings its own limiter. */
@@ -37,6 +38,7 @@ export async function admitRun(prepared: PreparedPlan, input: AdmissionInput): P
   const { caller, policy } = input;
   try {
     const verdict = checkPlanTools(policy, caller.roles, stepFacts(prepared));
+    refuseInnerApprovals(verdict.approval, caller);
     const gated = withApprovals(prepared, new Set([...verdict.approval, ...(input.gate ?? []).filter((id) => prepared.steps.has(id))]));
     const waiting = [...gated.steps.values()].filter((s) => s.spec.requires_approval);
     if (input.approveAll && waiting.length) requireApprover(policy, caller, waiting[0]!.id, caller.user);
@@ -49,7 +51,7 @@ export async function admitRun(prepared: PreparedPlan, input: AdmissionInput): P
       const step = error.step ? prepared.steps.get(error.step) : undefined;
       await input.audit.record({
         kind: error.code === "TENANT_LIMIT" ? "run_refused" : "refusal",
-        ...(step ? { step: step.id, tool: step.spec.tool } : {}),
+        ...(error.step ? { step: error.step, ...(step ? { tool: stepToolName(step.spec) } : {}) } : {}),
         outcome: `refused:${error.code}`,
         detail: error.message,
       });
@@ -58,9 +60,31 @@ export async function admitRun(prepared: PreparedPlan, input: AdmissionInput): P
   }
 }
 
-/** The plan's steps as the policy sees them: the step, its tool and whether the tool has side effects. */
-export function stepFacts(prepared: PreparedPlan): StepFacts[] {
-  return [...prepared.steps.values()].map((s) => ({ step: s.id, tool: { name: s.spec.tool, sideEffects: s.tool.traits.sideEffects === true } }));
+/**
+ * The plan's steps as the policy sees them: the step, its tool and whether the tool has side
+ * effects — a sub-plan's inner steps too, named `outer.inner`, so no tool hides inside one.
+ */
+export function stepFacts(prepared: PreparedPlan, prefix = ""): StepFacts[] {
+  return [...prepared.steps.values()].flatMap((s): StepFacts[] => {
+    if (s.subPlan) return stepFacts(s.subPlan.prepared, `${prefix}${s.id}.`);
+    if (!s.tool) return [];
+    return [{ step: `${prefix}${s.id}`, tool: { name: s.tool.name, sideEffects: s.tool.traits.sideEffects === true } }];
+  });
+}
+
+/**
+ * A step inside a sub-plan cannot pause for approval (the plan format refuses it there), so a tool
+ * the policy lets these roles run only with approval is refused inside one, naming the way out.
+ */
+function refuseInnerApprovals(approval: readonly string[], caller: CallerContext): void {
+  const inner = approval.find((id) => id.includes("."));
+  if (inner === undefined) return;
+  const outer = inner.slice(0, inner.indexOf("."));
+  throw new PlangraphError(
+    "TOOL_NOT_ALLOWED",
+    `step '${inner}': its tool may run for roles [${caller.roles.join(", ")}] only after approval, and a step inside a sub-plan cannot pause for approval; move it to the outer plan`,
+    { step: outer },
+  );
 }
 
 /**

@@ -9,6 +9,7 @@ import type { SchedulerSeed } from "../langgraph/seed.js";
 import { evaluatorFor } from "./compile-plan.js";
 import type { RunPlanOptions } from "./options.js";
 import type { CallScope } from "../engine/call-scope.js";
+import { stepToolName } from "../plan/sub-plans.js";
 
 /** Where the flat executor starts from and records to. */
 export interface LegacyRun {
@@ -57,7 +58,7 @@ export async function runLegacy(prepared: PreparedPlan, options: RunPlanOptions,
   }
   const records = recordsOf(prepared, scheduler);
   const steps = new Map(Object.entries(records.steps));
-  const pending = scheduler.pendingApprovals().map((id) => ({ step: id, tool: prepared.steps.get(id)!.spec.tool, params: scheduler.pendingInput(id) ?? null }));
+  const pending = scheduler.pendingApprovals().map((id) => ({ step: id, tool: stepToolName(prepared.steps.get(id)!.spec), params: scheduler.pendingInput(id) ?? null }));
   return assembleResult({
     prepared,
     steps,

@@ -28,6 +28,7 @@ import { recordStarter, requireApproverOf, resumeFacts, starterRecord, type Resu
 import { callerFor } from "./caller.js";
 import { policyFor } from "./policy-file.js";
 import { identityParamWarnings } from "./spoofing.js";
+import { planTools } from "../analysis/sub-plan.js";
 
 /** What runPlan set up before the run's clock started, shared by every invocation of the run. */
 interface RunSetup {
@@ -62,7 +63,7 @@ export async function runPlan(plan: unknown, options: RunPlanOptions = {}): Prom
   try {
     const prepared = admission.prepared;
     const scope: CallScope = { caller, ...(options.threadId ? { threadId: options.threadId } : {}), ...(audit ? { audit } : {}) };
-    const warmUp = await warmUpTools(new Set([...prepared.steps.values()].map((step) => step.tool.tool)), options.signal);
+    const warmUp = await warmUpTools(planTools(prepared), options.signal);
     const telemetry = startRunTelemetry({
       prepared,
       clock: options.clock ?? systemClock,

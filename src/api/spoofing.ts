@@ -13,6 +13,8 @@ import { IDENTITY_FIELDS, type CallerContext } from "../model/caller.js";
 export function identityParamWarnings(prepared: PreparedPlan, caller: CallerContext): string[] {
   const warnings: string[] = [];
   for (const step of prepared.steps.values()) {
+    // A sub-plan step has no params of its own; its inner steps are its plan's (checked at validation).
+    if (!step.tool) continue;
     const given = new Set([...Object.keys(step.spec.params ?? {}), ...Object.keys(step.spec.output_mapping ?? {})]);
     for (const field of given) {
       if (!IDENTITY_FIELDS.has(field.toLowerCase()) || declaresField(step, field)) continue;
@@ -25,7 +27,7 @@ export function identityParamWarnings(prepared: PreparedPlan, caller: CallerCont
 }
 
 function declaresField(step: PreparedStep, field: string): boolean {
-  const schema = step.tool.tool.schema as { shape?: Record<string, unknown>; properties?: Record<string, unknown> } | undefined;
+  const schema = step.tool?.tool.schema as { shape?: Record<string, unknown>; properties?: Record<string, unknown> } | undefined;
   const fields = schema?.shape ?? schema?.properties;
   return !!fields && Object.prototype.hasOwnProperty.call(fields, field);
 }

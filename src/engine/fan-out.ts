@@ -32,6 +32,10 @@ export interface FanOutDeps {
   /** Runs `call` in one of the run's tool-call slots (the run's maxConcurrency). */
   slot<T>(step: PreparedStep, call: () => Promise<T>): Promise<T>;
   emit(event: RunEvent): void;
+  /** Put before the step's id where element calls name it (inside a sub-plan: `outer[3].`). */
+  namePrefix?: string;
+  /** One element's work when it is not a tool call (a sub-plan's element runs its inner plan). */
+  element?(step: PreparedStep, item: unknown, index: number): Promise<ElementRecord>;
   /** The step's result cache, per element input (absent when the step is not cached). */
   cache?: { get(step: PreparedStep, input: unknown): { output: unknown } | undefined; set(step: PreparedStep, input: unknown, output: unknown): void };
   /** The identity an element's call carries into its tool (its `item_index` set). */
@@ -96,7 +100,7 @@ async function runElement(step: PreparedStep, item: unknown, index: number, tota
 async function callElement(step: PreparedStep, item: unknown, index: number, total: number, deps: FanOutDeps): Promise<ElementRecord> {
   const startedAt = deps.clock.now();
   deps.emit({ type: "item_start", step: step.id, index, total, at: startedAt });
-  const record = await elementOutcome(step, item, index, deps, startedAt);
+  const record = deps.element ? await deps.element(step, item, index) : await elementOutcome(step, item, index, deps, startedAt);
   deps.emit({ type: "item_end", step: step.id, index, total, status: record.status, at: record.ended_at ?? deps.clock.now() });
   return record;
 }
@@ -108,8 +112,8 @@ async function elementOutcome(step: PreparedStep, item: unknown, index: number, 
   const hit = deps.cache?.get(step, rendered.input);
   if (hit) return { status: "done", output: hit.output, cached: true, attempts: 0, started_at: startedAt, ended_at: startedAt, input: rendered.input, ...warnings };
   const result = await callTool({
-    stepId: `${step.id}[${index}]`,
-    tool: step.tool,
+    stepId: `${deps.namePrefix ?? ""}${step.id}[${index}]`,
+    tool: step.tool!,
     input: rendered.input,
     ...(step.spec.retry ? { retry: step.spec.retry } : {}),
     ...(step.spec.timeout_ms !== undefined ? { timeoutMs: step.spec.timeout_ms } : {}),
@@ -134,8 +138,11 @@ export function settle(step: PreparedStep, fanOut: FanOut, records: readonly Ele
     started_at: startedAt,
     ended_at: endedAt,
     attempts: records.reduce((n, r) => n + r.attempts, 0),
-    input: records.map((r) => r.input ?? null),
+    // A sub-plan's elements call no tool of their own: their inputs are their inner steps'.
+    ...(step.subPlan ? {} : { input: records.map((r) => r.input ?? null) }),
     items: { total: records.length, done: records.length - failedAt.length, failed: failedAt.length, elements: spans },
+    // Every element answered from the cache: the step was, as a cached plain step is.
+    ...(records.length > 0 && records.every((r) => r.cached === true) ? { cached: true } : {}),
     ...(failedAt.length ? { item_errors: itemErrors } : {}),
   };
   if (failedAt.length && fanOut.onItemError === "fail") {

@@ -6,6 +6,7 @@ import type { DecisionEvaluator } from "./decision-evaluator.js";
 import type { CompletionSink } from "./observers.js";
 import type { StepCache } from "./step-cache.js";
 import type { CallScope } from "./call-scope.js";
+import type { OutputLookup } from "../refs/resolve.js";
 
 /** How one run is scheduled: `PlanScheduler`'s constructor options. */
 export interface SchedulerOptions {
@@ -44,4 +45,14 @@ export interface SchedulerOptions {
   cacheTtlMs?: number;
   /** Who the run's tool calls are for (caller, durable run key) and where they are audited. */
   scope?: CallScope;
+  /** The run of a sub-plan's inner plan: what its references read besides its own steps. */
+  outer?: OutputLookup;
+  /**
+   * The run of a sub-plan's inner plan: how its tool calls name their step (`outer.` or
+   * `outer[3].` before the inner id), so errors, and anything keyed by the call's step, tell
+   * the elements apart.
+   */
+  namePrefix?: string;
+  /** The run of a sub-plan's inner plan: its tool calls take slots of the outer run. */
+  outerSlot?: <T>(call: () => Promise<T>) => Promise<T>;
 }

@@ -1,6 +1,4 @@
-import { setMaxListeners } from "node:events";
 import type { PreparedDecision, PreparedPlan, PreparedStep } from "../analysis/prepare.js";
-import type { LoopInfo } from "../analysis/loops.js";
 import { PlangraphError } from "../model/errors.js";
 import type { ApprovalAnswer, RunEvent } from "../model/events.js";
 import type { DecisionOutcome, StepRecord } from "../model/records.js";
@@ -8,18 +6,22 @@ import type { OutputLookup } from "../refs/resolve.js";
 import { Approvals, rejectedRecord, type ApprovalRequest } from "./approvals.js";
 import { Settlements } from "./settlements.js";
 import { evaluateOnce } from "./decision-evaluator.js";
-import { Launcher } from "./launcher.js";
+import type { Launcher } from "./launcher.js";
+import { followSignal, wireLauncher } from "./launcher-wiring.js";
 import { LoopState } from "./loop-state.js";
-import { CompletionWriter, eventEmitter, RunBudget, type WriteFailure } from "./observers.js";
+import { CompletionWriter, eventEmitter, RunBudget } from "./observers.js";
 import { PendingDeps } from "./pending-deps.js";
-import { StoreGate, withWriteFailure } from "./store-gate.js";
+import { StoreGate } from "./store-gate.js";
 import { assessReadiness, readinessStructure, verdictFor, type ReadinessStructure, type Verdict } from "./readiness.js";
 import { RunRecords } from "./run-records.js";
+import { Resolver } from "./resolver.js";
 import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
 import { fanOutParts, type FanOutParts } from "./fan-out-parts.js";
 import { callIdentity, runKeyOf } from "./call-scope.js";
 import { answerEvent } from "./audit-trail.js";
+import { innerSchedulerOptions, SubPlanRuns } from "./sub-plan-run.js";
+import { stepToolName } from "../plan/sub-plans.js";
 
 export type { ApprovalAnswer, RunEvent } from "../model/events.js";
 export type { DecisionEvaluator } from "./decision-evaluator.js";
@@ -55,6 +57,10 @@ export class PlanScheduler {
   private readonly budget: RunBudget;
   private readonly emit: (event: RunEvent) => void;
   private readonly gate: StoreGate;
+  private readonly subPlans = new SubPlanRuns();
+  private readonly resolver: Resolver;
+  /** What references read: this run's outputs, then (an inner plan's run) the outer run's. */
+  private readonly lookup: OutputLookup;
   private evaluating = 0;
   private started = false;
 
@@ -68,39 +74,49 @@ export class PlanScheduler {
     this.writer = new CompletionWriter(this.runId, options.store);
     this.emit = eventEmitter(options.onEvent);
     this.gate = new StoreGate(options.durable === true, { abort: (error) => this.abort(error), changed: () => this.settlements.check() });
-    // Every in-flight tool and backoff listens on this one signal: lift Node's default cap of 10.
-    setMaxListeners(0, this.controller.signal);
-    if (options.signal) {
-      if (options.signal.aborted) this.controller.abort(options.signal.reason);
-      else options.signal.addEventListener("abort", () => this.abort(options.signal!.reason), { once: true });
-    }
+    followSignal(this.controller, options.signal, (reason) => this.abort(reason));
     this.records = new RunRecords(this.prepared, options.seed);
+    const own = this.records.outputs;
+    const outer = options.outer;
+    this.lookup = outer ? (id) => (this.prepared.steps.has(id) ? own(id) : outer(id)) : own;
     this.loops.seed(this.records.steps, this.records.decisions);
     this.budget = new RunBudget(this.prepared.limits.maxRunMs, (error) => this.abort(error));
-    this.fanOut = fanOutParts({
-      limits: this.prepared.limits,
-      strict: options.strict === true,
-      durable: options.durable === true,
-      seed: options.seed?.steps,
+    this.resolver = new Resolver({
+      prepared: this.prepared,
+      structure: this.structure,
+      records: this.records,
+      loops: this.loops,
+      pending: this.pending,
+      settlements: this.settlements,
       writer: this.writer,
-      lookup: (step) => this.loops.lookupFor(step.id, this.outputs),
-      isDone: (id) => this.records.isDone(id),
-      iteration: (id) => this.iteration(id),
-    });
-    this.launcher = new Launcher({
-      clock: options.clock,
+      gate: this.gate,
+      budget: this.budget,
+      durable: options.durable === true,
+      failFast: options.failFast === true,
       signal: this.controller.signal,
-      ...(options.maxConcurrency !== undefined ? { maxConcurrency: options.maxConcurrency } : {}),
-      maxOutputBytes: this.prepared.limits.maxOutputBytes,
-      ...(options.lazy ? { lazy: true } : {}),
-      ...(options.cache ? { cache: options.cache } : {}),
-      ...(options.cacheTtlMs !== undefined ? { cacheTtlMs: options.cacheTtlMs } : {}),
+      emit: this.emit,
+      abort: (error) => this.abort(error),
+      ready: (id, verdict) => this.becomeReady(id, verdict),
+    });
+    const lookup = (step: PreparedStep) => this.loops.lookupFor(step.id, this.outputs);
+    const iteration = (id: string) => this.iteration(id);
+    this.fanOut = fanOutParts({ limits: this.prepared.limits, strict: options.strict === true, durable: options.durable === true, seed: options.seed?.steps, writer: this.writer, lookup, isDone: (id) => this.records.isDone(id), iteration });
+    this.launcher = wireLauncher(options, {
+      signal: this.controller.signal,
       fanOut: this.fanOut,
+      lookup,
+      iteration,
+      createInner: (spec) => {
+        const run = new PlanScheduler(innerSchedulerOptions(options, spec, this.controller.signal, (index, call) => this.launcher.inSlot(index, call)));
+        if (!spec.step.forEach) this.subPlans.track(spec.step.id, run);
+        return run;
+      },
       render: (step) => this.renderInput(step),
-      finish: (step, record) => this.resolveStep(step.id, record, true),
+      finish: (step, record) => this.resolver.step(step.id, record, true),
       emit: this.emit,
       changed: () => this.settlements.check(),
-      ...(options.scope ? { identify: (step, itemIndex) => callIdentity(options.scope!, this.runId, step.id, itemIndex) } : {}),
+      // Keyed by the qualified name (`outer[3].inner` inside a sub-plan), so no two calls share a key.
+      ...(options.scope ? { identify: (step: PreparedStep, itemIndex?: number) => callIdentity(options.scope!, this.runId, `${options.namePrefix ?? ""}${step.id}`, itemIndex) } : {}),
       ...(options.scope?.audit ? { audit: options.scope.audit } : {}),
     });
   }
@@ -148,7 +164,18 @@ export class PlanScheduler {
 
   /** The outputs of done steps, as references see them. */
   get outputs(): OutputLookup {
-    return this.records.outputs;
+    return this.lookup;
+  }
+
+  /**
+   * Resolves when an inner step of a sub-plan step has its outcome (with for_each: when the
+   * whole step has, every element having run the inner plan), or the sub-plan step settled
+   * without running it.
+   */
+  async whenInnerSettled(step: string, inner: string, iteration = this.iteration(step)): Promise<void> {
+    const settled = this.whenSettled(step, iteration);
+    if (this.prepared.steps.get(step)?.forEach) return settled;
+    await Promise.race([settled, this.subPlans.runOf(step).then((run) => run.whenSettled(inner))]);
   }
 
   /**
@@ -166,8 +193,8 @@ export class PlanScheduler {
     if (this.isResolved(id) || !this.approvals.take(id)) return;
     // Every approval and rejection is on the audit trail, under the caller who answered it.
     const { scope } = this.options;
-    void scope?.audit?.record(answerEvent(id, this.prepared.steps.get(id)!.spec.tool, answer, input), runKeyOf(scope, this.runId));
-    if (answer.action === "reject") this.resolveStep(id, rejectedRecord(id, answer), true);
+    void scope?.audit?.record(answerEvent(id, stepToolName(this.prepared.steps.get(id)!.spec), answer, input), runKeyOf(scope, this.runId));
+    if (answer.action === "reject") this.resolver.step(id, rejectedRecord(id, answer), true);
     else this.launcher.enqueue(this.prepared.steps.get(id)!, answer.params);
   }
 
@@ -218,24 +245,24 @@ export class PlanScheduler {
     this.readied.add(key);
     const step = this.prepared.steps.get(id);
     if (step) return this.readyStep(step, verdict);
-    if (!verdict.run) return this.resolveDecision(id, { status: "skipped", reason: verdict.reason });
+    if (!verdict.run) return this.resolver.decision(id, { status: "skipped", reason: verdict.reason });
     this.evaluate(this.prepared.decisions.get(id)!);
   }
 
   private readyStep(step: PreparedStep, verdict: Verdict): void {
     if (!verdict.run) {
       if (step.spec.requires_approval) this.approvals.close(step.id);
-      return this.resolveStep(step.id, { status: "skipped", attempts: 0, reason: verdict.reason }, false);
+      return this.resolver.step(step.id, { status: "skipped", attempts: 0, reason: verdict.reason }, false);
     }
     if (step.spec.requires_approval) {
       // A for_each step is approved as a whole: the human sees every element's input.
       const rendered = step.forEach ? this.fanOut.renderAll(step) : this.renderInput(step);
       if ("error" in rendered) {
         this.approvals.close(step.id);
-        return this.resolveStep(step.id, { status: "failed", attempts: 0, error: rendered.error, ...warningsField(rendered.warnings) }, true);
+        return this.resolver.step(step.id, { status: "failed", attempts: 0, error: rendered.error, ...warningsField(rendered.warnings) }, true);
       }
       this.approvals.open(step.id, rendered.input);
-      this.emit({ type: "approval_needed", step: step.id, tool: step.spec.tool, params: rendered.input });
+      this.emit({ type: "approval_needed", step: step.id, tool: stepToolName(step.spec), params: rendered.input });
       return this.settlements.check();
     }
     this.launcher.offer(step);
@@ -251,91 +278,9 @@ export class PlanScheduler {
     void evaluateOnce(this.options.evaluateDecision, decision, lookup, this.controller.signal, this.options.clock).then((outcome) => {
       this.evaluating--;
       const verdict = this.loops.judge(decision.id, outcome);
-      if (verdict.again) this.goAround(this.prepared.loops.get(decision.id)!, verdict.outcome);
-      else this.resolveDecision(decision.id, verdict.outcome);
+      if (verdict.again) this.resolver.goAround(this.prepared.loops.get(decision.id)!, verdict.outcome);
+      else this.resolver.decision(decision.id, verdict.outcome);
       this.settlements.check();
     });
   }
-
-  /**
-   * The loop's decision chose to go back: its outcome for this iteration is kept, every body node
-   * starts over one iteration later, and what waits on the body outside it waits again.
-   */
-  private goAround(loop: LoopInfo, outcome: DecisionOutcome): void {
-    const iteration = outcome.iteration ?? 1;
-    const write = this.writer.decision(loop.decision, outcome);
-    this.gate.after(
-      write,
-      (failure) => (outcome.warnings = [...(outcome.warnings ?? []), failure.warning]),
-      () => {
-        this.emit({ type: "decision", decision: loop.decision, outcome });
-        for (const id of this.loops.advance(loop, outcome, this.records.steps)) this.pending.hold(id, loop.body);
-        const body = this.prepared.order.filter((id) => loop.body.has(id));
-        this.pending.count(body, (id) => this.isResolved(id));
-        this.settlements.batch(() => {
-          for (const next of assessReadiness(this.structure, this.records, body)) this.becomeReady(next.id, next);
-        });
-      },
-      () => this.settleNode(loop.decision, iteration),
-    );
-  }
-
-  private resolveStep(id: string, record: StepRecord, persist: boolean): void {
-    if (this.isResolved(id)) return;
-    const kept = this.loops.withHistory(id, record);
-    this.records.steps.set(id, kept);
-    const iteration = this.iteration(id);
-    const write = persist ? this.writer.step(id, kept) : undefined;
-    this.gate.after(
-      write,
-      (failure) => this.amendStep(id, kept, failure),
-      () => this.announceStep(id, iteration),
-      () => this.settleNode(id, iteration),
-    );
-  }
-
-  private resolveDecision(id: string, outcome: DecisionOutcome): void {
-    if (this.isResolved(id)) return;
-    this.records.decisions.set(id, outcome);
-    const iteration = this.iteration(id);
-    const write = this.writer.decision(id, outcome);
-    this.gate.after(
-      write,
-      (failure) => this.records.decisions.set(id, { ...outcome, warnings: [...(outcome.warnings ?? []), failure.warning] }),
-      () => {
-        this.emit({ type: "decision", decision: id, outcome: this.records.decisions.get(id)! });
-        this.release(id);
-      },
-      () => this.settleNode(id, iteration),
-    );
-  }
-
-  /** A step whose store write failed, wherever its record now is (current, or a finished loop pass). */
-  private amendStep(id: string, kept: StepRecord, failure: WriteFailure): void {
-    const amended = withWriteFailure(kept, failure, this.options.durable === true);
-    if (this.records.steps.get(id) === kept) this.records.steps.set(id, amended);
-    else this.loops.amend(id, amended);
-  }
-
-  private announceStep(id: string, iteration: number): void {
-    const record = this.stepRecord(id, iteration)!;
-    this.emit({ type: "step_end", step: id, record });
-    if (record.status === "failed" && this.options.failFast && !this.controller.signal.aborted) {
-      this.abort(new PlangraphError("RUN_ABORTED", `fail-fast: stopped the run because step '${id}' failed`, { step: id }));
-    }
-    this.release(id);
-  }
-
-  private release(id: string): void {
-    this.settlements.batch(() => {
-      for (const next of this.pending.release(id)) this.becomeReady(next);
-    });
-  }
-
-  private settleNode(id: string, iteration: number): void {
-    this.settlements.of(id, iteration).resolve();
-    this.budget.settled(this.records.resolved, this.prepared.order.length);
-    this.settlements.check();
-  }
-
 }

@@ -1,12 +1,12 @@
-import { Annotation, END, START, StateGraph, type StateDefinition } from "@langchain/langgraph";
+import { Annotation, StateGraph, type StateDefinition } from "@langchain/langgraph";
 import type { PreparedPlan } from "../analysis/prepare.js";
-import type { DecisionOutcome } from "../model/records.js";
 import type { ApprovalAnswer } from "../engine/scheduler.js";
 import { RESULT_CHANNEL, RUN_ID_CHANNEL, STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js";
-import { planWiring } from "./wiring.js";
+import { addPlanEdges, type PlanBuilder } from "./edges.js";
 import { guardCheckpointer } from "./durable-guards.js";
 import { resultReducer } from "./result-channel.js";
 import { decisionNode, stepNode } from "./nodes.js";
+import { subPlanNode } from "./sub-plan-graph.js";
 import { bindRunStream } from "./run-stream.js";
 import type { GraphRuntimeOptions } from "./options.js";
 
@@ -60,7 +60,11 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions): 
   // The graph's node names are the plan's ids: not known to the type system, hence the casts below.
   const builder = new StateGraph(State) as unknown as PlanBuilder;
 
-  for (const step of prepared.steps.values()) builder.addNode(step.id, stepNode(prepared, options, step), { input: nodeInput(step.id) });
+  for (const step of prepared.steps.values()) {
+    // A sub-plan step is a subgraph (Studio and `getGraph({ xray: true })` show its inner steps).
+    const node = step.subPlan ? subPlanNode(prepared, options, step) : stepNode(prepared, options, step);
+    builder.addNode(step.id, node as never, { input: nodeInput(step.id) });
+  }
   for (const decision of prepared.decisions.values()) builder.addNode(decision.id, decisionNode(prepared, options, decision), { input: nodeInput(decision.id) });
   addPlanEdges(builder, prepared);
   return builder.compile({
@@ -69,37 +73,5 @@ function buildStateGraph(prepared: PreparedPlan, options: GraphRuntimeOptions): 
   });
 }
 
-type PlanBuilder = StateGraph<StateDefinition, Record<string, unknown>, Record<string, unknown>, string>;
-
-/** One waiting edge per node, a conditional edge per decision, the sinks to END (see wiring.ts). */
-function addPlanEdges(builder: PlanBuilder, prepared: PreparedPlan): void {
-  const wiring = planWiring(prepared);
-  for (const [id, sources] of wiring.sources) {
-    if (wiring.branchTargets.has(id)) continue;
-    if (sources.length === 0) builder.addEdge(START, id);
-    else if (sources.length === 1) builder.addEdge(sources[0]!, id);
-    else builder.addEdge(sources, id);
-  }
-  for (const [id, branches] of wiring.branches) {
-    // Path-map keys are what Studio and Mermaid print on the edge: the branch name, plus the
-    // target when a branch fans out to several steps.
-    const keyed = (branch: "then" | "else") =>
-      branches[branch].length === 0
-        ? [[branch, END] as const]
-        : branches[branch].map((target) => [branches[branch].length === 1 ? branch : `${branch}:${target}`, target] as const);
-    const routes = { then: keyed("then"), else: keyed("else") };
-    const pathMap = Object.fromEntries([...routes.then, ...routes.else]);
-    builder.addConditionalEdges(
-      id,
-      (state: Record<string, unknown>) => {
-        const outcome = state[decisionChannel(id)] as DecisionOutcome | undefined;
-        if (!outcome || outcome.status !== "decided") return [];
-        return routes[outcome.branch ?? "then"].map(([key]) => key);
-      },
-      pathMap,
-    );
-  }
-  for (const sink of wiring.sinks) builder.addEdge(sink, END);
-}
 
 export type { ApprovalAnswer, GraphRuntimeOptions };

@@ -64,7 +64,7 @@ export function decisionNode(prepared: PreparedPlan, options: GraphRuntimeOption
  * ahead; the graph's pass k is known from state: the loop decision's last record says it sent the
  * run back after iteration k-1.
  */
-function passIteration(prepared: PreparedPlan, id: string, state: Record<string, unknown>): number {
+export function passIteration(prepared: PreparedPlan, id: string, state: Record<string, unknown>): number {
   const loopId = prepared.loopOf.get(id);
   if (loopId === undefined) return 1;
   const loop = prepared.loops.get(loopId)!;

@@ -14,6 +14,7 @@ import type { GraphRuntimeOptions } from "./options.js";
 import { seedFrom, type SchedulerSeed } from "./seed.js";
 import { toStreamEvent } from "./stream-events.js";
 import type { CallScope } from "../engine/call-scope.js";
+import { planTools as allPlanTools } from "../analysis/sub-plan.js";
 
 /** What the caller of a run (runPlan) hands its run context; the stream wrapper needs none of it. */
 export interface RunContextInit {
@@ -247,7 +248,7 @@ export function contextOf(config: LangGraphRunnableConfig, prepared: PreparedPla
 
 /** The distinct LangChain tools a plan's steps call. */
 function planTools(prepared: PreparedPlan) {
-  return new Set([...prepared.steps.values()].map((step) => step.tool.tool));
+  return allPlanTools(prepared);
 }
 
 export { toStreamEvent };

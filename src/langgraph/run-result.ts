@@ -6,6 +6,7 @@ import { STARTED_AT_CHANNEL, decisionChannel, stepChannel } from "./channels.js"
 import { interruptsOf } from "./internals.js";
 import type { SchedulerSeed } from "./seed.js";
 import { unescapeFromState } from "./state-escape.js";
+import { stepToolName } from "../plan/sub-plans.js";
 
 /** Every record a scheduler holds (its current iteration's, for loop bodies). */
 export function recordsOf(prepared: PreparedPlan, scheduler: PlanScheduler): SchedulerSeed {
@@ -67,7 +68,7 @@ export function resultFromRun(prepared: PreparedPlan, scheduler: PlanScheduler |
     const step = prepared.steps.get(id);
     if (!step || steps.has(id)) continue;
     const paused = interrupts.find((i) => i.value?.step === id)?.value;
-    pending.push({ step: id, tool: step.spec.tool, params: paused?.params ?? scheduler?.pendingInput(id) ?? null });
+    pending.push({ step: id, tool: stepToolName(step.spec), params: paused?.params ?? scheduler?.pendingInput(id) ?? null });
   }
   const fromState = state?.[STARTED_AT_CHANNEL];
   const origin = typeof fromState === "number" ? fromState : (extras.startedAt ?? earliestStart(steps));

@@ -19,7 +19,7 @@ export function planGraphSchemas(prepared: PreparedPlan): RuntimeSchemas {
     [RESULT_CHANNEL]: RESULT_SCHEMA,
   };
   for (const step of prepared.steps.values()) {
-    properties[stepChannel(step.id)] = { ...stepRecord, description: `Record of step '${step.id}' (tool '${step.spec.tool}')` };
+    properties[stepChannel(step.id)] = { ...stepRecord, description: `Record of step '${step.id}' (${step.spec.tool === undefined ? "a sub-plan" : `tool '${step.spec.tool}'`})` };
   }
   for (const decision of prepared.decisions.values()) {
     properties[decisionChannel(decision.id)] = { ...decisionOutcome, description: `Outcome of decision '${decision.id}'` };

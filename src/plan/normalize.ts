@@ -7,6 +7,7 @@ import { checkNesting } from "./nesting.js";
 import { SECTION_NAMES, StepListPlanSchema, type Plan } from "./schema.js";
 import { dependencyPaths, fromSectioned } from "./sectioned.js";
 import { zodFailure } from "./zod-issues.js";
+import { innerName, qualifyIssues, readStep, subPlanOf } from "./sub-plans.js";
 
 /**
  * Parses a plan in either wire form (a JSON string or a value) and returns the one internal model.
@@ -96,7 +97,10 @@ function checkSize(value: unknown, limits: PlanLimits): void {
 function fromStepList(record: Record<string, unknown>): Plan {
   const parsed = StepListPlanSchema.safeParse(record);
   if (!parsed.success) throw zodFailure(parsed.error, record);
-  const { goal, answer, steps, decisions } = parsed.data;
+  const { goal, answer, decisions } = parsed.data;
+  const issues: PlangraphError[] = [];
+  const steps = parsed.data.steps.map((step, index) => readStep(step, `$.steps[${index}]`, issues));
+  if (issues.length) throw new PlanValidationError(issues);
   return { form: "steps", ...(goal === undefined ? {} : { goal }), ...(answer === undefined ? {} : { answer }), steps, decisions };
 }
 
@@ -149,6 +153,7 @@ function checkIdentity(plan: Plan, limits: PlanLimits): PlangraphError[] {
       issues.push(new PlangraphError("PLAN_CYCLE", `step '${echo(step.id)}' depends on itself`, { path: self, step: step.id }));
     }
   });
+  plan.steps.forEach((step, index) => issues.push(...checkSubPlanIdentity(step, stepPath(index), seen, limits)));
   plan.decisions.forEach((decision, index) => {
     const path = `$.decisions[${index}]`;
     checkTargets(decision.after, `${path}.after`, "decision", decision.id, "runs after");
@@ -175,6 +180,29 @@ function checkIdentity(plan: Plan, limits: PlanLimits): PlangraphError[] {
       );
     }
   });
+  return issues;
+}
+
+/**
+ * A sub-plan's own identity rules (its ids, their targets), checked as a plan of its own and
+ * reported under the outer step; its ids may not reuse an outer id, so a reference names one
+ * step wherever it is written.
+ */
+function checkSubPlanIdentity(step: Plan["steps"][number], path: string, outerIds: ReadonlyMap<string, string>, limits: PlanLimits): PlangraphError[] {
+  const inner = subPlanOf(step);
+  if (!inner) return [];
+  const innerIds = new Set([...inner.steps.map((s) => s.id), ...inner.decisions.map((d) => d.id)]);
+  const issues = qualifyIssues(checkIdentity(inner, limits), step.id, path, innerIds);
+  const at = (id: string) => {
+    const stepIndex = inner.steps.findIndex((s) => s.id === id);
+    return stepIndex >= 0 ? `${path}.steps[${stepIndex}].id` : `${path}.decisions[${inner.decisions.findIndex((d) => d.id === id)}].id`;
+  };
+  for (const id of innerIds) {
+    const outer = outerIds.get(id);
+    if (outer === undefined) continue;
+    const message = `id '${echo(id)}' of sub-plan '${echo(step.id)}' is also used at ${outer}; ids of inner steps must differ from the outer plan's`;
+    issues.push(new PlangraphError("DUPLICATE_ID", message, { path: at(id), step: innerName(step.id, id) }));
+  }
   return issues;
 }
 

@@ -27,11 +27,11 @@ export const CacheSchema = z.union([
 
 const jsonObject = z.record(z.string(), z.unknown());
 
-/** A step of the step-list form. */
-export const StepSchema = z
-  .object({
+/** The fields every step has, whether it calls a tool or runs a sub-plan. */
+const stepFields = {
     id: idText,
-    tool: z.string().min(1),
+    /** The tool the step calls; a sub-plan step has `steps` instead. */
+    tool: z.string().min(1).optional(),
     params: jsonObject.default({}),
     output_mapping: jsonObject.default({}),
     depends_on: z.array(idText).default([]),
@@ -54,8 +54,7 @@ export const StepSchema = z
     on_item_error: z.enum(["fail", "skip", "collect"]).optional(),
     /** Most elements this step may fan out to; the run's `maxItemsPerStep` when unset. */
     max_items: z.number().int().min(1).max(1_000_000).optional(),
-  })
-  .strict();
+};
 
 /** A decision point: a conditional edge after some steps. */
 export const DecisionSchema = z
@@ -69,6 +68,33 @@ export const DecisionSchema = z
     default: z.enum(["then", "else"]).default("then"),
     /** Required when a branch goes back to an earlier step (a loop). */
     max_iterations: z.number().int().min(1).max(100).optional(),
+  })
+  .strict();
+
+/**
+ * A step of a sub-plan. Sub-plans nest one level deep: `steps` / `decisions` are accepted here
+ * only so that normalisation can reject them with an error naming the path (zod's "unknown
+ * field" would not say why).
+ */
+export const InnerStepSchema = z
+  .object({
+    ...stepFields,
+    steps: z.unknown().optional(),
+    decisions: z.unknown().optional(),
+  })
+  .strict();
+
+/**
+ * A step of the step-list form: it calls `tool`, or it runs the nested plan in `steps` (and
+ * `decisions`), a sub-plan whose output is an object keyed by its inner step ids.
+ */
+export const StepSchema = z
+  .object({
+    ...stepFields,
+    /** A sub-plan: the steps of a nested plan (one level deep), in place of `tool`. */
+    steps: z.array(InnerStepSchema).optional(),
+    /** A sub-plan's decisions over its own steps. */
+    decisions: z.array(DecisionSchema).optional(),
   })
   .strict();
 
@@ -110,7 +136,7 @@ export const STRUCTURAL_DEPENDENCIES: Record<SectionName, SectionName[]> = {
  * planner's name for `tool`; `enabled: false` keeps the section from running (see
  * `emptySectionReason`).
  */
-export const SectionSchema = StepSchema.omit({ id: true, depends_on: true, tool: true }).extend({
+export const SectionSchema = StepSchema.omit({ id: true, depends_on: true, tool: true, steps: true, decisions: true }).extend({
   tool: z.string().min(1).optional(),
   tool_type: z.string().min(1).optional().describe("The original planner's name for 'tool'"),
   enabled: z.boolean().optional().describe("false: the section is not run and the result says why"),
@@ -156,7 +182,11 @@ export type SectionInput = z.input<typeof SectionSchema>;
 export type PlanInput = StepListPlanInput | SectionedPlanInput;
 
 /** A step after normalisation: every optional field filled in. */
-export type PlanStep = z.output<typeof StepSchema>;
+export type PlanStep = Omit<z.output<typeof StepSchema>, "steps" | "decisions"> & {
+  /** A sub-plan's steps (checked to be one level deep: they carry no `steps` themselves). */
+  steps?: PlanStep[];
+  decisions?: PlanDecision[];
+};
 export type PlanDecision = z.output<typeof DecisionSchema>;
 export type RetryPolicy = z.output<typeof RetrySchema>;
 

@@ -74,7 +74,8 @@ function sectionStep(
   ];
   const depends_on = unique(written.map(([dep]) => dep));
   const { tool: _tool, tool_type: _toolType, enabled, ...fields } = section;
-  const step = StepSchema.parse({ ...fields, tool, output_mapping, id: name, depends_on });
+  // A section has no sub-plan fields (SectionSchema omits them): the parsed step is a plain one.
+  const { steps: _steps, decisions: _decisions, ...step } = StepSchema.parse({ ...fields, tool, output_mapping, id: name, depends_on });
   dependencyPaths.set(step, depends_on.map((dep) => written.find(([d]) => d === dep)![1]));
   if (section.tool === undefined) recordToolField(step, "tool_type");
   recordMappingPaths(step.output_mapping, new Map((override?.output_mapping ?? []).map(({ key, path }) => [key, path])));

@@ -1,4 +1,4 @@
-import type { PreparedPlan } from "../analysis/prepare.js";
+import type { PreparedPlan, PreparedStep } from "../analysis/prepare.js";
 import { templateReferences } from "../refs/template.js";
 import { mapStrings, scrubSecrets, type Secret } from "./secrets.js";
 
@@ -33,7 +33,7 @@ export interface SensitiveParts {
 /** The sensitive parts of a plan, from the plan's marks and the tools' traits. */
 export function sensitiveParts(prepared: PreparedPlan): SensitiveParts {
   const steps = new Set<string>();
-  for (const [id, step] of prepared.steps) if (step.spec.sensitive === true || step.tool.traits.sensitive === true) steps.add(id);
+  for (const [id, step] of prepared.steps) if (isSensitive(step)) steps.add(id);
   const inputs: string[] = [];
   const decisions: string[] = [];
   if (steps.size) {
@@ -93,4 +93,10 @@ function stringValues(value: unknown, seen = new Set<object>()): string[] {
   if (value === null || typeof value !== "object" || seen.has(value)) return [];
   seen.add(value);
   return Object.values(value).flatMap((item) => stringValues(item, seen));
+}
+
+/** A step is sensitive when marked, when its tool says so, or — a sub-plan — when any inner step is. */
+function isSensitive(step: PreparedStep): boolean {
+  if (step.spec.sensitive === true || step.tool?.traits.sensitive === true) return true;
+  return step.subPlan ? [...step.subPlan.prepared.steps.values()].some(isSensitive) : false;
 }

@@ -170,6 +170,9 @@ describe("for_each with the step cache", () => {
     const second = await runPlan(plan, { tools: log.tools, cache });
     expect(log.calls).toHaveLength(3);
     expect(second.results.each).toEqual(first.results.each);
+    // A step every element of which came from the cache is listed as cached, as a plain step is.
+    expect(first.cached).not.toContain("each");
+    expect(second.cached).toContain("each");
   });
 });
 

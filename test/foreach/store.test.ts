@@ -75,4 +75,18 @@ describe("for_each behind an approval", () => {
     expect(s.stepRecord("each")!.output).toHaveLength(3);
     expect([...log.calls].sort()).toEqual(["e0", "e1", "e2"]);
   });
+  it("approved with params: they are merged over every element's input (never silently dropped)", async () => {
+    const log = elementTools();
+    const plan = fanOutPlan(els(3), { requires_approval: true });
+    const s = scheduler(prepare(plan, log.tools));
+    await s.approvalRequest("each");
+    // The reviewer marks every element as broken: each call now fails, per element.
+    s.answerApproval("each", { action: "approve", params: { fail: true } });
+    await s.whenIdle();
+    const record = s.stepRecord("each")!;
+    expect(record.status).toBe("failed");
+    expect(record.items).toMatchObject({ total: 3, failed: 3 });
+    expect(record.input).toEqual([0, 1, 2].map((i) => ({ id: `e${i}`, ms: 5, fail: true, index: i })));
+    expect([...log.calls].sort()).toEqual(["e0", "e1", "e2"]);
+  });
 });
