@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 
-const url = process.env.PLANGRAPH_TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+const url: string = process.env.PLANGRAPH_TEST_DATABASE_URL ?? process.env.DATABASE_URL ?? "";
 if (!url) throw new Error("set PLANGRAPH_TEST_DATABASE_URL (or DATABASE_URL) to a PostgreSQL database");
 const modules = process.env.QUEUE_BENCH_MODULES ?? join(process.cwd(), "node_modules");
 const load = createRequire(join(modules, "noop.js"));
