@@ -1,0 +1,27 @@
+import type pg from "pg";
+import type { QueueNames } from "./store.js";
+
+/** The graphile-worker task that takes a run: its payload names the run, nothing else. */
+export const RUN_TASK = "plangraph_run";
+
+/** The payload of a run's job. */
+export interface RunJobPayload {
+  run_id: string;
+}
+
+/** Anything that runs a query: a pool, or a client inside a transaction. */
+export type Queryable = Pick<pg.Pool, "query"> | pg.PoolClient;
+
+/**
+ * Queues (or re-queues) the job that makes a worker take the run, `delayMs` from now. The job is
+ * keyed by the run, so re-queuing a run moves its one waiting job instead of adding another; a job
+ * locked by a lost worker is left behind, never retried (graphile-worker's replace mode). Whoever
+ * takes the job still claims the run row first, so a stray job never runs a run twice.
+ */
+export async function enqueueRun(db: Queryable, names: QueueNames, runId: string, delayMs = 0): Promise<void> {
+  const payload: RunJobPayload = { run_id: runId };
+  await db.query(
+    `SELECT ${names.jobs}.add_job(identifier := $1, payload := $2::json, run_at := now() + $3 * interval '1 millisecond', job_key := $4, max_attempts := 10)`,
+    [RUN_TASK, JSON.stringify(payload), Math.max(0, Math.round(delayMs)), runId],
+  );
+}

@@ -1,0 +1,147 @@
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import pg from "pg";
+import type { Meter } from "@opentelemetry/api";
+import { run as runGraphileWorker, type Runner } from "graphile-worker";
+import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import type { PlanOptions, RunPlanOptions } from "../api/run-plan.js";
+import { DEFAULT_LEASE_TTL_MS } from "../durability/lease.js";
+import { PlangraphError } from "../model/errors.js";
+import type { TenantConcurrency } from "./claim.js";
+import { RUN_TASK, type RunJobPayload } from "./jobs.js";
+import { queueInstruments } from "./metrics.js";
+import { startSweeper } from "./sweeper.js";
+import { ensureQueue, queueLogger, queueNames, type QueueConnection } from "./store.js";
+import { stopRun, takeRun, type WorkerContext } from "./take-run.js";
+
+/** How a worker is started. */
+export interface WorkerOptions extends QueueConnection {
+  /** Runs held at once (default 4). */
+  concurrency?: number;
+  /** The worker's tools (`registry`, or `tools` added to the built-ins), chat model, limits… as for runPlan. */
+  planOptions?: PlanOptions;
+  /** How long a lost worker's runs stay its own (default 30 s): heartbeats renew it every third of it. */
+  leaseMs?: number;
+  /** How often the sweeper looks for runs whose lease expired (default a quarter of the lease). */
+  sweepMs?: number;
+  /** The most runs a tenant may have running across all workers (default: no limit). */
+  tenantConcurrency?: TenantConcurrency;
+  /** Aborting it drains the worker (SIGTERM). */
+  signal?: AbortSignal;
+  /** How long `drain` lets held runs finish before handing them back (default: the lease). */
+  drainMs?: number;
+  /** The worker's id as runs show it (default `<host>-<pid>-<random>`). */
+  workerId?: string;
+  /** LangGraph's checkpoint timing (default "async": exactly-once rests on the completion store). */
+  durability?: RunPlanOptions["durability"];
+  /** Where the queue metrics go (default the global meter provider). */
+  meter?: Meter;
+}
+
+/** A running worker. */
+export interface WorkerHandle {
+  readonly id: string;
+  /** Runs it holds now. */
+  readonly running: () => string[];
+  /**
+   * Takes no new runs, lets held runs finish for up to `drainMs` (default the lease), hands the rest
+   * back to the queue (another worker continues them from their checkpoints), then closes.
+   */
+  drain(options?: { timeoutMs?: number }): Promise<void>;
+  /** Hands every held run back at once and closes. */
+  stop(): Promise<void>;
+  /** Settles when the worker has closed (after drain or stop). */
+  readonly closed: Promise<void>;
+}
+
+/**
+ * Starts a worker on the run queue: it takes runs (graphile-worker jobs) up to `concurrency`,
+ * holds each under a lease renewed by heartbeats, runs it under its caller's context and records
+ * its end; its sweeper re-queues runs whose worker was lost (lease expired) so a live worker takes
+ * them over from their checkpoints; a cancel reaches it by NOTIFY (or its sweep) and aborts the run.
+ */
+export async function startWorker(options: WorkerOptions): Promise<WorkerHandle> {
+  const names = queueNames(options.schema);
+  const concurrency = options.concurrency ?? 4;
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new PlangraphError("USAGE", `worker concurrency must be a whole number ≥ 1, got ${concurrency}`);
+  const leaseMs = options.leaseMs ?? DEFAULT_LEASE_TTL_MS;
+  if (!Number.isInteger(leaseMs) || leaseMs < 500) throw new PlangraphError("USAGE", `worker leaseMs must be a whole number of milliseconds ≥ 500, got ${leaseMs}`);
+  const url = options.databaseUrl?.trim();
+  if (!options.pool && !url) throw new PlangraphError("USAGE", "a worker needs a PostgreSQL database: pass databaseUrl (e.g. DATABASE_URL) or a pool");
+  // Each held run uses a connection now and then (checkpoints, completions, heartbeats); the queue a few more.
+  const pool = options.pool ?? new pg.Pool({ connectionString: url, max: concurrency * 2 + 4 });
+  if (!options.pool) pool.on("error", () => undefined);
+  const id = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  await ensureQueue(pool, names);
+  const context: WorkerContext = {
+    pool,
+    names,
+    worker: id,
+    leaseMs,
+    retryMs: Math.max(200, Math.min(2000, Math.floor(leaseMs / 10))),
+    tenantConcurrency: options.tenantConcurrency ?? (() => undefined),
+    planOptions: options.planOptions ?? {},
+    ...(options.durability ? { durability: options.durability } : {}),
+    checkpointer: new PostgresSaver(pool, undefined, { schema: names.schema }),
+    instruments: queueInstruments(id, options.meter),
+    active: new Map(),
+    draining: false,
+  };
+  const sweeper = await startSweeper(context, options.sweepMs ?? Math.max(200, Math.floor(leaseMs / 4)));
+  const runner: Runner = await runGraphileWorker({
+    pgPool: pool,
+    schema: names.jobsSchema,
+    concurrency,
+    noHandleSignals: true,
+    pollInterval: 1000,
+    logger: queueLogger(),
+    // Hand-back on drain is ours (drainMs); graphile-worker must not abort runs on its own clock.
+    gracefulShutdownAbortTimeout: 2 ** 31 - 1,
+    taskList: { [RUN_TASK]: async (payload) => takeRun(context, (payload as RunJobPayload).run_id) },
+  });
+  return workerHandle({ id, context, runner, sweeper, ownsPool: !options.pool, drainMs: options.drainMs ?? leaseMs, signal: options.signal });
+}
+
+interface HandleParts {
+  id: string;
+  context: WorkerContext;
+  runner: Runner;
+  sweeper: { stop(): Promise<void> };
+  ownsPool: boolean;
+  drainMs: number;
+  signal: AbortSignal | undefined;
+}
+
+function workerHandle(parts: HandleParts): WorkerHandle {
+  const { context, runner } = parts;
+  let closing: Promise<void> | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const close = (handBackAfterMs: number): Promise<void> => {
+    closing ??= (async () => {
+      context.draining = true;
+      const timer = setTimeout(() => {
+        for (const active of context.active.values()) stopRun(active, "handback");
+      }, handBackAfterMs);
+      try {
+        // graphile-worker's graceful stop: no new jobs, and it waits for the held ones.
+        await runner.stop();
+      } finally {
+        clearTimeout(timer);
+        await parts.sweeper.stop();
+        if (parts.ownsPool) await context.pool.end();
+        resolveClosed();
+      }
+    })();
+    return closing;
+  };
+  parts.signal?.addEventListener("abort", () => void close(parts.drainMs), { once: true });
+  if (parts.signal?.aborted) void close(parts.drainMs);
+  return {
+    id: parts.id,
+    running: () => [...context.active.keys()],
+    drain: (options = {}) => close(options.timeoutMs ?? parts.drainMs),
+    stop: () => close(0),
+    closed,
+  };
+}
