@@ -3,6 +3,9 @@ import { PlangraphError } from "../model/errors.js";
 import { didYouMean } from "../model/suggest.js";
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from "./options.js";
 import { usageBlock } from "./help.js";
+import { parseWorkerCommand, type WorkerCommand } from "./worker-command.js";
+import { parseSubmitCommand, type SubmitCommand } from "./submit-command.js";
+import { parseRunsCommand, type RunsCommand } from "./runs-command.js";
 
 /** A parsed command line. Every command and flag of docs/PLAN-FORMAT.md's CLI, and nothing silently ignored. */
 export type Command =
@@ -13,7 +16,10 @@ export type Command =
   | { command: "tools"; tools?: string; json: boolean }
   | { command: "examples"; json: boolean; only?: string }
   | { command: "help"; topic?: string }
-  | { command: "version" };
+  | { command: "version" }
+  | WorkerCommand
+  | SubmitCommand
+  | RunsCommand;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -91,6 +97,12 @@ function build(command: string, v: Values, positional: string[]): Command {
     case "tools":
       none();
       return { command, ...tools, json: bool("json") };
+    case "worker":
+      return parseWorkerCommand(v, positional);
+    case "submit":
+      return parseSubmitCommand(v, positional);
+    case "runs":
+      return parseRunsCommand(v, positional);
     case "examples":
       none();
       return { command, json: bool("json"), ...(str("only") !== undefined ? { only: str("only")! } : {}) };

@@ -19,6 +19,9 @@ import { GivenUpCalls, liveHandles } from "./in-flight.js";
 import { formatToolCatalogue } from "./tools-command.js";
 import { packageVersion } from "./version.js";
 import { safeLine } from "./escape.js";
+import { runWorkerCommand } from "./worker-command.js";
+import { runSubmitCommand } from "./submit-command.js";
+import { runRunsCommand } from "./runs-command.js";
 
 export type { CliIO };
 export { readPlan };
@@ -56,6 +59,12 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         return await resume(command, io);
       case "examples":
         return await runExamples(command, io);
+      case "worker":
+        return await runWorkerCommand(command, io);
+      case "submit":
+        return await runSubmitCommand(command, io);
+      case "runs":
+        return await runRunsCommand(command, io);
     }
   } catch (error) {
     return reportFailure(error, io, "json" in command && command.json);

@@ -1,3 +1,7 @@
+import { WORKER_COMMAND } from "./worker-command.js";
+import { SUBMIT_COMMAND } from "./submit-command.js";
+import { RUNS_COMMAND } from "./runs-command.js";
+
 /**
  * Every command and option of the CLI, with the sentence `--help` prints for it. The parser, the
  * help text and the "did you mean" hints all read this one table, so an option cannot exist
@@ -91,6 +95,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
       json: { type: "boolean", help: "print one JSON array of { file, result }" },
     },
   },
+  worker: WORKER_COMMAND,
+  submit: SUBMIT_COMMAND,
+  runs: RUNS_COMMAND,
   help: {
     summary: "explain a command: `plangraph help <command>` (same as `plangraph <command> --help`)",
     positional: { name: "[command]", help: "the command to explain" },

@@ -1,7 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { PlangraphError } from "../model/errors.js";
 import { CallerContextSchema, localCaller, TenantIdSchema, type CallerContext } from "../model/caller.js";
-import type { OptionSpec } from "./options.js";
 import type { CliIO } from "./io.js";
 
 /**
@@ -10,29 +9,56 @@ import type { CliIO } from "./io.js";
  * be parsed without the rest of the CLI's table.
  */
 
+/**
+ * A command's entry in the CLI's table (options.ts reads these): the same shape as its
+ * CommandSpec / OptionSpec, declared here so the queue commands do not import the table that
+ * imports them.
+ */
+export interface QueueOptionSpec {
+  type: "string" | "boolean";
+  multiple?: boolean;
+  value?: string;
+  help: string;
+}
+
+export interface QueueCommandSpec {
+  summary: string;
+  positional?: { name: string; help: string };
+  options: Record<string, QueueOptionSpec>;
+  notes?: string[];
+}
+
 /** Parsed flag values, as node:util's parseArgs gives them. */
 export type FlagValues = Record<string, string | boolean | string[] | undefined>;
 
-export const TOOLS_OPTION: OptionSpec = {
+export const TOOLS_OPTION: QueueOptionSpec = {
   type: "string",
   value: "<module>",
   help: "load a JS/TS module whose default export (or `tools`) is an array of LangChain tools; every worker of the pool must load the same module",
 };
 
-export const DATABASE_NOTE = "PostgreSQL comes from DATABASE_URL (postgres://user:password@host:port/database); the runs, their checkpoints and the queue live there.";
+export const DATABASE_NOTE =
+  "PostgreSQL comes from DATABASE_URL (postgres://user:password@host:port/database); the runs, their checkpoints and the queue live there, in schema `plangraph` unless PLANGRAPH_QUEUE_SCHEMA names another (separate schemas are separate queues).";
 
 /** The caller flags, spelled as `run`'s. */
-export const CALLER_OPTIONS: Record<string, OptionSpec> = {
+export const CALLER_OPTIONS: Record<string, QueueOptionSpec> = {
   tenant: { type: "string", value: "<id>", help: "the tenant the run runs for (default acme); its concurrency limit holds across all workers" },
   user: { type: "string", value: "<id>", help: "the user the run runs for (default local)" },
   roles: { type: "string", value: "<a,b>", help: "the caller's roles, comma-separated (default: every role, as a trusted local user)" },
 };
 
-/** DATABASE_URL, or a usage error (exit 2) naming the command. */
-export function requireDatabaseUrl(command: string, io: Pick<CliIO, "env">): string {
-  const url = io.env.DATABASE_URL;
+/** Where the queue's commands find the queue: DATABASE_URL and, optionally, PLANGRAPH_QUEUE_SCHEMA. */
+export interface QueueTarget {
+  databaseUrl: string;
+  schema?: string;
+}
+
+/** The queue named by the environment; without DATABASE_URL a usage error (exit 2) naming the command. */
+export function queueTarget(command: string, io: Pick<CliIO, "env">): QueueTarget {
+  const url = io.env.DATABASE_URL?.trim();
   if (!url) throw new PlangraphError("USAGE", `'${command}' needs DATABASE_URL: the PostgreSQL the workers take runs from (e.g. DATABASE_URL=postgres://user:password@127.0.0.1:5432/plangraph)`);
-  return url;
+  const schema = io.env.PLANGRAPH_QUEUE_SCHEMA?.trim();
+  return { databaseUrl: url, ...(schema ? { schema } : {}) };
 }
 
 /** A flag that takes a whole number in [min, max], or a usage error naming the flag. */

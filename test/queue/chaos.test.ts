@@ -1,0 +1,183 @@
+/**
+ * Chaos trials of the run queue, with real PostgreSQL and real `plangraph worker` processes
+ * (issue 16, "Acceptance"):
+ *
+ * - three workers, 120 runs of seeded random plans whose every step logs its call to a PostgreSQL
+ *   table; two workers are SIGKILLed at seeded points while runs are in flight. Every run must
+ *   complete with the result of an uninterrupted run, no completed step may be called again, and
+ *   every run the killed workers held must be taken over within the lease (+ 5 s);
+ * - SIGTERM drains: the worker finishes what it holds, takes nothing new, exits 0;
+ * - cancel, from another process, stops a run on the worker that holds it.
+ *
+ * Needs PLANGRAPH_TEST_DATABASE_URL; skipped with a message otherwise.
+ *
+ *   PLANGRAPH_TEST_DATABASE_URL=postgres://plangraph:plangraph@127.0.0.1:5432/plangraph npx vitest run test/queue/chaos.test.ts
+ */
+import { resolve } from "node:path";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runPlan } from "../../src/api/run-plan.js";
+import type { RunResult } from "../../src/engine/result.js";
+import { cancelRun, getRun, submitRun, waitForRun } from "../../src/queue/index.js";
+import type { QueuedRun } from "../../src/queue/types.js";
+import { createEffectTable, effectTool, readEffects, type EffectRow } from "./chaos-tools.js";
+import { chaosPlan, randomInt, seededRandom, type ChaosPlan } from "./chaos-plans.js";
+import { childEnv, signalWorker, spawnWorker, until, type WorkerProcess } from "../../bench/queue-workers.js";
+import { queueTestDatabase, type QueueTestDatabase } from "../../bench/queue-database.js";
+
+const url = process.env.PLANGRAPH_TEST_DATABASE_URL;
+const CHAOS_TOOLS = resolve(import.meta.dirname, "chaos-tools.ts");
+const LEASE_MS = 2500;
+const RUNS = 120;
+const SEED = 1606;
+
+if (!url) {
+  describe("queue chaos trials", () => {
+    it.skip("skipped: set PLANGRAPH_TEST_DATABASE_URL (e.g. postgres://plangraph:plangraph@127.0.0.1:5432/plangraph)", () => {});
+  });
+} else {
+  let db: QueueTestDatabase;
+  const table = `chaos_effects_${process.pid}`;
+  const workers: WorkerProcess[] = [];
+  beforeAll(async () => {
+    db = await queueTestDatabase(url, "chaos");
+    await createEffectTable(db.pool, table);
+  }, 60_000);
+  afterAll(async () => {
+    for (const w of workers) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill("SIGKILL");
+    await db?.pool.query(`DROP TABLE IF EXISTS ${table}`);
+    await db?.drop();
+  });
+
+  const start = (proc: string, extra: string[] = []) => {
+    const worker = spawnWorker(proc, ["--concurrency", "6", "--lease-ms", String(LEASE_MS), "--tools", CHAOS_TOOLS, ...extra], childEnv(db.env, { PLANGRAPH_CHAOS_TABLE: table }));
+    workers.push(worker);
+    return worker;
+  };
+  // One pool of the test's for every library call (each call would otherwise open its own).
+  const queue = () => ({ pool: db.pool, schema: db.schema });
+  const submitting = () => ({ ...queue(), tools: [effectTool] });
+
+  describe("queue chaos trials (real PostgreSQL, real worker processes)", () => {
+    it(`completes all ${RUNS} runs through two SIGKILLed workers of three, each with an uninterrupted run's result, no completed step called twice, takeovers within the lease`, async () => {
+      const rng = seededRandom(SEED);
+      const trio = [start("w1"), start("w2"), start("w3")];
+      await Promise.all(trio.map((w) => w.ready));
+
+      const plans = Array.from({ length: RUNS }, (_, i) => chaosPlan(rng, `r${i}`));
+      const expected = await Promise.all(plans.map((plan) => uninterrupted(plan)));
+      const submitted = await Promise.all(plans.map((plan, i) => submitRun({ plan, thread_id: `chaos-${process.pid}-${i}` }, submitting())));
+
+      // Seeded kill points: w1 after its k1-th completed call, w2 after its k2-th; both while
+      // runs are in flight (the queue holds far more work than either has done by then).
+      const kills = [
+        { worker: trio[0]!, after: randomInt(rng, 8, 30) },
+        { worker: trio[1]!, after: randomInt(rng, 25, 60) },
+      ];
+      const killed = await Promise.all(kills.map(({ worker, after }) => killAfterCalls(db.pool, table, worker, after)));
+
+      // One wait at a time: each holds a connection while it listens, and the runs go on meanwhile.
+      const signal = AbortSignal.timeout(80_000);
+      const results: RunResult[] = [];
+      for (const run of submitted) results.push(await waitForRun(run.run_id, { ...queue(), signal, pollMs: 100 }));
+      const finished = await Promise.all(submitted.map((run) => getRun(run.run_id, queue())));
+      const effects = await readEffects(db.pool, table);
+
+      // Every run completed, each with the result of the same plan run without interruption.
+      for (const [i, run] of finished.entries()) {
+        expect(run.status, `run r${i}`).toBe("completed");
+        expect(comparable(results[i]!), `run r${i}`).toEqual(comparable(expected[i]!));
+      }
+      // No completed call was made again: one `end` per (run, step), and no `start` after it.
+      expect(repeatedCalls(effects)).toEqual([]);
+      // The kills hit runs in flight, and each of those runs was taken over within the lease.
+      for (const { worker, at } of killed) {
+        const held = heldAt(effects, worker.proc, at, finished);
+        expect(held.length, `runs in flight on ${worker.proc} when it was killed`).toBeGreaterThan(0);
+        for (const runTag of held) {
+          const resumedAt = takenOverAt(effects, runTag, worker.proc, at, finished);
+          expect(resumedAt - at, `run ${runTag}, taken over after ${worker.proc}'s kill`).toBeLessThanOrEqual(LEASE_MS + 5000);
+        }
+      }
+      expect(finished.reduce((n, run) => n + run.takeovers, 0)).toBeGreaterThan(0);
+    }, 90_000);
+
+    it("SIGTERM drains: the worker finishes the runs it holds, starts no new one, and exits 0", async () => {
+      const worker = start("drain");
+      await worker.ready;
+      const slow = (i: number): ChaosPlan => ({ steps: [{ id: "s0", tool: "effect", params: { run: `drain${i}`, step: "s0", ms: 1500, n: i } }] });
+      const held = await Promise.all([0, 1].map((i) => submitRun({ plan: slow(i) }, submitting())));
+      await until("both runs to start on the worker", async () => ((await readEffects(db.pool, table)).filter((e) => e.run.startsWith("drain") && e.phase === "start").length === 2 ? true : undefined));
+      signalWorker(worker, "SIGTERM");
+      const later = await submitRun({ plan: slow(2) }, submitting());
+      const exit = await worker.exit;
+      expect(exit.code).toBe(0);
+      for (const run of held) expect((await getRun(run.run_id, queue())).status).toBe("completed");
+      expect((await getRun(later.run_id, queue())).status).toBe("queued");
+      await cancelRun(later.run_id, queue());
+    }, 60_000);
+
+    it("cancel from another process stops a run on the worker that holds it, and its tool's call is aborted", async () => {
+      const worker = start("cancel");
+      await worker.ready;
+      const plan: ChaosPlan = { steps: [{ id: "s0", tool: "effect", params: { run: "cancel0", step: "s0", ms: 30_000, n: 1 } }] };
+      const run = await submitRun({ plan }, submitting());
+      await until("the run's call to start", async () => ((await readEffects(db.pool, table)).some((e) => e.run === "cancel0") ? true : undefined));
+      const asked = Date.now();
+      await cancelRun(run.run_id, queue());
+      await waitForRun(run.run_id, { ...queue(), signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
+      expect((await getRun(run.run_id, queue())).status).toBe("cancelled");
+      expect(Date.now() - asked).toBeLessThan(5000);
+      // The call was cut short: it started and never ended, and the worker lives on.
+      expect((await readEffects(db.pool, table)).filter((e) => e.run === "cancel0").map((e) => e.phase)).toEqual(["start"]);
+      expect(worker.child.exitCode).toBeNull();
+    }, 60_000);
+  });
+}
+
+/** The same plan run in this process without a queue or a kill: what every queued run must equal. */
+function uninterrupted(plan: ChaosPlan): Promise<RunResult> {
+  return runPlan(plan, { tools: [effectTool], chatModel: null, telemetry: false });
+}
+
+/** What must not change with where and how a run ran: times, ids and the context are left out. */
+function comparable(result: RunResult): unknown {
+  return { status: result.status, results: result.results, errors: result.errors, skipped: result.skipped, decisions: Object.fromEntries(Object.entries(result.decisions).map(([id, d]) => [id, d.branch])) };
+}
+
+/** Sends SIGKILL to `worker` once it has finished `calls` calls; resolves with when. */
+async function killAfterCalls(pool: pg.Pool, table: string, worker: WorkerProcess, calls: number): Promise<{ worker: WorkerProcess; at: number }> {
+  await until(`${worker.proc} to finish ${calls} calls`, async () => {
+    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE proc = $1 AND phase = 'end'`, [worker.proc]);
+    return Number(rows[0]!.n) >= calls ? true : undefined;
+  }, 60_000, 5);
+  signalWorker(worker, "SIGKILL");
+  await worker.exit;
+  return { worker, at: worker.signalledAt! };
+}
+
+/** Calls made again after they had completed: every (run, step) with a second `end`, or a `start` after its `end`. */
+function repeatedCalls(effects: EffectRow[]): string[] {
+  const ended = new Set<string>();
+  const repeated: string[] = [];
+  for (const e of effects) {
+    const key = `${e.run}/${e.step}`;
+    if (ended.has(key)) repeated.push(`${key} ${e.phase} by ${e.proc} after it had completed`);
+    if (e.phase === "end") ended.add(key);
+  }
+  return repeated;
+}
+
+/** Runs (by tag) that `proc` had started calls for and that had not ended by `at`. */
+function heldAt(effects: EffectRow[], proc: string, at: number, finished: QueuedRun[]): string[] {
+  const endedAt = new Map(finished.map((run, i) => [`r${i}`, run.ended_at ? Date.parse(run.ended_at) : Infinity]));
+  const tags = new Set(effects.filter((e) => e.proc === proc && e.at.getTime() <= at && /^r\d+$/.test(e.run)).map((e) => e.run));
+  return [...tags].filter((tag) => (endedAt.get(tag) ?? Infinity) > at);
+}
+
+/** When another worker first did anything for the run after `at`: its first call, or the run's end. */
+function takenOverAt(effects: EffectRow[], tag: string, killedProc: string, at: number, finished: QueuedRun[]): number {
+  const firstCall = effects.find((e) => e.run === tag && e.proc !== killedProc && e.at.getTime() > at)?.at.getTime() ?? Infinity;
+  const run = finished[Number(tag.slice(1))]!;
+  return Math.min(firstCall, run.ended_at ? Date.parse(run.ended_at) : Infinity);
+}
