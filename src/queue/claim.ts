@@ -90,3 +90,18 @@ export async function expiredRuns(pool: Pick<pg.Pool, "query">, names: QueueName
   );
   return rows.map((row) => row.run_id);
 }
+
+/**
+ * Queued runs whose job a worker took and then lost before it claimed the run (killed between
+ * locking the job and the claim's commit): graphile-worker keeps such a job locked for four hours,
+ * so the run would wait that long. A live worker claims a run within moments of locking its job,
+ * so a job locked longer than the lease while its run is still queued has lost its worker.
+ */
+export async function strandedRuns(pool: Pick<pg.Pool, "query">, names: QueueNames, leaseMs: number, limit = 50): Promise<string[]> {
+  const { rows } = await pool.query<{ run_id: string }>(
+    `SELECT r.run_id FROM ${names.runs} r JOIN ${names.jobs}.jobs j ON j.key = r.run_id
+     WHERE r.status = 'queued' AND j.locked_at IS NOT NULL AND j.locked_at < now() - $1 * interval '1 millisecond' LIMIT $2`,
+    [leaseMs, limit],
+  );
+  return rows.map((row) => row.run_id);
+}

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { expiredRuns } from "./claim.js";
+import { expiredRuns, strandedRuns } from "./claim.js";
 import { enqueueRun } from "./jobs.js";
 import { stopRun, type WorkerContext } from "./take-run.js";
 
@@ -37,6 +37,7 @@ async function sweep(context: WorkerContext): Promise<void> {
   const { pool, names } = context;
   if (!context.draining) {
     for (const runId of await expiredRuns(pool, names)) await enqueueRun(pool, names, runId);
+    for (const runId of await strandedRuns(pool, names, context.leaseMs)) await enqueueRun(pool, names, runId);
   }
   const held = [...context.active.keys()];
   if (held.length) {
