@@ -1,6 +1,6 @@
 import type pg from "pg";
 import { expiredRuns, strandedRuns } from "./claim.js";
-import { enqueueRun } from "./jobs.js";
+import { enqueueRun, TAKEOVER_PRIORITY } from "./jobs.js";
 import { stopRun, type WorkerContext } from "./take-run.js";
 
 /**
@@ -36,8 +36,9 @@ export async function startSweeper(context: WorkerContext, everyMs: number): Pro
 async function sweep(context: WorkerContext): Promise<void> {
   const { pool, names } = context;
   if (!context.draining) {
-    for (const runId of await expiredRuns(pool, names)) await enqueueRun(pool, names, runId);
-    for (const runId of await strandedRuns(pool, names, context.leaseMs)) await enqueueRun(pool, names, runId);
+    // Taken over ahead of the backlog: a lost worker's runs must not wait behind new submissions.
+    for (const runId of await expiredRuns(pool, names)) await enqueueRun(pool, names, runId, 0, TAKEOVER_PRIORITY);
+    for (const runId of await strandedRuns(pool, names, context.leaseMs)) await enqueueRun(pool, names, runId, 0, TAKEOVER_PRIORITY);
   }
   const held = [...context.active.keys()];
   if (held.length) {

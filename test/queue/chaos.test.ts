@@ -39,7 +39,7 @@ if (!url) {
   let db: QueueTestDatabase;
   const table = `chaos_effects_${process.pid}`;
   const workers: WorkerProcess[] = [];
-  /** The worker left alive by the first trial: the cancel and drain trials use it (no new boot). */
+  /** The worker left alive by the first trial: the cancel trial uses it (no new boot). */
   let survivor: WorkerProcess | undefined;
   beforeAll(async () => {
     db = await queueTestDatabase(url, "chaos");
@@ -138,10 +138,13 @@ if (!url) {
       // The call was cut short: it started and never ended, and the worker lives on.
       expect((await readEffects(db.pool, table)).filter((e) => e.run === "cancel0").map((e) => e.phase)).toEqual(["start"]);
       expect(worker.child.exitCode).toBeNull();
+      // It drains on SIGTERM with nothing held and exits 0, leaving the queue to the next trial.
+      signalWorker(worker, "SIGTERM");
+      expect((await worker.exit).code).toBe(0);
     }, 60_000);
     it("SIGTERM drains: the worker finishes the runs it holds, starts no new one, and exits 0", async () => {
-      // The last trial: no other worker is alive, so a run queued after the signal stays queued.
-      const worker = survivor ?? start("drain");
+      // A worker of its own, and no other alive: a run queued after the signal stays queued.
+      const worker = start("drain");
       await worker.ready;
       const slow = (i: number): ChaosPlan => ({ steps: [{ id: "s0", tool: "effect", params: { run: `drain${i}`, step: "s0", ms: 1500, n: i } }] });
       const held = await Promise.all([0, 1].map((i) => submitRun({ plan: slow(i) }, submitting())));
