@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { ratioChart, stackCharts } from "./chart.js";
 import { measureCompile } from "./compile-memory.js";
 import { measureDurable, writeDurableResults } from "./durable.js";
+import { measureQueue, writeQueueResults } from "./queue.js";
 import { measureOverhead } from "./overhead.js";
 import { measureParallel } from "./parallel.js";
 import { checkTargets, renderMarkdown, type BenchResults } from "./report.js";
@@ -100,4 +101,8 @@ writeFileSync(join(outDir, `scheduling${suffix}.json`), JSON.stringify({ ...resu
 writeFileSync(join(outDir, `scheduling${suffix}.svg`), svg);
 process.stdout.write(markdown);
 process.stdout.write(`\n${writeDurableResults(durable, suffix)}`);
+// The run queue (bench/queue.ts): worker processes on PostgreSQL, when there is one.
+const queueUrl = (process.env.DATABASE_URL || process.env.PLANGRAPH_TEST_DATABASE_URL)?.trim();
+if (queueUrl) process.stdout.write(`\n${writeQueueResults(await measureQueue({ quick, url: queueUrl, log }), suffix)}`);
+else log("bench: run queue not measured (no DATABASE_URL / PLANGRAPH_TEST_DATABASE_URL)");
 log(`bench: wrote ${join("bench", "results", `scheduling${suffix}.{md,json,svg}`)} in ${results.duration_s.toFixed(0)} s`);

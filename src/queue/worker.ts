@@ -118,6 +118,8 @@ function workerHandle(parts: HandleParts): WorkerHandle {
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   const close = (handBackAfterMs: number): Promise<void> => {
+    // A stop during a drain (a second SIGTERM) hands the held runs back now instead of waiting.
+    if (closing && handBackAfterMs === 0) for (const active of context.active.values()) stopRun(active, "handback");
     closing ??= (async () => {
       context.draining = true;
       const timer = setTimeout(() => {

@@ -7,7 +7,8 @@
  *   complete with the result of an uninterrupted run, no completed step may be called again, and
  *   every run the killed workers held must be taken over within the lease (+ 5 s);
  * - SIGTERM drains: the worker finishes what it holds, takes nothing new, exits 0;
- * - cancel, from another process, stops a run on the worker that holds it.
+ * - cancel, from another process, stops a run on the worker that holds it;
+ * - a second SIGTERM hands a held run back to the queue at once.
  *
  * Needs PLANGRAPH_TEST_DATABASE_URL; skipped with a message otherwise.
  *
@@ -158,6 +159,24 @@ if (!url) {
       await cancelRun(later.run_id, queue());
     }, 60_000);
 
+
+    it("a second SIGTERM hands the held run back at once: the worker exits, the run is queued again for another worker", async () => {
+      const worker = start("handback");
+      await worker.ready;
+      const plan: ChaosPlan = { steps: [{ id: "s0", tool: "effect", params: { run: "handback0", step: "s0", ms: 30_000, n: 1 } }] };
+      const run = await submitRun({ plan }, submitting());
+      await until("the run's call to start", async () => ((await readEffects(db.pool, table)).some((e) => e.run === "handback0") ? true : undefined));
+      signalWorker(worker, "SIGTERM");
+      await until("the worker to say it drains", async () => (/draining 1 run/.test(worker.stderr()) ? true : undefined), 5000);
+      const second = Date.now();
+      signalWorker(worker, "SIGTERM");
+      const exit = await worker.exit;
+      expect(exit.code).toBe(0);
+      // Not after --drain-ms (30 s): at once.
+      expect(Date.now() - second).toBeLessThan(5000);
+      expect((await getRun(run.run_id, queue())).status).toBe("queued");
+      await cancelRun(run.run_id, queue());
+    }, 60_000);
   });
 }
 
@@ -190,10 +209,15 @@ async function killAfterCalls(
   delayMs: number,
   recorded: () => Promise<Set<string>>,
 ): Promise<{ worker: WorkerProcess; at: number; recorded: Set<string> }> {
-  await until(`${worker.proc} to finish ${calls} calls`, async () => {
-    const { rows } = await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE proc = $1 AND phase = 'end'`, [worker.proc]);
-    return Number(rows[0]!.n) >= calls ? true : undefined;
-  }, 60_000, 5);
+  const counts = async () => (await pool.query<{ proc: string; n: string }>(`SELECT proc, count(*) AS n FROM ${table} WHERE phase = 'end' GROUP BY proc`)).rows;
+  try {
+    await until(`${worker.proc} to finish ${calls} calls`, async () => {
+      if (worker.child.exitCode !== null) throw new Error(`${worker.proc} exited (${worker.child.exitCode}) before its kill point`);
+      return Number((await counts()).find((row) => row.proc === worker.proc)?.n ?? 0) >= calls ? true : undefined;
+    }, 45_000, 5);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; calls ended per worker: ${JSON.stringify(await counts())}; ${worker.proc}'s stderr:\n${worker.stderr()}`, { cause: error });
+  }
   await new Promise((resolve) => setTimeout(resolve, delayMs));
   signalWorker(worker, "SIGKILL");
   await worker.exit;
