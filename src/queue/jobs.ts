@@ -1,10 +1,7 @@
 import type pg from "pg";
 import type { QueueNames } from "./store.js";
 
-/** The graphile-worker task that takes a run: its payload names the run, nothing else. */
-export const RUN_TASK = "plangraph_run";
-
-/** The payload of a run's job. */
+/** The payload of a run's job (its task is the queue's, `QueueNames.task`): it names the run, nothing else. */
 export interface RunJobPayload {
   run_id: string;
 }
@@ -22,6 +19,6 @@ export async function enqueueRun(db: Queryable, names: QueueNames, runId: string
   const payload: RunJobPayload = { run_id: runId };
   await db.query(
     `SELECT ${names.jobs}.add_job(identifier := $1, payload := $2::json, run_at := now() + $3 * interval '1 millisecond', job_key := $4, max_attempts := 10)`,
-    [RUN_TASK, JSON.stringify(payload), Math.max(0, Math.round(delayMs)), runId],
+    [names.task, JSON.stringify(payload), Math.max(0, Math.round(delayMs)), runId],
   );
 }

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import pg from "pg";
 import type { Meter } from "@opentelemetry/api";
 import { run as runGraphileWorker, type Runner } from "graphile-worker";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
@@ -8,10 +7,10 @@ import type { PlanOptions, RunPlanOptions } from "../api/run-plan.js";
 import { DEFAULT_LEASE_TTL_MS } from "../durability/lease.js";
 import { PlangraphError } from "../model/errors.js";
 import type { TenantConcurrency } from "./claim.js";
-import { RUN_TASK, type RunJobPayload } from "./jobs.js";
+import type { RunJobPayload } from "./jobs.js";
 import { queueInstruments } from "./metrics.js";
 import { startSweeper } from "./sweeper.js";
-import { ensureQueue, queueLogger, queueNames, type QueueConnection } from "./store.js";
+import { ensureQueue, queueLogger, queueNames, quietPool, type QueueConnection } from "./store.js";
 import { stopRun, takeRun, type WorkerContext } from "./take-run.js";
 
 /** How a worker is started. */
@@ -69,8 +68,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
   const url = options.databaseUrl?.trim();
   if (!options.pool && !url) throw new PlangraphError("USAGE", "a worker needs a PostgreSQL database: pass databaseUrl (e.g. DATABASE_URL) or a pool");
   // Each held run uses a connection now and then (checkpoints, completions, heartbeats); the queue a few more.
-  const pool = options.pool ?? new pg.Pool({ connectionString: url, max: concurrency * 2 + 4 });
-  if (!options.pool) pool.on("error", () => undefined);
+  const pool = options.pool ?? quietPool(url!, concurrency * 2 + 4);
   const id = options.workerId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   await ensureQueue(pool, names);
   const context: WorkerContext = {
@@ -97,7 +95,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     logger: queueLogger(),
     // Hand-back on drain is ours (drainMs); graphile-worker must not abort runs on its own clock.
     gracefulShutdownAbortTimeout: 2 ** 31 - 1,
-    taskList: { [RUN_TASK]: async (payload) => takeRun(context, (payload as RunJobPayload).run_id) },
+    taskList: { [names.task]: async (payload) => takeRun(context, (payload as RunJobPayload).run_id) },
   });
   return workerHandle({ id, context, runner, sweeper, ownsPool: !options.pool, drainMs: options.drainMs ?? leaseMs, signal: options.signal });
 }
