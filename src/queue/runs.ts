@@ -107,3 +107,26 @@ function checkPending(runId: string, result: unknown, steps: string[]): void {
     }
   }
 }
+
+/** How long ended runs (and with them their idempotency keys) are kept at the least: 24 hours. */
+export const MIN_RUN_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes runs that ended more than `olderThanMs` ago (default and minimum 24 h, so an idempotency
+ * key is remembered at least that long after its run ended), with their events. Active runs
+ * (queued, running, interrupted) are never deleted. Returns how many runs went.
+ */
+export function pruneRuns(connection: QueueConnection, options: { olderThanMs?: number } = {}): Promise<number> {
+  const olderThanMs = options.olderThanMs ?? MIN_RUN_RETENTION_MS;
+  if (!Number.isFinite(olderThanMs) || olderThanMs < MIN_RUN_RETENTION_MS) {
+    throw new PlangraphError("USAGE", `pruneRuns: olderThanMs must be at least ${MIN_RUN_RETENTION_MS} (24 h: idempotency keys are kept that long), got ${olderThanMs}`);
+  }
+  return withQueue(connection, async (pool, names) => {
+    const { rows } = await pool.query<{ run_id: string }>(
+      `DELETE FROM ${names.runs} WHERE status IN ('completed', 'failed', 'cancelled') AND ended_at < clock_timestamp() - $1 * interval '1 millisecond' RETURNING run_id`,
+      [olderThanMs],
+    );
+    if (rows.length) await pool.query(`DELETE FROM ${names.events} WHERE run_id = ANY($1)`, [rows.map((row) => row.run_id)]);
+    return rows.length;
+  });
+}

@@ -62,6 +62,7 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
   const owner = { ...currentOwner(), id: randomUUID() };
   const claim = await claimRun(pool, names, { runId, owner, worker: context.worker, leaseMs: context.leaseMs, tenantConcurrency: context.tenantConcurrency });
   if (claim.kind === "tenant_full") return enqueueRun(pool, names, runId, context.retryMs);
+  if (claim.kind === "cancelled") return announce(pool, names, runId);
   if (claim.kind !== "claimed") return;
   const { run, takeover } = claim;
   await announce(pool, names, runId).catch(() => undefined);

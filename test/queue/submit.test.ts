@@ -171,3 +171,28 @@ describe.skipIf(!url)("the run queue (library API)", () => {
     await expect(cancelRun("no-such-run", { pool, schema })).rejects.toMatchObject({ code: "RUN_NOT_FOUND" });
   });
 });
+
+describe.skipIf(!url)("run retention", () => {
+  it("keeps ended runs, and so their idempotency keys, at least 24 hours, and prunes them after", async () => {
+    const { pruneRuns, MIN_RUN_RETENTION_MS } = await import("../../src/queue/index.js");
+    const own = testSchema("prune");
+    const pool = new pg.Pool({ connectionString: url!, max: 2 });
+    try {
+      const connection = { pool, schema: own };
+      expect(() => pruneRuns(connection, { olderThanMs: 60_000 })).toThrow(/24 h/);
+      const plan = chain("/dev/null", ["a"]);
+      const first = await submitRun({ plan, idempotency_key: "keep-me" }, { ...connection, tools });
+      await cancelRun(first.run_id, connection);
+      // Ended 23 h ago: kept, and its key still answers.
+      await pool.query(`UPDATE "${own}".plangraph_runs SET ended_at = clock_timestamp() - interval '23 hours' WHERE run_id = $1`, [first.run_id]);
+      expect(await pruneRuns(connection)).toBe(0);
+      expect((await submitRun({ plan, idempotency_key: "keep-me" }, { ...connection, tools })).run_id).toBe(first.run_id);
+      await pool.query(`UPDATE "${own}".plangraph_runs SET ended_at = clock_timestamp() - $2 * interval '1 millisecond' - interval '1 minute' WHERE run_id = $1`, [first.run_id, MIN_RUN_RETENTION_MS]);
+      expect(await pruneRuns(connection)).toBe(1);
+      await expect(getRun(first.run_id, connection)).rejects.toMatchObject({ code: "RUN_NOT_FOUND" });
+    } finally {
+      await pool.end();
+      await dropSchema(own);
+    }
+  });
+});
