@@ -136,6 +136,20 @@ describe.skipIf(!url)("the run queue (library API)", () => {
     }
   });
 
+  it("fails a run whose worker lacks one of its tools with that typed error, and says so to its waiter", async () => {
+    const own = testSchema("notool");
+    const bare = await startWorker({ databaseUrl: url!, schema: own, leaseMs: 3000 });
+    try {
+      const { run_id } = await submitRun({ plan: chain("/dev/null", ["a"]) }, { pool, schema: own, tools });
+      await expect(waitForRun(run_id, { pool, schema: own })).rejects.toMatchObject({ code: "UNKNOWN_TOOL" });
+      const run = await getRun(run_id, { pool, schema: own });
+      expect(run).toMatchObject({ status: "failed", result: null, error: { code: "UNKNOWN_TOOL" } });
+    } finally {
+      await bare.stop();
+      await dropSchema(own);
+    }
+  });
+
   it("refuses a malformed submission with a typed error naming the field", async () => {
     const error = await submitRun({ plan: chain("/dev/null", ["a"]), thread_id: "" }, { pool, schema, tools }).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: "USAGE", path: "$.thread_id" });

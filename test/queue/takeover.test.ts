@@ -72,4 +72,24 @@ describe.skipIf(!url)("takeover after SIGKILL", () => {
       await survivor.stop();
     }
   });
+
+  it("drains on SIGTERM: the worker finishes the run it holds, takes no new one, and exits 0", async () => {
+    const log = logPath();
+    const own = testSchema("sigterm");
+    try {
+      const ownConnection = { pool: pool!, schema: own };
+      const worker = await spawnWorker(own, { QUEUE_LEASE_MS: String(LEASE_MS), QUEUE_DRAIN_MS: "10000", QUEUE_CONCURRENCY: "1" });
+      const held = await submitRun({ plan: { steps: [{ id: "slow", tool: "effect", params: { name: "slow", log, ms: 1200 } }] } }, { ...ownConnection, tools });
+      await until(() => count(readLog(log), "start", "slow") === 1, 15_000, "the run to start");
+      const next = await submitRun({ plan: { steps: [{ id: "next", tool: "effect", params: { name: "next", log, ms: 0 } }] } }, { ...ownConnection, tools });
+      worker.child.kill("SIGTERM");
+      expect(await worker.exited).toBe(0);
+      expect(await getRun(held.run_id, ownConnection)).toMatchObject({ status: "completed", worker: worker.id });
+      expect((await getRun(next.run_id, ownConnection)).status).toBe("queued");
+      expect(count(readLog(log), "done", "slow")).toBe(1);
+      expect(count(readLog(log), "start", "next")).toBe(0);
+    } finally {
+      await dropSchema(own);
+    }
+  });
 });

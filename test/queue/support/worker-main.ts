@@ -15,6 +15,7 @@ const worker = await startWorker({
   concurrency: Number(process.env.QUEUE_CONCURRENCY ?? 2),
   ...(process.env.QUEUE_WORKER_ID ? { workerId: process.env.QUEUE_WORKER_ID } : {}),
   planOptions: { tools: [effectTool] },
+  ...(process.env.QUEUE_DRAIN_MS ? { drainMs: Number(process.env.QUEUE_DRAIN_MS) } : {}),
   signal: controller.signal,
 });
 process.stdout.write(`ready ${worker.id}\n`);
