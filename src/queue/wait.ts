@@ -48,8 +48,9 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
   const onNotification = (message: pg.Notification) => {
     if (message.payload === runId) wake?.();
   };
+  const onError = () => wake?.();
   client.on("notification", onNotification);
-  client.on("error", () => wake?.());
+  client.on("error", onError);
   const onAbort = () => wake?.();
   options.signal?.addEventListener("abort", onAbort);
   try {
@@ -80,6 +81,7 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
     client.off("notification", onNotification);
+    client.off("error", onError);
     await client.query(`UNLISTEN "${names.eventsChannel}"`).catch(() => undefined);
     client.release();
   }

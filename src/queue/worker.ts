@@ -86,24 +86,65 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     draining: false,
   };
   const sweeper = await startSweeper(context, options.sweepMs ?? Math.max(200, Math.floor(leaseMs / 4)));
-  const runner: Runner = await runGraphileWorker({
-    pgPool: pool,
-    schema: names.jobsSchema,
-    concurrency,
-    noHandleSignals: true,
-    pollInterval: 1000,
-    logger: queueLogger(),
-    // Hand-back on drain is ours (drainMs); graphile-worker must not abort runs on its own clock.
-    gracefulShutdownAbortTimeout: 2 ** 31 - 1,
-    taskList: { [names.task]: async (payload) => takeRun(context, (payload as RunJobPayload).run_id) },
-  });
+  const runner = await superviseRunner(() =>
+    runGraphileWorker({
+      pgPool: pool,
+      schema: names.jobsSchema,
+      concurrency,
+      noHandleSignals: true,
+      pollInterval: 1000,
+      logger: queueLogger(),
+      // Hand-back on drain is ours (drainMs); graphile-worker must not abort runs on its own clock.
+      gracefulShutdownAbortTimeout: 2 ** 31 - 1,
+      taskList: { [names.task]: async (payload) => takeRun(context, (payload as RunJobPayload).run_id) },
+    }),
+  );
   return workerHandle({ id, context, runner, sweeper, ownsPool: !options.pool, drainMs: options.drainMs ?? leaseMs, signal: options.signal });
+}
+
+/** The graphile-worker runner of a worker, restarted when it stops on its own; `stop` ends it for good. */
+interface SupervisedRunner {
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts graphile-worker and starts it again whenever it stops without being asked to: it shuts
+ * itself down (and sets the process's exit code to 57) when it hears of a first migration of any
+ * graphile-worker schema in the database, even another application's. Starting again runs its
+ * migration check, so a genuinely incompatible schema still stops the worker, with that error.
+ */
+async function superviseRunner(start: () => Promise<Runner>): Promise<SupervisedRunner> {
+  const runners = new Set<Runner>();
+  let stopping = false;
+  const launch = async (): Promise<void> => {
+    const exitCode = process.exitCode;
+    const runner = await start();
+    runners.add(runner);
+    // The moment it starts shutting down on its own, a new runner takes new jobs; the old one
+    // still finishes the runs it holds.
+    runner.events.once("pool:gracefulShutdown", () => {
+      if (stopping) return;
+      if (process.exitCode === 57) process.exitCode = exitCode;
+      launch().catch((error: unknown) => process.stderr.write(`plangraph queue: the job runner stopped and could not start again: ${(error as Error).message}\n`));
+    });
+    void runner.promise.then(
+      () => runners.delete(runner),
+      () => runners.delete(runner),
+    );
+  };
+  await launch();
+  return {
+    stop: async () => {
+      stopping = true;
+      await Promise.all([...runners].map((runner) => runner.stop().catch(() => undefined)));
+    },
+  };
 }
 
 interface HandleParts {
   id: string;
   context: WorkerContext;
-  runner: Runner;
+  runner: SupervisedRunner;
   sweeper: { stop(): Promise<void> };
   ownsPool: boolean;
   drainMs: number;

@@ -4,6 +4,7 @@
  * drain handing a run back. Needs PLANGRAPH_TEST_DATABASE_URL; skipped cleanly without it.
  */
 import pg from "pg";
+import { Logger, runMigrations } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelRun, getRun, resumeRun, startWorker, submitRun, waitForRun, type WorkerHandle } from "../../src/queue/index.js";
 import { effectTool, readLog, count, type LogLine } from "./support/tools.js";
@@ -153,5 +154,23 @@ describe.skipIf(!url)("queue workers", () => {
     expect(count(lines, "abort", "two")).toBe(1);
     expect(count(lines, "done", "two")).toBe(1);
     expect(count(lines, "start", "three")).toBe(1);
+  });
+
+  it("keeps taking runs after another application migrates a graphile-worker schema of its own in the same database", async () => {
+    const schema = own("migrate");
+    const foreign = `${schema}_foreign_jobs`;
+    const log = logPath();
+    await worker(schema);
+    const before = process.exitCode;
+    try {
+      // A first migration anywhere in the database tells every graphile-worker to shut down.
+      await runMigrations({ pgPool: pool, schema: foreign, logger: new Logger(() => () => undefined) });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const { run_id } = await submitRun({ plan: { steps: [effect(log, "after_migration", 0)] } }, { pool, schema, tools });
+      expect((await waitForRun(run_id, { pool, schema })).status).toBe("completed");
+      expect(process.exitCode).toBe(before);
+    } finally {
+      await pool.query(`DROP SCHEMA IF EXISTS "${foreign}" CASCADE`);
+    }
   });
 });
