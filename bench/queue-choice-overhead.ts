@@ -4,7 +4,9 @@
  *
  * - submit → start: from the `submitRun` call to the run's first step starting on the worker
  *   (the `step_start` event time), p50 / p95;
- * - submit → result: to `waitForRun` returning (queue, run, settle and notification), p50 / p95.
+ * - submit → result: to `waitForRun` returning (queue, run, settle and notification), p50 / p95;
+ * - queue wait: the run row's `started_at - submitted_at` (database clock): the job reaching a
+ *   worker and the worker's claim, the part of the overhead that is the queue's alone.
  *
  *   PLANGRAPH_TEST_DATABASE_URL=postgres://… npx tsx bench/queue-choice-overhead.ts [runs]
  */
@@ -27,6 +29,7 @@ pool.on("error", () => undefined);
 const worker = await startWorker({ databaseUrl: url, schema, concurrency: 1 });
 const toStart: number[] = [];
 const toResult: number[] = [];
+const queueWait: number[] = [];
 try {
   const plan = { steps: [{ id: "only", tool: "echo", params: { value: 1 } }] };
   for (let i = 0; i < runs + 5; i++) {
@@ -40,6 +43,8 @@ try {
     toResult.push(performance.now() - t0);
     // Events reach the waiter after their NOTIFY: the event time here is an upper bound of the start.
     if (started !== undefined) toStart.push(started - t0);
+    const { rows } = await pool.query<{ ms: number }>(`SELECT extract(epoch from started_at - submitted_at) * 1000 AS ms FROM "${schema}".plangraph_runs WHERE run_id = $1`, [run_id]);
+    queueWait.push(Number(rows[0]!.ms));
   }
 } finally {
   await worker.stop();
@@ -52,5 +57,7 @@ const figures = {
   submit_to_start_p95_ms: percentile(toStart, 95),
   submit_to_result_p50_ms: percentile(toResult, 50),
   submit_to_result_p95_ms: percentile(toResult, 95),
+  queue_wait_p50_ms: percentile(queueWait, 50),
+  queue_wait_p95_ms: percentile(queueWait, 95),
 };
 console.log(JSON.stringify(figures));

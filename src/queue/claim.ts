@@ -39,7 +39,8 @@ export async function claimRun(pool: pg.Pool, names: QueueNames, request: ClaimR
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`plangraph-tenant:${names.schema}:${tenant}`]);
+    // Only a limited tenant's claims need to be serialised (to count its running runs).
+    if (Number.isFinite(limit)) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`plangraph-tenant:${names.schema}:${tenant}`]);
     const { rows } = await client.query<RunRow & { expired: boolean }>(
       `SELECT *, (lease_expires_at IS NULL OR lease_expires_at <= ${NOW_MS}) AS expired FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`,
       [request.runId],

@@ -65,7 +65,8 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
   if (claim.kind === "cancelled") return announce(pool, names, runId);
   if (claim.kind !== "claimed") return;
   const { run, takeover } = claim;
-  await announce(pool, names, runId).catch(() => undefined);
+  // Waiters learn the run started; nothing waits for that notice.
+  void announce(pool, names, runId).catch(() => undefined);
   const attributes = context.instruments.attributes;
   if (takeover) context.instruments.takeovers.add(1, attributes);
   if (run.attempts === 1 && run.started_at) context.instruments.waitTime.record(Math.max(0, run.started_at.getTime() - run.submitted_at.getTime()), attributes);
@@ -74,11 +75,16 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
   const heldAt = Date.now();
   const holds: ThreadHold[] = [];
   try {
-    holds.push(await holdThread(new RunLeases(pool, names), runId, { ttlMs: context.leaseMs, owner }));
     const store = new PgCompletionStore(pool, names.schema);
-    try {
-      holds.push(await holdThread(store.leases, durableThread(run.tenant, run.thread_id), { ttlMs: context.leaseMs, where: `PostgreSQL schema '${names.schema}'` }));
-    } catch (error) {
+    // The run's lease and its thread's, taken together (each is one statement).
+    const [runHold, threadHold] = await Promise.allSettled([
+      holdThread(new RunLeases(pool, names), runId, { ttlMs: context.leaseMs, owner }),
+      holdThread(store.leases, durableThread(run.tenant, run.thread_id), { ttlMs: context.leaseMs, where: `PostgreSQL schema '${names.schema}'` }),
+    ]);
+    for (const hold of [runHold, threadHold]) if (hold.status === "fulfilled") holds.push(hold.value);
+    if (runHold.status === "rejected") throw runHold.reason;
+    if (threadHold.status === "rejected") {
+      const error: unknown = threadHold.reason;
       // Another process (a CLI `resume`, a lost worker on another machine) still holds the thread.
       if (isPlangraphError(error) && error.code === "THREAD_BUSY") return await handBack(context, run, owner.id, context.retryMs);
       throw error;
