@@ -91,3 +91,17 @@ export async function expiredRuns(pool: Pick<pg.Pool, "query">, names: QueueName
   );
   return rows.map((row) => row.run_id);
 }
+
+/**
+ * Queued runs with no job that will ever take them (their job ran out of attempts while the
+ * database was failing, or was removed): the sweeper queues a job for each again.
+ */
+export async function orphanedRuns(pool: Pick<pg.Pool, "query">, names: QueueNames, limit = 50): Promise<string[]> {
+  const { rows } = await pool.query<{ run_id: string }>(
+    `SELECT r.run_id FROM ${names.runs} r WHERE r.status = 'queued' AND r.submitted_at < clock_timestamp() - interval '5 seconds'
+       AND NOT EXISTS (SELECT 1 FROM ${names.jobs}._private_jobs j WHERE j.key = r.run_id AND j.attempts < j.max_attempts)
+     ORDER BY r.submitted_at LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => row.run_id);
+}

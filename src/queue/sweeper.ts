@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { expiredRuns } from "./claim.js";
+import { expiredRuns, orphanedRuns } from "./claim.js";
 import { enqueueRun } from "./jobs.js";
 import { stopRun, type WorkerContext } from "./take-run.js";
 
@@ -9,6 +9,7 @@ import { stopRun, type WorkerContext } from "./take-run.js";
  * - takeover: every `everyMs` it re-queues runs whose lease expired — their worker was killed or
  *   cut off — so a live worker claims them within lease + one sweep (graphile-worker itself would
  *   leave a crashed worker's job locked for four hours);
+ * - orphans: queued runs left without a job that will take them are given one again;
  * - cancellation: it LISTENs for cancels and aborts the held run at once, and at each sweep it
  *   also reads the cancel flags of its runs, in case a notification was missed (a reconnect);
  * - the queue depth metric, counted at each sweep.
@@ -37,6 +38,7 @@ async function sweep(context: WorkerContext): Promise<void> {
   const { pool, names } = context;
   if (!context.draining) {
     for (const runId of await expiredRuns(pool, names)) await enqueueRun(pool, names, runId);
+    for (const runId of await orphanedRuns(pool, names)) await enqueueRun(pool, names, runId);
   }
   const held = [...context.active.keys()];
   if (held.length) {

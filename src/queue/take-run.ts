@@ -91,7 +91,8 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
     }
     const outcome = await runHeld(context, run, store, active, holds);
     if (holds.some((hold) => hold.signal.aborted)) return; // the lease was lost: the run is another worker's now
-    if (active.stop === "handback") return await handBack(context, run, owner.id, 0);
+    // A run that ended by itself before the hand-back reached it is settled, not run again.
+    if (active.stop === "handback" && !("result" in outcome && outcome.result.status !== "failed")) return await handBack(context, run, owner.id, 0);
     await settle(context, run, owner.id, outcome, store);
   } finally {
     await Promise.all(holds.map((hold) => hold.release().catch(() => undefined)));

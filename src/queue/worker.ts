@@ -17,7 +17,11 @@ import { stopRun, takeRun, type WorkerContext } from "./take-run.js";
 export interface WorkerOptions extends QueueConnection {
   /** Runs held at once (default 4). */
   concurrency?: number;
-  /** The worker's tools (`registry`, or `tools` added to the built-ins), chat model, limits… as for runPlan. */
+  /** Tools added to the built-ins (e.g. a `--tools` module's export), as runPlan's `tools`. */
+  tools?: PlanOptions["tools"];
+  /** A registry to use instead of built-ins + `tools`. */
+  registry?: PlanOptions["registry"];
+  /** Everything else runs take from the worker: chat model, limits, cache… (as for runPlan). */
   planOptions?: PlanOptions;
   /** How long a lost worker's runs stay its own (default 30 s): heartbeats renew it every third of it. */
   leaseMs?: number;
@@ -78,7 +82,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     leaseMs,
     retryMs: Math.max(200, Math.min(2000, Math.floor(leaseMs / 10))),
     tenantConcurrency: options.tenantConcurrency ?? (() => undefined),
-    planOptions: options.planOptions ?? {},
+    planOptions: { ...options.planOptions, ...(options.tools ? { tools: options.tools } : {}), ...(options.registry ? { registry: options.registry } : {}) },
     ...(options.durability ? { durability: options.durability } : {}),
     checkpointer: new PostgresSaver(pool, undefined, { schema: names.schema }),
     instruments: queueInstruments(id, options.meter),

@@ -36,7 +36,7 @@ describe.skipIf(!url)("takeover after SIGKILL", () => {
     const { run_id } = await submitRun({ plan }, { ...connection, tools });
     await until(async () => (await getRun(run_id, connection)).worker === killed.id, 15_000, "the child worker to take the run");
     // The survivor is up before the kill, so it is its sweeper, not its start, that finds the run.
-    const survivor = await startWorker({ databaseUrl: url!, schema, leaseMs: LEASE_MS, planOptions: { tools } });
+    const survivor = await startWorker({ databaseUrl: url!, schema, leaseMs: LEASE_MS, tools });
     try {
       await until(() => count(readLog(log), "start", "s2") === 1, 15_000, "s2 to start in the child");
       // Killed once s1 and side are durably complete (their INSERTs committed: the engine's

@@ -173,4 +173,15 @@ describe.skipIf(!url)("queue workers", () => {
       await pool.query(`DROP SCHEMA IF EXISTS "${foreign}" CASCADE`);
     }
   });
+
+  it("gives a queued run whose job is gone a job again, so it still runs", async () => {
+    const schema = own("orphan");
+    const log = logPath();
+    const { run_id } = await submitRun({ plan: { steps: [effect(log, "orphan", 0)] } }, { pool, schema, tools });
+    await pool.query(`DELETE FROM plangraph_jobs._private_jobs WHERE key = $1`, [run_id]);
+    await pool.query(`UPDATE "${schema}".plangraph_runs SET submitted_at = submitted_at - interval '1 minute' WHERE run_id = $1`, [run_id]);
+    await worker(schema, { leaseMs: 1000 });
+    expect((await waitForRun(run_id, { pool, schema })).status).toBe("completed");
+    expect(count(readLog(log), "start", "orphan")).toBe(1);
+  });
 });
