@@ -5,7 +5,7 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cancelRun, getRun, listRuns, startWorker, submitRun, waitForRun, type WorkerHandle } from "../../src/queue/index.js";
+import { cancelRun, getRun, listRuns, resumeRun, startWorker, submitRun, waitForRun, type WorkerHandle } from "../../src/queue/index.js";
 import { callerFromConfig, localCaller } from "../../src/model/caller.js";
 import { defineTool } from "../../src/tools/define.js";
 import { runPlan } from "../../src/api/run-plan.js";
@@ -180,6 +180,11 @@ describe.skipIf(!url)("the run queue (library API)", () => {
     }
   });
 
+  it("refuses a malformed filter or answer with a typed error naming the field", async () => {
+    await expect(listRuns({ status: "sleeping" as never }, { pool, schema })).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("status") });
+    await expect(resumeRun("any", { approve: "gated" as never }, { pool, schema })).rejects.toMatchObject({ code: "USAGE", message: expect.stringContaining("approve") });
+  });
+
   it("says RUN_NOT_FOUND for an unknown run id", async () => {
     await expect(getRun("no-such-run", { pool, schema })).rejects.toMatchObject({ code: "RUN_NOT_FOUND" });
     await expect(cancelRun("no-such-run", { pool, schema })).rejects.toMatchObject({ code: "RUN_NOT_FOUND" });
@@ -193,7 +198,7 @@ describe.skipIf(!url)("run retention", () => {
     const pool = new pg.Pool({ connectionString: url!, max: 2 });
     try {
       const connection = { pool, schema: own };
-      expect(() => pruneRuns(connection, { olderThanMs: 60_000 })).toThrow(/24 h/);
+      await expect(pruneRuns(connection, { olderThanMs: 60_000 })).rejects.toMatchObject({ code: "USAGE", message: expect.stringMatching(/24 h/) });
       const plan = chain("/dev/null", ["a"]);
       const first = await submitRun({ plan, idempotency_key: "keep-me" }, { ...connection, tools });
       await cancelRun(first.run_id, connection);
