@@ -28,6 +28,7 @@ export interface ExecuteInput {
   signal: AbortSignal;
   onEvent: (event: RunEvent) => void;
   durability?: RunPlanOptions["durability"];
+  audit?: RunPlanOptions["audit"];
 }
 
 /**
@@ -55,6 +56,7 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
     onEvent: input.onEvent,
     caller: caller.data,
     ...(input.durability ? { durability: input.durability } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
   };
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   if (snapshot.values?.[RUN_ID_CHANNEL] !== run.run_id) {

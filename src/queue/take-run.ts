@@ -37,6 +37,7 @@ export interface WorkerContext {
   tenantConcurrency: TenantConcurrency;
   planOptions: PlanOptions;
   durability?: RunPlanOptions["durability"];
+  audit?: RunPlanOptions["audit"];
   checkpointer: BaseCheckpointSaver;
   instruments: QueueInstruments;
   active: Map<string, ActiveRun>;
@@ -116,6 +117,7 @@ async function runHeld(context: WorkerContext, run: RunRow, store: PgCompletionS
       signal,
       onEvent: (event) => publisher.publish(event),
       ...(context.durability ? { durability: context.durability } : {}),
+      ...(context.audit ? { audit: context.audit } : {}),
     });
     await store.flush();
     return { result };

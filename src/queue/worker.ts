@@ -23,6 +23,8 @@ export interface WorkerOptions extends QueueConnection {
   registry?: PlanOptions["registry"];
   /** Everything else runs take from the worker: chat model, limits, cache… (as for runPlan). */
   planOptions?: PlanOptions;
+  /** Where runs record side-effecting calls, approvals and refusals (e.g. the queue schema's audit trail). */
+  audit?: RunPlanOptions["audit"];
   /** How long a lost worker's runs stay its own (default 30 s): heartbeats renew it every third of it. */
   leaseMs?: number;
   /** How often the sweeper looks for runs whose lease expired (default a quarter of the lease). */
@@ -84,6 +86,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     tenantConcurrency: options.tenantConcurrency ?? (() => undefined),
     planOptions: { ...options.planOptions, ...(options.tools ? { tools: options.tools } : {}), ...(options.registry ? { registry: options.registry } : {}) },
     ...(options.durability ? { durability: options.durability } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
     checkpointer: new PostgresSaver(pool, undefined, { schema: names.schema }),
     instruments: queueInstruments(id, options.meter),
     active: new Map(),
