@@ -47,6 +47,7 @@ export {
   listRuns,
   cancelRun,
   resumeRun,
+  pruneRuns,
   waitForRun,
   startWorker,
   DEFAULT_QUEUE_SCHEMA,

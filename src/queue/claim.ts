@@ -39,7 +39,8 @@ export async function claimRun(pool: pg.Pool, names: QueueNames, request: ClaimR
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
-    await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`plangraph-tenant:${names.schema}:${tenant}`]);
+    // Only a limited tenant's claims need to be serialised (to count its running runs).
+    if (Number.isFinite(limit)) await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`plangraph-tenant:${names.schema}:${tenant}`]);
     const { rows } = await client.query<RunRow & { expired: boolean }>(
       `SELECT *, (lease_expires_at IS NULL OR lease_expires_at <= ${NOW_MS}) AS expired FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`,
       [request.runId],
@@ -102,6 +103,20 @@ export async function strandedRuns(pool: Pick<pg.Pool, "query">, names: QueueNam
     `SELECT r.run_id FROM ${names.runs} r JOIN ${names.jobs}.jobs j ON j.key = r.run_id
      WHERE r.status = 'queued' AND j.locked_at IS NOT NULL AND j.locked_at < now() - $1 * interval '1 millisecond' LIMIT $2`,
     [leaseMs, limit],
+  );
+  return rows.map((row) => row.run_id);
+}
+
+/**
+ * Queued runs with no job that will ever take them (their job ran out of attempts while the
+ * database was failing, or was removed): the sweeper queues a job for each again.
+ */
+export async function orphanedRuns(pool: Pick<pg.Pool, "query">, names: QueueNames, limit = 50): Promise<string[]> {
+  const { rows } = await pool.query<{ run_id: string }>(
+    `SELECT r.run_id FROM ${names.runs} r WHERE r.status = 'queued' AND r.submitted_at < clock_timestamp() - interval '5 seconds'
+       AND NOT EXISTS (SELECT 1 FROM ${names.jobs}._private_jobs j WHERE j.key = r.run_id AND j.attempts < j.max_attempts)
+     ORDER BY r.submitted_at LIMIT $1`,
+    [limit],
   );
   return rows.map((row) => row.run_id);
 }

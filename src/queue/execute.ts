@@ -6,6 +6,7 @@ import type { ApprovalAnswer, RunEvent } from "../engine/scheduler.js";
 import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
 import { CallerContextSchema } from "../model/caller.js";
 import { PlangraphError } from "../model/errors.js";
+import { CutOffAwareStore } from "./cut-off-store.js";
 import type { RunRow } from "./run-row.js";
 import { ResumeAnswerSchema, type ResumeAnswer } from "./types.js";
 
@@ -27,6 +28,7 @@ export interface ExecuteInput {
   signal: AbortSignal;
   onEvent: (event: RunEvent) => void;
   durability?: RunPlanOptions["durability"];
+  audit?: RunPlanOptions["audit"];
 }
 
 /**
@@ -48,12 +50,13 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
   const base: RunPlanOptions = {
     ...input.planOptions,
     checkpointer,
-    store,
+    store: new CutOffAwareStore(store, input.signal),
     threadId,
     signal: input.signal,
     onEvent: input.onEvent,
     caller: caller.data,
     ...(input.durability ? { durability: input.durability } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
   };
   const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
   if (snapshot.values?.[RUN_ID_CHANNEL] !== run.run_id) {

@@ -1,13 +1,10 @@
 import type pg from "pg";
 import type { QueueNames } from "./store.js";
 
-/** The graphile-worker task that takes a run: its payload names the run, nothing else. */
-export const RUN_TASK = "plangraph_run";
-
 /** The job priority of a run taken over from a lost worker (submissions have 0). */
 export const TAKEOVER_PRIORITY = -10;
 
-/** The payload of a run's job. */
+/** The payload of a run's job (its task is the queue's, `QueueNames.task`): it names the run, nothing else. */
 export interface RunJobPayload {
   run_id: string;
 }
@@ -27,6 +24,6 @@ export async function enqueueRun(db: Queryable, names: QueueNames, runId: string
   const payload: RunJobPayload = { run_id: runId };
   await db.query(
     `SELECT ${names.jobs}.add_job(identifier := $1, payload := $2::json, run_at := now() + $3 * interval '1 millisecond', job_key := $4, max_attempts := 10, priority := $5)`,
-    [RUN_TASK, JSON.stringify(payload), Math.max(0, Math.round(delayMs)), runId, priority],
+    [names.task, JSON.stringify(payload), Math.max(0, Math.round(delayMs)), runId, priority],
   );
 }

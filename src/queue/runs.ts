@@ -25,7 +25,7 @@ export function getRun(runId: string, connection: QueueConnection): Promise<Queu
 }
 
 /** Runs matching `filter`, newest first (at most `limit`, default 100). */
-export function listRuns(filter: RunFilterInput, connection: QueueConnection): Promise<QueuedRunDetail[]> {
+export async function listRuns(filter: RunFilterInput, connection: QueueConnection): Promise<QueuedRunDetail[]> {
   const parsed = RunFilterSchema.safeParse(filter);
   if (!parsed.success) throw new PlangraphError("USAGE", `listRuns: ${parsed.error.issues[0]!.path.join(".") || "filter"}: ${parsed.error.issues[0]!.message}`);
   const { tenant, thread_id, status, limit } = parsed.data;
@@ -72,7 +72,7 @@ export function cancelRun(runId: string, connection: QueueConnection): Promise<Q
  * run pauses again). A step that is not pending is a USAGE error naming it; a run that is not
  * interrupted is a USAGE error saying where it stands.
  */
-export function resumeRun(runId: string, answer: ResumeAnswerInput, connection: QueueConnection): Promise<QueuedRunDetail> {
+export async function resumeRun(runId: string, answer: ResumeAnswerInput, connection: QueueConnection): Promise<QueuedRunDetail> {
   const parsed = ResumeAnswerSchema.safeParse(answer);
   if (!parsed.success) throw new PlangraphError("USAGE", `resumeRun: ${parsed.error.issues[0]!.path.join(".") || "answer"}: ${parsed.error.issues[0]!.message}`);
   const decided = parsed.data;
@@ -106,4 +106,27 @@ function checkPending(runId: string, result: unknown, steps: string[]): void {
       throw new PlangraphError("USAGE", `run '${runId}': step '${step}' is not waiting for approval (waiting: ${list})`, { step });
     }
   }
+}
+
+/** How long ended runs (and with them their idempotency keys) are kept at the least: 24 hours. */
+export const MIN_RUN_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Deletes runs that ended more than `olderThanMs` ago (default and minimum 24 h, so an idempotency
+ * key is remembered at least that long after its run ended), with their events. Active runs
+ * (queued, running, interrupted) are never deleted. Returns how many runs went.
+ */
+export async function pruneRuns(connection: QueueConnection, options: { olderThanMs?: number } = {}): Promise<number> {
+  const olderThanMs = options.olderThanMs ?? MIN_RUN_RETENTION_MS;
+  if (!Number.isFinite(olderThanMs) || olderThanMs < MIN_RUN_RETENTION_MS) {
+    throw new PlangraphError("USAGE", `pruneRuns: olderThanMs must be at least ${MIN_RUN_RETENTION_MS} (24 h: idempotency keys are kept that long), got ${olderThanMs}`);
+  }
+  return withQueue(connection, async (pool, names) => {
+    const { rows } = await pool.query<{ run_id: string }>(
+      `DELETE FROM ${names.runs} WHERE status IN ('completed', 'failed', 'cancelled') AND ended_at < clock_timestamp() - $1 * interval '1 millisecond' RETURNING run_id`,
+      [olderThanMs],
+    );
+    if (rows.length) await pool.query(`DELETE FROM ${names.events} WHERE run_id = ANY($1)`, [rows.map((row) => row.run_id)]);
+    return rows.length;
+  });
 }

@@ -18,6 +18,13 @@ export interface QueueConnection {
   schema?: string;
 }
 
+/**
+ * graphile-worker's schema: one per database, shared by every queue schema in it (each queue has
+ * its own task identifier, so a worker only takes its queue's jobs). One, because a worker shuts
+ * itself down when any graphile-worker schema in its database is migrated for the first time.
+ */
+export const JOBS_SCHEMA = "plangraph_jobs";
+
 /** The default schema of the run queue. */
 export const DEFAULT_QUEUE_SCHEMA = "plangraph";
 
@@ -31,6 +38,8 @@ export interface QueueNames {
   /** graphile-worker's schema (unquoted, as its options take it) and its quoted form for SQL. */
   jobsSchema: string;
   jobs: string;
+  /** The graphile-worker task of this queue's runs. */
+  task: string;
   /** NOTIFY channels: a run's new events, and cancellations. */
   eventsChannel: string;
   cancelChannel: string;
@@ -43,8 +52,9 @@ export function queueNames(schema: string = DEFAULT_QUEUE_SCHEMA): QueueNames {
     schema,
     runs: `"${schema}".plangraph_runs`,
     events: `"${schema}".plangraph_run_events`,
-    jobsSchema: `${schema}_jobs`,
-    jobs: `"${schema}_jobs"`,
+    jobsSchema: JOBS_SCHEMA,
+    jobs: `"${JOBS_SCHEMA}"`,
+    task: `plangraph_run_${schema}`,
     eventsChannel: `plangraph_events_${schema}`,
     cancelChannel: `plangraph_cancel_${schema}`,
   };
@@ -62,10 +72,19 @@ export function poolFor(connection: QueueConnection, max = 4): { pool: pg.Pool; 
   if (connection.pool) return { pool: connection.pool, release: async () => undefined };
   const url = connection.databaseUrl?.trim();
   if (!url) throw new PlangraphError("USAGE", "the run queue needs a PostgreSQL database: pass databaseUrl (e.g. DATABASE_URL) or a pool");
-  const pool = new pg.Pool({ connectionString: url, max });
-  // An idle client's error (the server restarting) must not crash the process; the next query reports it.
-  pool.on("error", () => undefined);
+  const pool = quietPool(url, max);
   return { pool, release: () => pool.end() };
+}
+
+/**
+ * A pool whose idle and connecting clients' errors (the server restarting) never crash the
+ * process: the next query reports them.
+ */
+export function quietPool(connectionString: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max });
+  pool.on("error", () => undefined);
+  pool.on("connect", (client) => void client.on("error", () => undefined));
+  return pool;
 }
 
 const ready = new WeakMap<pg.Pool, Map<string, Promise<void>>>();

@@ -1,5 +1,5 @@
 import type pg from "pg";
-import { expiredRuns, strandedRuns } from "./claim.js";
+import { expiredRuns, orphanedRuns, strandedRuns } from "./claim.js";
 import { enqueueRun, TAKEOVER_PRIORITY } from "./jobs.js";
 import { stopRun, type WorkerContext } from "./take-run.js";
 
@@ -9,6 +9,7 @@ import { stopRun, type WorkerContext } from "./take-run.js";
  * - takeover: every `everyMs` it re-queues runs whose lease expired — their worker was killed or
  *   cut off — so a live worker claims them within lease + one sweep (graphile-worker itself would
  *   leave a crashed worker's job locked for four hours);
+ * - orphans: queued runs left without a job that will take them are given one again;
  * - cancellation: it LISTENs for cancels and aborts the held run at once, and at each sweep it
  *   also reads the cancel flags of its runs, in case a notification was missed (a reconnect);
  * - the queue depth metric, counted at each sweep.
@@ -39,6 +40,7 @@ async function sweep(context: WorkerContext): Promise<void> {
     // Taken over ahead of the backlog: a lost worker's runs must not wait behind new submissions.
     for (const runId of await expiredRuns(pool, names)) await enqueueRun(pool, names, runId, 0, TAKEOVER_PRIORITY);
     for (const runId of await strandedRuns(pool, names, context.leaseMs)) await enqueueRun(pool, names, runId, 0, TAKEOVER_PRIORITY);
+    for (const runId of await orphanedRuns(pool, names)) await enqueueRun(pool, names, runId);
   }
   const held = [...context.active.keys()];
   if (held.length) {

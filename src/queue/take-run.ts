@@ -37,6 +37,7 @@ export interface WorkerContext {
   tenantConcurrency: TenantConcurrency;
   planOptions: PlanOptions;
   durability?: RunPlanOptions["durability"];
+  audit?: RunPlanOptions["audit"];
   checkpointer: BaseCheckpointSaver;
   instruments: QueueInstruments;
   active: Map<string, ActiveRun>;
@@ -62,9 +63,11 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
   const owner = { ...currentOwner(), id: randomUUID() };
   const claim = await claimRun(pool, names, { runId, owner, worker: context.worker, leaseMs: context.leaseMs, tenantConcurrency: context.tenantConcurrency });
   if (claim.kind === "tenant_full") return enqueueRun(pool, names, runId, context.retryMs);
+  if (claim.kind === "cancelled") return announce(pool, names, runId);
   if (claim.kind !== "claimed") return;
   const { run, takeover } = claim;
-  await announce(pool, names, runId).catch(() => undefined);
+  // Waiters learn the run started; nothing waits for that notice.
+  void announce(pool, names, runId).catch(() => undefined);
   const attributes = context.instruments.attributes;
   if (takeover) context.instruments.takeovers.add(1, attributes);
   if (run.attempts === 1 && run.started_at) context.instruments.waitTime.record(Math.max(0, run.started_at.getTime() - run.submitted_at.getTime()), attributes);
@@ -73,18 +76,24 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
   const heldAt = Date.now();
   const holds: ThreadHold[] = [];
   try {
-    holds.push(await holdThread(new RunLeases(pool, names), runId, { ttlMs: context.leaseMs, owner }));
     const store = new PgCompletionStore(pool, names.schema);
-    try {
-      holds.push(await holdThread(store.leases, durableThread(run.tenant, run.thread_id), { ttlMs: context.leaseMs, where: `PostgreSQL schema '${names.schema}'` }));
-    } catch (error) {
+    // The run's lease and its thread's, taken together (each is one statement).
+    const [runHold, threadHold] = await Promise.allSettled([
+      holdThread(new RunLeases(pool, names), runId, { ttlMs: context.leaseMs, owner }),
+      holdThread(store.leases, durableThread(run.tenant, run.thread_id), { ttlMs: context.leaseMs, where: `PostgreSQL schema '${names.schema}'` }),
+    ]);
+    for (const hold of [runHold, threadHold]) if (hold.status === "fulfilled") holds.push(hold.value);
+    if (runHold.status === "rejected") throw runHold.reason;
+    if (threadHold.status === "rejected") {
+      const error: unknown = threadHold.reason;
       // Another process (a CLI `resume`, a lost worker on another machine) still holds the thread.
       if (isPlangraphError(error) && error.code === "THREAD_BUSY") return await handBack(context, run, owner.id, context.retryMs);
       throw error;
     }
     const outcome = await runHeld(context, run, store, active, holds);
     if (holds.some((hold) => hold.signal.aborted)) return; // the lease was lost: the run is another worker's now
-    if (active.stop === "handback") return await handBack(context, run, owner.id, 0);
+    // A run that ended by itself before the hand-back reached it is settled, not run again.
+    if (active.stop === "handback" && !("result" in outcome && outcome.result.status !== "failed")) return await handBack(context, run, owner.id, 0);
     await settle(context, run, owner.id, outcome, store);
   } finally {
     await Promise.all(holds.map((hold) => hold.release().catch(() => undefined)));
@@ -108,6 +117,7 @@ async function runHeld(context: WorkerContext, run: RunRow, store: PgCompletionS
       signal,
       onEvent: (event) => publisher.publish(event),
       ...(context.durability ? { durability: context.durability } : {}),
+      ...(context.audit ? { audit: context.audit } : {}),
     });
     await store.flush();
     return { result };

@@ -28,7 +28,8 @@ const SETTLED: ReadonlySet<QueuedRunStatus> = new Set(["completed", "failed", "i
  * Waits until the run has ended or paused for approval and returns its result with `run_id`,
  * streaming its events to `onEvent` meanwhile (LISTEN/NOTIFY, with a poll as the fallback). A run
  * that failed before producing a result rejects with its error (code and message as recorded); a
- * run cancelled before it started rejects with RUN_ABORTED; an unknown id with RUN_NOT_FOUND.
+ * cancelled run rejects with RUN_ABORTED (what it had done is in its completion store, and
+ * `getRun` says where it stood); an unknown id with RUN_NOT_FOUND.
  */
 export async function waitForRun(runId: string, options: WaitOptions): Promise<QueuedRunResult> {
   const names = queueNames(options.schema);
@@ -47,8 +48,9 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
   const onNotification = (message: pg.Notification) => {
     if (message.payload === runId) wake?.();
   };
+  const onError = () => wake?.();
   client.on("notification", onNotification);
-  client.on("error", () => wake?.());
+  client.on("error", onError);
   const onAbort = () => wake?.();
   options.signal?.addEventListener("abort", onAbort);
   try {
@@ -79,6 +81,7 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
     client.off("notification", onNotification);
+    client.off("error", onError);
     await client.query(`UNLISTEN "${names.eventsChannel}"`).catch(() => undefined);
     client.release();
   }
@@ -86,7 +89,7 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
 
 function outcome(run: QueuedRunDetail): QueuedRunResult {
   if (run.result) return run.result as QueuedRunResult;
+  if (run.status === "cancelled") throw new PlangraphError("RUN_ABORTED", `run '${run.run_id}' was cancelled${run.started_at ? "" : " before it started"}`);
   if (run.error) throw new PlangraphError(run.error.code as PlangraphError["code"], `run '${run.run_id}' failed: ${run.error.message}`);
-  if (run.status === "cancelled") throw new PlangraphError("RUN_ABORTED", `run '${run.run_id}' was cancelled before it started`);
   throw new PlangraphError("QUEUE_FAILED", `run '${run.run_id}' ended ${run.status} without a result`);
 }
