@@ -156,6 +156,18 @@ if (!url) {
       expect(listed.map((r) => r.run_id)).toContain(run_id);
     }, 60_000);
 
+    it("submit --tenant/--user/--roles queue the run under that caller, and its thread is that tenant's", async () => {
+      const submitted = await cli(["submit", twoSteps, "--tenant", "beta", "--user", "ana", "--roles", "ops,viewer", "--thread", "shared", "--json"]);
+      expect(submitted.code).toBe(0);
+      const runId = String(json(submitted.stdout).run_id);
+      expect((await getRun(runId, db.connection)).tenant).toBe("beta");
+      expect((await listRuns({ tenant: "beta" }, db.connection)).map((r) => r.run_id)).toEqual([runId]);
+      // The same thread id under another tenant is another thread: not busy.
+      const other = await cli(["submit", twoSteps, "--thread", "shared", "--json"]);
+      expect(other.code).toBe(0);
+      expect((await getRun(String(json(other.stdout).run_id), db.connection)).tenant).toBe("acme");
+    }, 60_000);
+
     it("runs show of an unknown id is exit 2 naming the id", async () => {
       const shown = await cli(["runs", "show", "00000000-0000-4000-8000-000000000000"]);
       expect(shown.code).toBe(2);
