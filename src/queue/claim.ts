@@ -22,7 +22,8 @@ export interface ClaimRequest {
   /** The worker's id as runs show it. */
   worker: string;
   leaseMs: number;
-  tenantConcurrency: TenantConcurrency;
+  /** Absent: no tenant is limited, and a claim is one statement. */
+  tenantConcurrency?: TenantConcurrency;
 }
 
 /**
@@ -32,10 +33,15 @@ export interface ClaimRequest {
  * tenant over its limit.
  */
 export async function claimRun(pool: pg.Pool, names: QueueNames, request: ClaimRequest): Promise<ClaimOutcome> {
+  if (!request.tenantConcurrency) {
+    const quick = await claimUnlimited(pool, names, request);
+    if (quick) return quick;
+    // Not claimable as it stands (ended, held, cancelled, gone): the full path says which.
+  }
   const peek = await pool.query<{ tenant: string }>(`SELECT tenant FROM ${names.runs} WHERE run_id = $1`, [request.runId]);
   const tenant = peek.rows[0]?.tenant;
   if (tenant === undefined) return { kind: "skip", why: "no such run" };
-  const limit = (await request.tenantConcurrency(tenant)) ?? Infinity;
+  const limit = (await request.tenantConcurrency?.(tenant)) ?? Infinity;
   const client = await pool.connect();
   try {
     await client.query("BEGIN");
@@ -73,6 +79,24 @@ export async function claimRun(pool: pg.Pool, names: QueueNames, request: ClaimR
   } finally {
     client.release();
   }
+}
+
+/**
+ * The claim when no tenant is limited: one statement, the row lock deciding between workers. A
+ * queued run, or a running one whose lease expired, not cancelled; otherwise nothing is changed.
+ */
+async function claimUnlimited(pool: pg.Pool, names: QueueNames, request: ClaimRequest): Promise<ClaimOutcome | undefined> {
+  const { rows } = await pool.query<RunRow & { previous: string }>(
+    `WITH old AS (SELECT run_id, status FROM ${names.runs} WHERE run_id = $1 FOR UPDATE)
+     UPDATE ${names.runs} r SET status = 'running', worker = $2, owner_id = $3, owner = $4, lease_expires_at = ${NOW_MS} + $5,
+       started_at = coalesce(r.started_at, clock_timestamp()), attempts = r.attempts + 1, takeovers = r.takeovers + (old.status = 'running')::int
+     FROM old WHERE r.run_id = old.run_id AND NOT r.cancel_requested
+       AND (old.status = 'queued' OR (old.status = 'running' AND (r.lease_expires_at IS NULL OR r.lease_expires_at <= ${NOW_MS})))
+     RETURNING r.*, old.status AS previous`,
+    [request.runId, request.worker, request.owner.id, JSON.stringify(request.owner), request.leaseMs],
+  );
+  const row = rows[0];
+  return row ? { kind: "claimed", run: row, takeover: row.previous === "running" } : undefined;
 }
 
 async function end(client: pg.PoolClient, outcome: ClaimOutcome): Promise<ClaimOutcome> {

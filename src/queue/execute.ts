@@ -21,6 +21,8 @@ export function durableThread(tenant: string, thread: string): string {
 /** What a worker runs a claimed run with. */
 export interface ExecuteInput {
   run: Pick<RunRow, "run_id" | "thread_id" | "tenant" | "plan" | "caller" | "resume_answer">;
+  /** The run's first claim (not a takeover, hand-back or approval resume): its checkpoints need no reading. */
+  fresh?: boolean;
   checkpointer: BaseCheckpointSaver;
   store: PgCompletionStore;
   /** The worker's tools, chat model, limits… */
@@ -58,8 +60,8 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
     ...(input.durability ? { durability: input.durability } : {}),
     ...(input.audit ? { audit: input.audit } : {}),
   };
-  const snapshot = await graph.getState({ configurable: { thread_id: threadId } });
-  if (snapshot.values?.[RUN_ID_CHANNEL] !== run.run_id) {
+  const snapshot = input.fresh ? undefined : await graph.getState({ configurable: { thread_id: threadId } });
+  if (!snapshot || snapshot.values?.[RUN_ID_CHANNEL] !== run.run_id) {
     // The thread's plan and run id go on record first, as `run --thread` does, so the CLI's
     // `resume` and `audit` see queued runs like any other.
     await store.savePlan(threadId, run.plan, undefined, run.run_id);

@@ -34,7 +34,8 @@ export interface WorkerContext {
   leaseMs: number;
   /** How long a run whose tenant is at its limit waits before it is tried again. */
   retryMs: number;
-  tenantConcurrency: TenantConcurrency;
+  /** Absent: no tenant is limited. */
+  tenantConcurrency?: TenantConcurrency;
   planOptions: PlanOptions;
   durability?: RunPlanOptions["durability"];
   audit?: RunPlanOptions["audit"];
@@ -61,7 +62,13 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
   const { pool, names } = context;
   if (context.draining) return enqueueRun(pool, names, runId);
   const owner = { ...currentOwner(), id: randomUUID() };
-  const claim = await claimRun(pool, names, { runId, owner, worker: context.worker, leaseMs: context.leaseMs, tenantConcurrency: context.tenantConcurrency });
+  const claim = await claimRun(pool, names, {
+    runId,
+    owner,
+    worker: context.worker,
+    leaseMs: context.leaseMs,
+    ...(context.tenantConcurrency ? { tenantConcurrency: context.tenantConcurrency } : {}),
+  });
   if (claim.kind === "tenant_full") return enqueueRun(pool, names, runId, context.retryMs);
   if (claim.kind === "cancelled") return announce(pool, names, runId);
   if (claim.kind !== "claimed") return;
@@ -111,6 +118,8 @@ async function runHeld(context: WorkerContext, run: RunRow, store: PgCompletionS
   try {
     const result = await executeRun({
       run,
+      // First claim of a run never resumed: nothing is checkpointed under its id yet.
+      fresh: run.attempts === 1,
       checkpointer: context.checkpointer,
       store,
       planOptions: context.planOptions,
@@ -162,6 +171,7 @@ async function handBack(context: WorkerContext, run: RunRow, ownerId: string, de
 
 /** A run of a limited tenant ended: its oldest queued runs are tried now rather than at their retry. */
 async function wakeTenant(context: WorkerContext, tenant: string): Promise<void> {
+  if (!context.tenantConcurrency) return;
   const limit = (await context.tenantConcurrency(tenant)) ?? Infinity;
   if (!Number.isFinite(limit)) return;
   const { rows } = await context.pool.query<{ run_id: string }>(

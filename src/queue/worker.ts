@@ -83,7 +83,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     worker: id,
     leaseMs,
     retryMs: Math.max(200, Math.min(2000, Math.floor(leaseMs / 10))),
-    tenantConcurrency: options.tenantConcurrency ?? (() => undefined),
+    ...(options.tenantConcurrency ? { tenantConcurrency: options.tenantConcurrency } : {}),
     planOptions: { ...options.planOptions, ...(options.tools ? { tools: options.tools } : {}), ...(options.registry ? { registry: options.registry } : {}) },
     ...(options.durability ? { durability: options.durability } : {}),
     ...(options.audit ? { audit: options.audit } : {}),
