@@ -87,7 +87,7 @@ async function measureLatency(db: QueueTestDatabase, runs: number, pin: boolean)
     for (let i = 0; i < runs + 5; i++) {
       const t0 = performance.now();
       const run = await submitRun({ plan: { steps: [{ id: "a", tool: "echo", params: { i } }] } }, options);
-      // pollMs 20: the run's end is not announced (only its events are), so a wait notices it at its next poll.
+      // pollMs 20: should a notification be missed, the wait notices the end at its next poll.
       const result = await waitForRun(run.run_id, { ...options, pollMs: 20 });
       const wall = performance.now() - t0;
       if (result.status !== "completed") throw new Error(`latency run ${i} ended ${result.status}`);
