@@ -14,6 +14,7 @@ import { ratioChart, stackCharts } from "./chart.js";
 import { measureCompile } from "./compile-memory.js";
 import { measureDurable, writeDurableResults } from "./durable.js";
 import { measureAndWriteFanOut } from "./fanout-report.js";
+import { measureQueue, writeQueueResults } from "./queue.js";
 import { measureOverhead } from "./overhead.js";
 import { measureParallel } from "./parallel.js";
 import { checkTargets, renderMarkdown, type BenchResults } from "./report.js";
@@ -108,4 +109,8 @@ writeFileSync(join(outDir, `scheduling${suffix}.svg`), svg);
 process.stdout.write(markdown);
 process.stdout.write(`\n${writeDurableResults(durable, suffix)}`);
 process.stdout.write(`\n${fanOut.markdown}`);
+// The run queue (bench/queue.ts): worker processes on PostgreSQL, when there is one.
+const queueUrl = (process.env.DATABASE_URL || process.env.PLANGRAPH_TEST_DATABASE_URL)?.trim();
+if (queueUrl) process.stdout.write(`\n${writeQueueResults(await measureQueue({ quick, url: queueUrl, log }), suffix)}`);
+else log("bench: run queue not measured (no DATABASE_URL / PLANGRAPH_TEST_DATABASE_URL)");
 log(`bench: wrote ${join("bench", "results", `scheduling${suffix}.{md,json,svg}`)} in ${results.duration_s.toFixed(0)} s`);

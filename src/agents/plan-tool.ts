@@ -15,6 +15,7 @@ import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
 import { callerFromConfig, type CallerContext } from "../model/caller.js";
+import { runOnQueue, type PlanToolQueue } from "./plan-tool-queue.js";
 
 /** OpenAI rejects function descriptions longer than this; the catalogue goes into the schema instead. */
 const MAX_DESCRIPTION = 1024;
@@ -53,6 +54,11 @@ export interface PlanToolOptions {
   limits?: PlanLimitsInput;
   /** Bound on the result text returned to the model. */
   maxResultChars?: number;
+  /**
+   * Hand plans to the worker pool (PostgreSQL, `plangraph worker`) instead of running them here,
+   * and wait for the result: the agent's process only plans and answers (docs/SCALING.md).
+   */
+  queue?: PlanToolQueue;
 }
 
 /**
@@ -111,7 +117,11 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
         const problems = validationProblems(error);
         return [`The plan is invalid and did not run. Fix these problems and call the tool again:\n${problems.map((p) => `- ${p}`).join("\n")}`, { status: "invalid", problems }];
       }
-      const result = options.approveAll ? await runApprovingAll(prepared, config) : await runAsSubgraph(prepared, config);
+      const result = options.queue
+        ? await runOnQueue(plan, options.queue, registry, config)
+        : options.approveAll
+          ? await runApprovingAll(prepared, config)
+          : await runAsSubgraph(prepared, config);
       return [resultForModel(result, maxChars), result];
     },
   }) as unknown as StructuredToolInterface;

@@ -5,6 +5,9 @@ import { TenantIdSchema } from "../model/caller.js";
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from "./options.js";
 import { usageBlock } from "./help.js";
 import { buildAuditCommand, type AuditCommand } from "./audit-command.js";
+import { parseWorkerCommand, type WorkerCommand } from "./worker-command.js";
+import { parseSubmitCommand, type SubmitCommand } from "./submit-command.js";
+import { parseRunsCommand, type RunsCommand } from "./runs-command.js";
 
 /** A parsed command line. Every command and flag of docs/PLAN-FORMAT.md's CLI, and nothing silently ignored. */
 export type Command =
@@ -16,7 +19,10 @@ export type Command =
   | { command: "examples"; json: boolean; only?: string }
   | AuditCommand
   | { command: "help"; topic?: string }
-  | { command: "version" };
+  | { command: "version" }
+  | WorkerCommand
+  | SubmitCommand
+  | RunsCommand;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -102,6 +108,12 @@ function build(command: string, v: Values, positional: string[]): Command {
     case "tools":
       none();
       return { command, ...tools, json: bool("json") };
+    case "worker":
+      return parseWorkerCommand(v, positional);
+    case "submit":
+      return parseSubmitCommand(v, positional);
+    case "runs":
+      return parseRunsCommand(v, positional);
     case "examples":
       none();
       return { command, json: bool("json"), ...(str("only") !== undefined ? { only: str("only")! } : {}) };

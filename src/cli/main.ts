@@ -24,6 +24,9 @@ import { defaultAuditDb, lazyAuditSink } from "../durability/audit-open.js";
 import { cliCaller } from "./identity.js";
 import { checkCallerTools } from "../api/admission.js";
 import { policyFor } from "../api/policy-file.js";
+import { runWorkerCommand } from "./worker-command.js";
+import { runSubmitCommand } from "./submit-command.js";
+import { runRunsCommand } from "./runs-command.js";
 
 export type { CliIO };
 export { readPlan };
@@ -63,6 +66,12 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         return await runExamples(command, io);
       case "audit":
         return await runAuditCommand(command, io);
+      case "worker":
+        return await runWorkerCommand(command, io);
+      case "submit":
+        return await runSubmitCommand(command, io);
+      case "runs":
+        return await runRunsCommand(command, io);
     }
   } catch (error) {
     return reportFailure(error, io, "json" in command && command.json);

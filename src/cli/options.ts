@@ -1,4 +1,7 @@
 import { AUDIT_COMMAND_SPEC } from "./audit-command.js";
+import { WORKER_COMMAND } from "./worker-command.js";
+import { SUBMIT_COMMAND } from "./submit-command.js";
+import { RUNS_COMMAND } from "./runs-command.js";
 
 /**
  * Every command and option of the CLI, with the sentence `--help` prints for it. The parser, the
@@ -105,6 +108,9 @@ export const COMMANDS: Record<string, CommandSpec> = {
     },
   },
   audit: AUDIT_COMMAND_SPEC,
+  worker: WORKER_COMMAND,
+  submit: SUBMIT_COMMAND,
+  runs: RUNS_COMMAND,
   help: {
     summary: "explain a command: `plangraph help <command>` (same as `plangraph <command> --help`)",
     positional: { name: "[command]", help: "the command to explain" },

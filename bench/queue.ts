@@ -1,0 +1,232 @@
+/**
+ * The run queue on this machine's PostgreSQL, with real `plangraph worker` processes:
+ *
+ * - submit → start latency: runs of one `echo` step submitted one at a time on an idle queue (one
+ *   worker), the time from the submission's commit to a worker starting the run (both the
+ *   database's clock), p50 / p95; and the queue's overhead per run: the client's wall time from
+ *   `submitRun` to `waitForRun` returning, less the run's own makespan;
+ * - throughput: an I/O-bound suite (each run a fan-out of 6 `sleep` steps of 20 ms and a join),
+ *   submitted at once to 1 worker and then to 2 workers, each pinned to one core with `taskset`
+ *   when it exists, with enough concurrency that CPU is the bound: runs/s and worker CPU per run
+ *   (from /proc: user + system time of the worker processes);
+ * - takeover: a worker holding a run is SIGKILLed; the time until another worker holds the run.
+ *
+ * Standalone: `npx tsx bench/queue.ts [--quick]` (needs DATABASE_URL or PLANGRAPH_TEST_DATABASE_URL);
+ * `npm run bench` runs it last. Writes bench/results/queue{,-quick}.{md,json}.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { getRun, submitRun, waitForRun } from "../src/queue/index.js";
+import { childEnv, signalWorker, spawnWorker, until, type WorkerProcess } from "./queue-workers.js";
+import { queueTestDatabase, type QueueTestDatabase } from "./queue-database.js";
+
+export interface QueueBenchResults {
+  started_at: string;
+  duration_s: number;
+  machine: { node: string; cpus: number; pinned: boolean; load_before: number[]; load_after: number[] };
+  latency: {
+    runs: number;
+    /** Submission committed → a worker started the run (database clock). */
+    start_p50_ms: number;
+    start_p95_ms: number;
+    /** The worker's own cost around the plan: started → ended (database clock) less the run's makespan. */
+    worker_p50_ms: number;
+    worker_p95_ms: number;
+    /** The client's whole wait: submitRun called → waitForRun returned, less the makespan. */
+    overhead_p50_ms: number;
+    overhead_p95_ms: number;
+  };
+  throughput: Array<{ workers: number; concurrency: number; runs: number; seconds: number; runs_per_s: number; cpu_ms_per_run: number }>;
+  scaling: number;
+  takeover: { lease_ms: number; trials: number[]; max_ms: number };
+  targets: Array<{ target: string; measured: string; met: boolean }>;
+}
+
+const percentile = (values: number[], p: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+};
+const round = (n: number, digits = 1) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync("taskset", ["-p", String(process.pid)], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** User + system CPU ms of a process so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
+function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+async function startWorkers(db: QueueTestDatabase, count: number, args: string[], pin: boolean): Promise<WorkerProcess[]> {
+  const workers = Array.from({ length: count }, (_, i) => spawnWorker(`bench${i}`, args, childEnv(db.env), pin ? i % cpus().length : undefined));
+  await Promise.all(workers.map((w) => w.ready));
+  return workers;
+}
+
+async function stopWorkers(workers: WorkerProcess[]): Promise<void> {
+  for (const w of workers) signalWorker(w, "SIGTERM");
+  await Promise.all(workers.map((w) => w.exit));
+}
+
+async function measureLatency(db: QueueTestDatabase, runs: number, pin: boolean): Promise<QueueBenchResults["latency"]> {
+  const workers = await startWorkers(db, 1, ["--concurrency", "4"], pin);
+  const options = db.connection;
+  const starts: number[] = [];
+  const held: number[] = [];
+  const overheads: number[] = [];
+  try {
+    for (let i = 0; i < runs + 5; i++) {
+      const t0 = performance.now();
+      const run = await submitRun({ plan: { steps: [{ id: "a", tool: "echo", params: { i } }] } }, options);
+      // pollMs 20: should a notification be missed, the wait notices the end at its next poll.
+      const result = await waitForRun(run.run_id, { ...options, pollMs: 20 });
+      const wall = performance.now() - t0;
+      if (result.status !== "completed") throw new Error(`latency run ${i} ended ${result.status}`);
+      if (i < 5) continue; // warm-up: the worker's first runs compile its code paths
+      const ended = await getRun(run.run_id, options);
+      starts.push(Date.parse(ended.started_at!) - Date.parse(ended.submitted_at));
+      held.push(Date.parse(ended.ended_at!) - Date.parse(ended.started_at!) - result.makespan_ms);
+      overheads.push(wall - result.makespan_ms);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await stopWorkers(workers);
+  }
+  const p = (values: number[], q: number) => round(percentile(values, q));
+  return { runs, start_p50_ms: p(starts, 50), start_p95_ms: p(starts, 95), worker_p50_ms: p(held, 50), worker_p95_ms: p(held, 95), overhead_p50_ms: p(overheads, 50), overhead_p95_ms: p(overheads, 95) };
+}
+
+/** The I/O-bound plan: six 20 ms calls in parallel, then a join. */
+function ioPlan(i: number) {
+  const fan = Array.from({ length: 6 }, (_, k) => ({ id: `f${k}`, tool: "sleep", params: { ms: 20, run: i } }));
+  return { steps: [...fan, { id: "join", tool: "echo", depends_on: fan.map((s) => s.id) }] };
+}
+
+async function measureThroughput(db: QueueTestDatabase, workers: number, runs: number, pin: boolean): Promise<QueueBenchResults["throughput"][number]> {
+  // Enough runs at once that the worker's core, not the tools' 20 ms waits, is the bound; each held run
+  // can use two connections (PostgreSQL here allows 100 in all, shared with other users).
+  const concurrency = 10;
+  const pool = await startWorkers(db, workers, ["--concurrency", String(concurrency)], pin);
+  const options = db.connection;
+  try {
+    const cpu0 = pool.map((w) => processCpuMs(w.child.pid!));
+    const t0 = performance.now();
+    const submitted = await Promise.all(Array.from({ length: runs }, (_, i) => submitRun({ plan: ioPlan(i) }, options)));
+    // One wait at a time (each holds a connection while it listens); the runs go on meanwhile.
+    const ended: Array<{ status: string }> = [];
+    for (const run of submitted) ended.push(await waitForRun(run.run_id, { ...options, pollMs: 20 }));
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = pool.reduce((sum, w, i) => sum + processCpuMs(w.child.pid!) - cpu0[i]!, 0);
+    const failed = ended.filter((run) => run.status !== "completed");
+    if (failed.length) throw new Error(`${failed.length} throughput runs did not complete`);
+    return { workers, concurrency, runs, seconds: round(seconds, 2), runs_per_s: round(runs / seconds), cpu_ms_per_run: round(cpu / runs, 2) };
+  } finally {
+    await stopWorkers(pool);
+  }
+}
+
+async function measureTakeover(db: QueueTestDatabase, leaseMs: number, trials: number): Promise<QueueBenchResults["takeover"]> {
+  const options = db.connection;
+  const times: number[] = [];
+  for (let t = 0; t < trials; t++) {
+    const [victim] = await startWorkers(db, 1, ["--concurrency", "2", "--lease-ms", String(leaseMs)], false);
+    const victimId = await victim!.ready;
+    const run = await submitRun({ plan: { steps: [{ id: "long", tool: "sleep", params: { ms: leaseMs * 4 } }] } }, options);
+    await until("the run to start on the first worker", async () => ((await getRun(run.run_id, options)).worker === victimId ? true : undefined));
+    const [heir] = await startWorkers(db, 1, ["--concurrency", "2", "--lease-ms", String(leaseMs)], false);
+    const heirId = await heir!.ready;
+    signalWorker(victim!, "SIGKILL");
+    await victim!.exit;
+    await until("another worker to take the run over", async () => ((await getRun(run.run_id, options)).worker === heirId ? true : undefined), leaseMs + 30_000, 10);
+    times.push(Date.now() - victim!.signalledAt!);
+    await waitForRun(run.run_id, options);
+    await stopWorkers([heir!]);
+  }
+  return { lease_ms: leaseMs, trials: times, max_ms: Math.max(...times) };
+}
+
+/** Runs every queue measurement; needs a PostgreSQL URL. */
+export async function measureQueue(options: { quick?: boolean; log?: (line: string) => void; url: string }): Promise<QueueBenchResults> {
+  const log = options.log ?? (() => undefined);
+  const started = new Date();
+  const t0 = performance.now();
+  const loadBefore = loadavg();
+  const pin = hasTaskset();
+  const db = await queueTestDatabase(options.url, "bench");
+  try {
+    log("bench: queue submit → start latency (1 worker, idle queue)");
+    const latency = await measureLatency(db, options.quick ? 20 : 100, pin);
+    log("bench: queue throughput, 1 worker then 2, I/O-bound runs");
+    const runs = options.quick ? 100 : 400;
+    const one = await measureThroughput(db, 1, runs, pin);
+    const two = await measureThroughput(db, 2, runs, pin);
+    log("bench: queue takeover after SIGKILL");
+    const takeover = await measureTakeover(db, 2000, options.quick ? 1 : 3);
+    const scaling = round(two.runs_per_s / one.runs_per_s, 2);
+    const targets = [
+      {
+        target: "queue overhead ≤ 10 ms p50 per run (submit → start)",
+        measured: `submit → start p50 ${latency.start_p50_ms} ms (p95 ${latency.start_p95_ms}); the worker's own time around the plan p50 ${latency.worker_p50_ms} ms (p95 ${latency.worker_p95_ms}); the client's submit → result less the makespan p50 ${latency.overhead_p50_ms} ms (p95 ${latency.overhead_p95_ms})`,
+        met: latency.start_p50_ms <= 10,
+      },
+      { target: "2 workers ≥ 1.8× one worker's throughput (CPU-bound)", measured: `${scaling}× (${one.runs_per_s} → ${two.runs_per_s} runs/s)`, met: scaling >= 1.8 },
+      { target: "takeover ≤ lease + 5 s", measured: `max ${takeover.max_ms} ms with a ${takeover.lease_ms} ms lease (${takeover.trials.join(", ")})`, met: takeover.max_ms <= takeover.lease_ms + 5000 },
+    ];
+    return {
+      started_at: started.toISOString(),
+      duration_s: round((performance.now() - t0) / 1000),
+      machine: { node: process.version, cpus: cpus().length, pinned: pin, load_before: loadBefore, load_after: loadavg() },
+      latency,
+      throughput: [one, two],
+      scaling,
+      takeover,
+      targets,
+    };
+  } finally {
+    await db.drop();
+  }
+}
+
+export function renderQueueMarkdown(r: QueueBenchResults): string {
+  return [
+    "# Run queue: latency, throughput per worker, takeover",
+    "",
+    `Run ${r.started_at}, ${r.duration_s} s · Node ${r.machine.node} · ${r.machine.cpus} CPUs · workers ${r.machine.pinned ? "pinned to one core each (taskset)" : "not pinned (no taskset)"} · load average before ${r.machine.load_before.map((l) => l.toFixed(2)).join(" / ")}, after ${r.machine.load_after.map((l) => l.toFixed(2)).join(" / ")}.`,
+    "",
+    "| target | measured | met |",
+    "| :-- | :-- | :-- |",
+    ...r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`),
+    "",
+    "| workers | concurrency each | runs | seconds | runs/s | worker CPU per run |",
+    "| --: | --: | --: | --: | --: | --: |",
+    ...r.throughput.map((t) => `| ${t.workers} | ${t.concurrency} | ${t.runs} | ${t.seconds} | ${t.runs_per_s} | ${t.cpu_ms_per_run} ms |`),
+    "",
+  ].join("\n");
+}
+
+/** Writes bench/results/queue{suffix}.{md,json} and returns the markdown. */
+export function writeQueueResults(results: QueueBenchResults, suffix: string): string {
+  const outDir = join(dirname(fileURLToPath(import.meta.url)), "results");
+  mkdirSync(outDir, { recursive: true });
+  const markdown = renderQueueMarkdown(results);
+  writeFileSync(join(outDir, `queue${suffix}.md`), markdown);
+  writeFileSync(join(outDir, `queue${suffix}.json`), `${JSON.stringify(results, null, 2)}\n`);
+  return markdown;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const url = (process.env.DATABASE_URL || process.env.PLANGRAPH_TEST_DATABASE_URL)?.trim();
+  if (!url) throw new Error("bench/queue.ts needs DATABASE_URL or PLANGRAPH_TEST_DATABASE_URL");
+  const quick = process.argv.includes("--quick");
+  const results = await measureQueue({ quick, url, log: (line) => process.stderr.write(`${line}\n`) });
+  process.stdout.write(writeQueueResults(results, quick ? "-quick" : ""));
+}

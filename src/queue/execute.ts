@@ -1,0 +1,107 @@
+import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
+import { compilePlan, runPlan, type PlanOptions, type RunPlanOptions } from "../api/run-plan.js";
+import type { PgCompletionStore } from "../durability/postgres.js";
+import type { RunResult } from "../engine/result.js";
+import type { ApprovalAnswer, RunEvent } from "../engine/scheduler.js";
+import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
+import { CallerContextSchema } from "../model/caller.js";
+import { PlangraphError } from "../model/errors.js";
+import { CutOffAwareStore } from "./cut-off-store.js";
+import type { RunRow } from "./run-row.js";
+import { ResumeAnswerSchema, type ResumeAnswer } from "./types.js";
+
+/**
+ * The checkpoint thread of a queued run. Threads are per tenant: the same thread id submitted by
+ * two tenants is two threads, so one tenant's run never continues from another's checkpoints.
+ */
+export function durableThread(tenant: string, thread: string): string {
+  return `${tenant}/${thread}`;
+}
+
+/** What a worker runs a claimed run with. */
+export interface ExecuteInput {
+  run: Pick<RunRow, "run_id" | "thread_id" | "tenant" | "plan" | "caller" | "resume_answer">;
+  /** The run's first claim (not a takeover, hand-back or approval resume): its checkpoints need no reading. */
+  fresh?: boolean;
+  checkpointer: BaseCheckpointSaver;
+  store: PgCompletionStore;
+  /** The worker's tools, chat model, limits… */
+  planOptions: PlanOptions;
+  signal: AbortSignal;
+  onEvent: (event: RunEvent) => void;
+  durability?: RunPlanOptions["durability"];
+  audit?: RunPlanOptions["audit"];
+}
+
+/**
+ * Runs a claimed run to its end or its next approval pause, continuing from wherever it stands:
+ *
+ * - never started, or taken over before LangGraph's first checkpoint: started under its own run id,
+ *   so every step whose completion reached the completion store is taken from there, not called;
+ * - checkpointed (taken over after a crash, handed back by a draining worker, or resumed after an
+ *   approval): continued from its last checkpoint, with the approvals `resumeRun` recorded.
+ *
+ * The run runs under the caller context it was submitted with.
+ */
+export async function executeRun(input: ExecuteInput): Promise<RunResult> {
+  const { run, checkpointer, store } = input;
+  const caller = CallerContextSchema.safeParse(run.caller);
+  if (!caller.success) throw new PlangraphError("CONTEXT_SPOOFED", `run '${run.run_id}' carries a malformed caller context: refused`);
+  const threadId = durableThread(run.tenant, run.thread_id);
+  const graph = compilePlan(run.plan, { ...input.planOptions, checkpointer, chatModel: input.planOptions.chatModel ?? null });
+  const base: RunPlanOptions = {
+    ...input.planOptions,
+    checkpointer,
+    store: new CutOffAwareStore(store, input.signal),
+    threadId,
+    signal: input.signal,
+    onEvent: input.onEvent,
+    caller: caller.data,
+    ...(input.durability ? { durability: input.durability } : {}),
+    ...(input.audit ? { audit: input.audit } : {}),
+  };
+  const snapshot = input.fresh ? undefined : await graph.getState({ configurable: { thread_id: threadId } });
+  if (!snapshot || snapshot.values?.[RUN_ID_CHANNEL] !== run.run_id) {
+    // The thread's plan and run id go on record first, as `run --thread` does, so the CLI's
+    // `resume` and `audit` see queued runs like any other.
+    await store.savePlan(threadId, run.plan, undefined, run.run_id);
+    return runPlan(graph.prepared, { ...base, runId: run.run_id });
+  }
+  const answer = ResumeAnswerSchema.safeParse(run.resume_answer ?? {});
+  const resume = answer.success ? await resumeValue(answer.data, snapshot.tasks ?? [], store, run.run_id) : {};
+  return runPlan(graph.prepared, { ...base, resume: Object.keys(resume).length ? resume : null });
+}
+
+interface SnapshotTask {
+  interrupts?: ReadonlyArray<{ id?: string; value?: unknown }>;
+}
+
+/**
+ * LangGraph's resume value for recorded approvals: answers to live interrupts by their id; answers
+ * for steps still waiting behind another pause go to the completion store. A step that waits no
+ * longer had its answer applied before a takeover: it is not answered twice.
+ */
+async function resumeValue(decided: ResumeAnswer, tasks: readonly SnapshotTask[], store: PgCompletionStore, runId: string): Promise<Record<string, unknown>> {
+  const live = new Map<string, string>();
+  const waiting = new Set<string>();
+  for (const task of tasks) {
+    for (const item of task.interrupts ?? []) {
+      const value = item.value as { step?: string; pending?: string[] } | undefined;
+      if (value?.step && item.id) live.set(value.step, item.id);
+      if (value?.step) waiting.add(value.step);
+      for (const id of value?.pending ?? []) waiting.add(id);
+    }
+  }
+  const answers = new Map<string, ApprovalAnswer>();
+  for (const step of decided.approve) answers.set(step, { action: "approve", ...(decided.params[step] ? { params: decided.params[step] } : {}) });
+  for (const [step, params] of Object.entries(decided.params)) answers.set(step, { action: "approve", params });
+  for (const step of decided.reject) answers.set(step, { action: "reject" });
+  const resume: Record<string, unknown> = {};
+  for (const [step, answer] of answers) {
+    if (!waiting.has(step)) continue;
+    const interruptId = live.get(step);
+    if (interruptId) resume[interruptId] = answer;
+    else await store.saveAnswer(runId, step, answer);
+  }
+  return resume;
+}
