@@ -19,6 +19,7 @@ import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
 import { fanOutParts, type FanOutParts } from "./fan-out-parts.js";
 import { callIdentity, runKeyOf } from "./call-scope.js";
+import type { CallerContext } from "../model/caller.js";
 import { answerEvent } from "./audit-trail.js";
 
 export type { ApprovalAnswer, RunEvent } from "../model/events.js";
@@ -57,6 +58,11 @@ export class PlanScheduler {
   private readonly gate: StoreGate;
   private evaluating = 0;
   private started = false;
+
+  /** Who the run's tool calls are made for (its result's `context`), when its caller said. */
+  get caller(): CallerContext | undefined {
+    return this.options.scope?.caller;
+  }
 
   constructor(options: SchedulerOptions) {
     this.options = options;
