@@ -158,6 +158,7 @@ describe("the caller policy on the server", () => {
 
   it("lets an admin of the tenant approve it, and the write runs once", async () => {
     const admin = await clientFor(ada);
+    expect(await pendingSteps(admin, operatorThread)).toEqual(["window"]);
     const done = await resume(admin, operatorThread, { window: "approve" });
     expect(done).not.toBeInstanceOf(Error);
     const result = (done as Values).result!;
