@@ -26,8 +26,9 @@ export function serveForCaller<G extends object>(graph: G, admission?: RunAdmiss
     let stream: AsyncIterable<unknown>;
     try {
       const threadId = typeof options.configurable?.thread_id === "string" ? options.configurable.thread_id : undefined;
-      const target = approvals ? await approvalTarget(graph as unknown as PlanGraph, input, threadId, caller, approvals) : undefined;
-      stream = await (target ? target.stream(input, withCaller(options, caller)) : original(input, withCaller(options, caller)));
+      // A resume is checked against the policy's approvers before anything of it runs.
+      const gated = approvals ? await approvalTarget(graph as unknown as PlanGraph, input, threadId, caller, approvals) : undefined;
+      stream = await (gated ? gated.stream(input, withCaller(options, caller)) : original(input, withCaller(options, caller)));
     } catch (error) {
       if (slot) admission!.finished(slot);
       throw error;
