@@ -4,14 +4,11 @@
  * (src/auth/audit-route.ts, docs/SERVER.md "Auth").
  */
 import { auditRoutes, type AuditReader } from "../src/auth/audit-route.js";
+import { serverAuditReader } from "./audit-trail.js";
 
-/**
- * The trail the server's runs are audited in. None is opened until the audit store (the durable
- * backend's `audit`) is part of this server: the route then answers 503 "this server keeps no audit
- * trail" rather than an empty list that would read as "nothing happened".
- */
+/** The trail the server's runs are audited in (graphs/audit-trail.ts); a trail that cannot be opened is 503. */
 async function serverAuditTrail(): Promise<AuditReader | undefined> {
-  return undefined;
+  return serverAuditReader();
 }
 
 export const app = auditRoutes(serverAuditTrail);

@@ -7,16 +7,21 @@ import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { planSubgraph } from "../src/agents/plan-subgraph.js";
 import { callerFromRunConfig } from "../src/auth/caller.js";
 import { serveForCaller } from "../src/auth/served-graph.js";
+import { refusedForCaller, type ServedApprovals } from "../src/auth/served-approvals.js";
+import type { PlanGraph } from "../src/langgraph/graph.js";
 import { rejectedPlanGraph } from "../src/agents/plan-rejection.js";
 import { capStepTimeouts } from "../src/agents/step-timeouts.js";
 import { chatModelFromEnv as chatModelFromEnvironment } from "../src/decide/model.js";
-import { PlanValidationError, isPlangraphError } from "../src/model/errors.js";
+import { AuditTrail } from "../src/engine/audit-trail.js";
+import type { CallerContext } from "../src/model/caller.js";
+import { PlanValidationError, isPlangraphError, type PlangraphError } from "../src/model/errors.js";
 import type { Plan } from "../src/plan/schema.js";
 import type { ToolRegistry } from "../src/tools/registry.js";
 import { warmUpTools } from "../src/tools/warm-up.js";
 import { serverRegistry } from "./catalogue.js";
 import { examplePlan } from "./plans.js";
-import { isRunConfig, runPolicy } from "./policy.js";
+import { serverAuditSink } from "./audit-trail.js";
+import { callerPolicy, isRunConfig, runPolicy } from "./policy.js";
 import { serverAdmission } from "./run-admission.js";
 import { toolNames } from "../src/plan/sub-plans.js";
 
@@ -29,18 +34,47 @@ import { toolNames } from "../src/plan/sub-plans.js";
  */
 export async function servedPlanGraph(config: LangGraphRunnableConfig | undefined, name: string, plan: () => unknown) {
   const registry = await serverRegistry();
+  let served: ServedPlan | undefined;
   try {
     const policy = runPolicy(config, registry);
     const capped = capStepTimeouts(plan(), policy.maxStepMs, policy.limits);
     // The caller is the server's authenticated user (graphs/auth.ts), never a field of the request.
     const caller = callerFromRunConfig(config?.configurable);
-    const graph = planSubgraph(capped, { registry, limits: policy.limits, chatModel: chatModelFromEnvironment(process.env), name, caller });
+    const rules = callerPolicy();
+    const audit = serverAuditSink();
+    const options = { registry, limits: policy.limits, chatModel: chatModelFromEnvironment(process.env), name, caller, audit };
+    served = { steps: capped.steps, approvals: { policy: rules, audit, regate: (gate) => planSubgraph(capped, { ...options, policy: rules, approvalGate: gate }) }, unchecked: () => planSubgraph(capped, options) };
+    // Built under the caller policy: a tool the token's roles may not call is refused here, before
+    // anything runs, and the steps the policy gates for them pause for approval.
+    // Reading a graph (getGraph, getSchemas, a thread's state) runs nothing: only runs are checked,
+    // else one refused run would make its thread unreadable to everyone.
+    const graph = isRunConfig(config) ? served.approvals.regate([]) : served.unchecked();
     if (isRunConfig(config)) await warmUp(capped, registry);
-    return serveForCaller(graph, serverAdmission());
+    return serveForCaller(graph, serverAdmission(), served.approvals);
   } catch (error) {
-    if (isRunConfig(config) && isPlangraphError(error)) return serveForCaller(rejectedPlanGraph(error, name), serverAdmission());
-    throw asHttpError(error);
+    if (!isRunConfig(config) || !isPlangraphError(error)) throw asHttpError(error);
+    const rejected = rejectedPlanGraph(error, name);
+    if (!served || error.code !== "TOOL_NOT_ALLOWED") return serveForCaller(rejected, serverAdmission());
+    const { steps } = served;
+    const refusal = (caller: CallerContext, threadId: string | undefined) => auditRefusal(error, caller, threadId, steps);
+    return serveForCaller(refusedForCaller(rejected, served.unchecked(), error, served.approvals, refusal), serverAdmission());
   }
+}
+
+/** What a served plan is built from, kept for the answer to a refused one. */
+interface ServedPlan {
+  steps: Plan["steps"];
+  approvals: ServedApprovals;
+  /** The plan's graph without the caller policy: only read (a resume's pending steps), never run. */
+  unchecked: () => PlanGraph;
+}
+
+/** A plan the caller policy refused is on the trail before the run answers with the refusal. */
+async function auditRefusal(error: PlangraphError, caller: CallerContext, threadId: string | undefined, steps: Plan["steps"]): Promise<void> {
+  const trail = new AuditTrail(serverAuditSink(), { caller, ...(threadId ? { threadId } : {}) });
+  const tool = steps.find((step) => step.id === error.step)?.tool;
+  await trail.record({ kind: "refusal", ...(error.step ? { step: error.step } : {}), ...(tool ? { tool } : {}), outcome: `refused:${error.code}`, detail: error.message });
+  await trail.settled();
 }
 
 /** The graph of one example plan (examples/<id>.json), whatever the config says but its limits. */

@@ -5,6 +5,8 @@
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { loadServerPolicy, tightenPolicy, type RunPolicy, type ServerPolicy } from "../src/agents/server-policy.js";
 import type { ToolRegistry } from "../src/tools/registry.js";
+import { policyFor } from "../src/api/policy-file.js";
+import type { Policy } from "../src/policy/index.js";
 
 let policy: ServerPolicy | undefined;
 
@@ -26,4 +28,13 @@ export function runPolicy(config: LangGraphRunnableConfig | undefined, registry:
  */
 export function isRunConfig(config: LangGraphRunnableConfig | undefined): boolean {
   return typeof (config?.configurable as Record<string, unknown> | undefined)?.run_id === "string";
+}
+
+/**
+ * The caller policy (docs/POLICY.md) of this server: which tools each role of a token may call,
+ * which steps pause for approval, who approves, each tenant's limits. The file named by
+ * PLANGRAPH_POLICY (re-read when it changes), else the built-in policy: the same as the library's and the CLI's.
+ */
+export function callerPolicy(): Policy {
+  return policyFor(undefined, process.env);
 }

@@ -96,7 +96,7 @@ export function checkCallerTools(prepared: PreparedPlan, caller: CallerContext, 
 }
 
 /** The plan with `requires_approval` forced on for `ids` (the same plan when there are none). */
-function withApprovals(prepared: PreparedPlan, ids: ReadonlySet<string>): PreparedPlan {
+export function withApprovals(prepared: PreparedPlan, ids: ReadonlySet<string>): PreparedPlan {
   const add = [...ids].filter((id) => !prepared.steps.get(id)!.spec.requires_approval);
   if (!add.length) return prepared;
   const steps = new Map<string, PreparedStep>();

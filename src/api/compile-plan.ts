@@ -3,7 +3,9 @@ import { createDecisionEvaluator } from "../engine/decisions.js";
 import type { DecisionEvaluator, RunEvent } from "../engine/scheduler.js";
 import { defaultStepCache } from "../engine/step-cache.js";
 import { buildPlanGraph, type PlanGraph } from "../langgraph/graph.js";
+import { checkCallerTools, withApprovals } from "./admission.js";
 import type { PlanOptions } from "./options.js";
+import { policyFor } from "./policy-file.js";
 import { preparedFrom } from "./prepared.js";
 
 /**
@@ -12,7 +14,20 @@ import { preparedFrom } from "./prepared.js";
  * runs; each gets its own scheduler, telemetry and result.
  */
 export function compilePlan(plan: unknown, options: PlanOptions = {}): PlanGraph {
-  return graphFor(preparedFrom(plan, options), options);
+  return graphFor(underPolicy(preparedFrom(plan, options), options), options);
+}
+
+/**
+ * A graph built for one caller under a policy (the LangGraph server's, per run) is checked as
+ * runPlan admits a run: a tool the caller's roles may not call is TOOL_NOT_ALLOWED naming the step,
+ * the tool and the roles, before anything exists to run; the steps the policy gates for those roles
+ * (and `approvalGate`) pause for approval. Without both a caller and a policy, the plan as it is.
+ */
+export function underPolicy(prepared: PreparedPlan, options: Pick<PlanOptions, "caller" | "policy" | "approvalGate">): PreparedPlan {
+  if (!options.caller || options.policy === undefined) return prepared;
+  const gated = checkCallerTools(prepared, options.caller, policyFor(options.policy));
+  const extra = (options.approvalGate ?? []).filter((id) => prepared.steps.has(id));
+  return withApprovals(prepared, new Set([...gated, ...extra]));
 }
 
 /** The caller's decision evaluator, or rules + the chat model (with the plan's goal as context). */
@@ -40,6 +55,7 @@ export function graphFor(prepared: PreparedPlan, options: PlanOptions & { approv
     ...(options.approveAll ? { approveAll: true } : {}),
     ...(options.failFast ? { failFast: true } : {}),
     ...(options.telemetry !== undefined ? { telemetry: options.telemetry } : {}),
+    ...(options.audit ? { audit: options.audit } : {}),
     ...callerOfOptions(options),
   });
 }

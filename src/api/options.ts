@@ -57,6 +57,19 @@ export interface PlanOptions {
    * auth layer reads its verified `langgraph_auth_user`). runPlan uses `caller` instead.
    */
   callerOf?: (configurable: Record<string, unknown> | undefined) => CallerContext | undefined;
+  /**
+   * Where runs the graph starts itself (the LangGraph server's) record side-effecting calls,
+   * approvals and rejections. runPlan records to `RunPlanOptions.audit` through its own run context.
+   */
+  audit?: AuditSink;
+  /**
+   * With `caller`, `compilePlan` builds the graph under this policy (or policy file): a step whose
+   * tool the caller's roles may not call is TOOL_NOT_ALLOWED before the graph exists, and the steps
+   * the policy gates for those roles pause for approval as if the plan said `requires_approval`.
+   */
+  policy?: Policy | string;
+  /** Steps that pause for approval whatever the caller's roles (a resumed run's, gated for its starter). */
+  approvalGate?: readonly string[];
 }
 
 export interface RunPlanOptions extends PlanOptions {

@@ -1,6 +1,8 @@
 import { IterableReadableStream } from "@langchain/core/utils/stream";
 import type { RunAdmission } from "./admission.js";
 import { callerFromRunConfig, withCaller } from "./caller.js";
+import { approvalTarget, type ServedApprovals } from "./served-approvals.js";
+import type { PlanGraph } from "../langgraph/graph.js";
 
 type StreamOptions = Record<string, unknown> & { configurable?: Record<string, unknown> };
 type StreamFn = (input: unknown, options?: StreamOptions) => Promise<AsyncIterable<unknown>>;
@@ -10,9 +12,10 @@ type StreamFn = (input: unknown, options?: StreamOptions) => Promise<AsyncIterab
  * entry of every server run (`streamEvents` and `invoke` go through it) — gets the run's config
  * with `configurable.plangraph_caller` replaced by the caller of `langgraph_auth_user`, so nodes,
  * subgraphs and tools see the token's tenant and never one the client wrote; and the run's slot in
- * `admission` is held while it runs and freed when it ends, however it ends.
+ * `admission` is held while it runs and freed when it ends, however it ends. With `approvals` (a
+ * plan graph), a resume is answered only by an approver of the policy (src/auth/served-approvals.ts).
  */
-export function serveForCaller<G extends object>(graph: G, admission?: RunAdmission): G {
+export function serveForCaller<G extends object>(graph: G, admission?: RunAdmission, approvals?: ServedApprovals): G {
   const target = graph as unknown as { stream: StreamFn };
   const original = target.stream.bind(graph);
   target.stream = async (input, options = {}) => {
@@ -22,7 +25,10 @@ export function serveForCaller<G extends object>(graph: G, admission?: RunAdmiss
     if (slot) admission!.started(slot, caller.tenant);
     let stream: AsyncIterable<unknown>;
     try {
-      stream = await original(input, withCaller(options, caller));
+      const threadId = typeof options.configurable?.thread_id === "string" ? options.configurable.thread_id : undefined;
+      // A resume is checked against the policy's approvers before anything of it runs.
+      const gated = approvals ? await approvalTarget(graph as unknown as PlanGraph, input, threadId, caller, approvals) : undefined;
+      stream = await (gated ? gated.stream(input, withCaller(options, caller)) : original(input, withCaller(options, caller)));
     } catch (error) {
       if (slot) admission!.finished(slot);
       throw error;

@@ -19,6 +19,7 @@ import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
 import { fanOutParts, type FanOutParts } from "./fan-out-parts.js";
 import { callIdentity, runKeyOf } from "./call-scope.js";
+import type { CallerContext } from "../model/caller.js";
 import { answerEvent } from "./audit-trail.js";
 import { innerSchedulerOptions, SubPlanRuns } from "./sub-plan-run.js";
 import { stepToolName } from "../plan/sub-plans.js";
@@ -63,6 +64,11 @@ export class PlanScheduler {
   private readonly lookup: OutputLookup;
   private evaluating = 0;
   private started = false;
+
+  /** Who the run's tool calls are made for (its result's `context`), when its caller said. */
+  get caller(): CallerContext | undefined {
+    return this.options.scope?.caller;
+  }
 
   constructor(options: SchedulerOptions) {
     this.options = options;

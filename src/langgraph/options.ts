@@ -5,6 +5,7 @@ import type { DecisionEvaluator, RunEvent } from "../engine/scheduler.js";
 import type { StepCache } from "../engine/step-cache.js";
 import type { TelemetryOptions } from "../telemetry/index.js";
 import type { CallerContext } from "../model/caller.js";
+import type { AuditSink } from "../model/audit.js";
 
 /** How a compiled plan graph runs: the same for every run of the graph (nothing run-specific). */
 export interface GraphRuntimeOptions {
@@ -41,4 +42,10 @@ export interface GraphRuntimeOptions {
    * caller. The auth layer supplies it; a caller that brings its own run context (runPlan) brings its own.
    */
   callerOf?: (configurable: Record<string, unknown> | undefined) => CallerContext | undefined;
+  /**
+   * Where runs this graph starts itself (the LangGraph server's) record their side-effecting calls,
+   * approvals and rejections, for the caller `callerOf` names. A caller that brings its own run
+   * context (runPlan) brings its own trail.
+   */
+  audit?: AuditSink;
 }

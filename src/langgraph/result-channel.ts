@@ -28,6 +28,8 @@ export function resultUpdate(prepared: PreparedPlan, run: PlanScheduler, state: 
   const result: RunResult & { resolved: number } = {
     ...assembleResult({ prepared, steps, decisions, origin, ...(warnings.length ? { warnings: [...warnings] } : {}), ...(strict ? { strict: true } : {}) }),
     resolved: steps.size + decisions.size,
+    // A served run's result says whom it ran for, as runPlan's does.
+    ...(run.caller ? { context: run.caller } : {}),
   };
   // Steps still unresolved (behind a pending approval) are not "skipped" yet.
   result.skipped = result.skipped.filter((id) => steps.has(id));

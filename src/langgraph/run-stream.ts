@@ -12,6 +12,7 @@ import type { GraphRuntimeOptions } from "./options.js";
 import { RunContext, type RunContextInit } from "./run-context.js";
 import { resultFromRun } from "./run-result.js";
 import { identityConfigWarnings } from "../engine/call-scope.js";
+import { AuditTrail } from "../engine/audit-trail.js";
 
 type StreamOptions = Record<string, unknown> & { configurable?: Record<string, unknown>; signal?: AbortSignal; recursionLimit?: number };
 type StreamFn = (input: unknown, options?: StreamOptions) => Promise<AsyncIterable<unknown>>;
@@ -93,7 +94,8 @@ function ownContext(prepared: PreparedPlan, options: GraphRuntimeOptions, callOp
   // layer's verified user, never a field the client wrote. Without it, tools get no caller.
   const caller = options.callerOf?.(callOptions.configurable);
   const threadId = threadOf(callOptions);
-  const scope = caller ? { scope: { caller, ...(threadId ? { threadId } : {}) } } : {};
+  const audit = caller && options.audit ? new AuditTrail(options.audit, { caller, ...(threadId ? { threadId } : {}) }) : undefined;
+  const scope = caller ? { scope: { caller, ...(threadId ? { threadId } : {}), ...(audit ? { audit } : {}) } } : {};
   const notes = identityConfigWarnings(callOptions.configurable, options.callerOf !== undefined, caller);
   const context = new RunContext(prepared, options, { ...(signal ? { signal } : {}), ...scope, ...(notes.length ? { notes } : {}) });
   context.claim();

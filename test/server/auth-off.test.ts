@@ -4,21 +4,26 @@
  * tenant acme — and new threads are stamped with that owner, so turning auth on later keeps them
  * acme's.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevServer, type DevServer } from "./dev-server.js";
 
 let server: DevServer;
 let client: Client;
+const scratch = mkdtempSync(join(tmpdir(), "plangraph-auth-off-"));
 
 beforeAll(async () => {
-  const env: Record<string, string> = { PLANGRAPH_AUTH_JWT_SECRET: "", PLANGRAPH_AUTH_JWKS: "" };
+  const env: Record<string, string> = { PLANGRAPH_AUTH_JWT_SECRET: "", PLANGRAPH_AUTH_JWKS: "", PLANGRAPH_AUDIT_DB: join(scratch, "audit.sqlite") };
   server = await startDevServer({ env });
   client = new Client({ apiUrl: server.url, apiKey: null });
 }, 120_000);
 
 afterAll(async () => {
   await server?.stop();
+  rmSync(scratch, { recursive: true, force: true });
 });
 
 describe("auth off", () => {
@@ -37,11 +42,24 @@ describe("auth off", () => {
     expect((await client.assistants.search({ graphId: "orchestrator" })).map((a) => a.graph_id)).toEqual(["orchestrator"]);
   });
 
-  it("serves Studio's requests and lets the local admin reach the audit route", async () => {
+  it("serves Studio's requests and lets the local admin read the audit trail of its runs", async () => {
     const studio = await fetch(`${server.url}/threads/search`, { method: "POST", headers: { "content-type": "application/json", "x-auth-scheme": "langsmith" }, body: "{}" });
     expect(studio.status).toBe(200);
-    const audit = await fetch(`${server.url}/plangraph/audit`);
-    expect(audit.status).toBe(503);
-    expect(await audit.json()).toEqual({ error: "AUDIT_FAILED", message: "this server keeps no audit trail" });
-  });
+    // The server policy pauses every side effect; the local admin approves it, and both are on the trail.
+    const thread = await client.threads.create();
+    const from = new Date(Date.now() + 86_400_000);
+    const window = { ci_id: "db-prod-01", from: from.toISOString(), to: new Date(from.getTime() + 3_600_000).toISOString(), reason: "auth-off audit check" };
+    const plan = { steps: [{ id: "window", tool: "ci_set_maintenance", params: window }] };
+    const paused = (await client.runs.wait(thread.thread_id, "orchestrator", { input: {}, config: { configurable: { plan } } })) as { __interrupt__?: unknown[] };
+    expect(paused.__interrupt__).toHaveLength(1);
+    await client.runs.wait(thread.thread_id, "orchestrator", { command: { resume: { window: "approve" } } });
+    const audit = await fetch(`${server.url}/plangraph/audit?thread=${thread.thread_id}`);
+    expect(audit.status).toBe(200);
+    const body = (await audit.json()) as { tenant: string; entries: Array<Record<string, unknown>> };
+    expect(body.tenant).toBe("acme");
+    expect(body.entries.map((e) => [e.kind, e.user, e.step, e.tool, e.outcome])).toEqual([
+      ["tool_call", "local", "window", "ci_set_maintenance", expect.any(String)],
+      ["approval", "local", "window", "ci_set_maintenance", "approved"],
+    ]);
+  }, 30_000);
 });

@@ -72,7 +72,7 @@ beforeAll(async () => {
   const pair = await generateKeyPair("ES256", { extractable: true });
   idpKey = pair.privateKey;
   writeFileSync(join(scratch, "jwks.json"), JSON.stringify({ keys: [{ ...(await exportJWK(pair.publicKey)), kid: "idp-1", alg: "ES256", use: "sig" }] }));
-  server = await startDevServer({ env: { PLANGRAPH_AUTH_JWT_SECRET: SECRET, PLANGRAPH_AUTH_JWKS: join(scratch, "jwks.json"), PLANGRAPH_TENANT_LIMITS: join(scratch, "limits.json") } });
+  server = await startDevServer({ env: { PLANGRAPH_AUTH_JWT_SECRET: SECRET, PLANGRAPH_AUTH_JWKS: join(scratch, "jwks.json"), PLANGRAPH_TENANT_LIMITS: join(scratch, "limits.json"), PLANGRAPH_AUDIT_DB: join(scratch, "audit.sqlite") } });
   acme = clientWith(await bearer({ sub: "alice", tenant: "acme", roles: ["operator", "admin"] }));
   globex = clientWith({ Authorization: `Bearer ${await token({ sub: "bob", tenant: "globex", roles: ["operator", "admin"] }, { key: idpKey })}` });
 }, 120_000);
