@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: the scheduling benchmark. Runs the plan suite on every engine, measures
- * per-step overhead, compile time and memory, N parallel tools, and durable runs (bench/durable.ts);
- * writes bench/results/scheduling.{md,json,svg} and durable.{md,json}, and prints the markdown.
+ * per-step overhead, compile time and memory, N parallel tools, durable runs (bench/durable.ts) and
+ * the fan-out suite (bench/fanout.ts); writes bench/results/scheduling.{md,json,svg},
+ * durable.{md,json} and fanout.{md,json}, and prints the markdown.
  *
  * Options: `--quick` runs a reduced suite (for trying changes; never quote its figures).
  */
@@ -12,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { ratioChart, stackCharts } from "./chart.js";
 import { measureCompile } from "./compile-memory.js";
 import { measureDurable, writeDurableResults } from "./durable.js";
+import { measureAndWriteFanOut } from "./fanout-report.js";
 import { measureOverhead } from "./overhead.js";
 import { measureParallel } from "./parallel.js";
 import { checkTargets, renderMarkdown, type BenchResults } from "./report.js";
@@ -63,6 +65,11 @@ log("bench: durable runs (SQLite and PostgreSQL checkpoints, each durability mod
 const durable = await measureDurable({ quick, log });
 
 await settle();
+section = "fan-out";
+log("bench: fan-out suite (10 / 100 / 1,000 elements, heavy-tailed latencies, with and without a cap)");
+const fanOut = await measureAndWriteFanOut({ quick, log });
+
+await settle();
 const partial = {
   started_at: started.toISOString(),
   duration_s: (performance.now() - t0) / 1000,
@@ -73,7 +80,7 @@ const partial = {
   parallel,
   listener_warnings: warnings,
 };
-const results: BenchResults = { ...partial, targets: checkTargets(partial) };
+const results: BenchResults = { ...partial, targets: [...checkTargets(partial), fanOut.results.target] };
 
 const markdown = renderMarkdown(results);
 const engineNames = summary.map((s) => s.engine);
@@ -100,4 +107,5 @@ writeFileSync(join(outDir, `scheduling${suffix}.json`), JSON.stringify({ ...resu
 writeFileSync(join(outDir, `scheduling${suffix}.svg`), svg);
 process.stdout.write(markdown);
 process.stdout.write(`\n${writeDurableResults(durable, suffix)}`);
+process.stdout.write(`\n${fanOut.markdown}`);
 log(`bench: wrote ${join("bench", "results", `scheduling${suffix}.{md,json,svg}`)} in ${results.duration_s.toFixed(0)} s`);

@@ -10,6 +10,7 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createOpsAgent } from "../src/agents/ops-agent.js";
+import { serveForCaller } from "../src/auth/served-graph.js";
 import { rejectedPlanGraph } from "../src/agents/plan-rejection.js";
 import { chatModelFromEnv } from "../src/decide/model.js";
 import { isPlangraphError } from "../src/model/errors.js";
@@ -18,6 +19,7 @@ import { serverRegistry } from "./catalogue.js";
 import { registeredAfter } from "./listing-order.js";
 import { asHttpError } from "./plan-graph.js";
 import { isRunConfig, runPolicy } from "./policy.js";
+import { serverAdmission } from "./run-admission.js";
 
 // Listed before the example graphs by `assistants.search` (see listing-order.ts).
 await registeredAfter(() => import("./examples.js"));
@@ -32,11 +34,12 @@ export async function ops_agent(config?: LangGraphRunnableConfig) {
     policy = runPolicy(config, catalogue);
   } catch (error) {
     // As for plans (plan-graph.ts): a run gets the refusal as its `error` value, getGraph a 400.
-    if (isRunConfig(config) && isPlangraphError(error)) return rejectedPlanGraph(error, "ops_agent");
+    if (isRunConfig(config) && isPlangraphError(error)) return serveForCaller(rejectedPlanGraph(error, "ops_agent"), serverAdmission());
     throw asHttpError(error);
   }
   // The model plans against the allowed tools only; the limits refuse any other all the same.
   const allowed = policy.limits.allowedTools;
   const registry = allowed ? new ToolRegistry(catalogue.list().filter((t) => allowed.includes(t.name)).map((t) => t.tool)) : catalogue;
-  return createOpsAgent({ registry, model, limits: policy.limits, maxStepMs: policy.maxStepMs });
+  // Its plans run for the authenticated caller: the agent's nodes and the plan subgraph read it from the run's config.
+  return serveForCaller(createOpsAgent({ registry, model, limits: policy.limits, maxStepMs: policy.maxStepMs }), serverAdmission());
 }

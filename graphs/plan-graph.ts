@@ -5,6 +5,8 @@
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { planSubgraph } from "../src/agents/plan-subgraph.js";
+import { callerFromRunConfig } from "../src/auth/caller.js";
+import { serveForCaller } from "../src/auth/served-graph.js";
 import { rejectedPlanGraph } from "../src/agents/plan-rejection.js";
 import { capStepTimeouts } from "../src/agents/step-timeouts.js";
 import { chatModelFromEnv as chatModelFromEnvironment } from "../src/decide/model.js";
@@ -15,9 +17,11 @@ import { warmUpTools } from "../src/tools/warm-up.js";
 import { serverRegistry } from "./catalogue.js";
 import { examplePlan } from "./plans.js";
 import { isRunConfig, runPolicy } from "./policy.js";
+import { serverAdmission } from "./run-admission.js";
 
 /**
- * The graph for `plan()` under this server's policy. A plan (or limits) refused before anything
+ * The graph for `plan()` under this server's policy, run for the authenticated caller (its tenant,
+ * user and roles; see src/auth/served-graph.ts) and counted against the tenant's run limits. A plan (or limits) refused before anything
  * runs is answered by where the request came from: a run gets a one-node graph whose `error`
  * value lists every problem (code, message, path, step) — the server would flatten a thrown error
  * to one string — and `getGraph` / `getSchemas` get HTTP 400 with the same problems.
@@ -27,11 +31,13 @@ export async function servedPlanGraph(config: LangGraphRunnableConfig | undefine
   try {
     const policy = runPolicy(config, registry);
     const capped = capStepTimeouts(plan(), policy.maxStepMs, policy.limits);
-    const graph = planSubgraph(capped, { registry, limits: policy.limits, chatModel: chatModelFromEnvironment(process.env), name });
+    // The caller is the server's authenticated user (graphs/auth.ts), never a field of the request.
+    const caller = callerFromRunConfig(config?.configurable);
+    const graph = planSubgraph(capped, { registry, limits: policy.limits, chatModel: chatModelFromEnvironment(process.env), name, caller });
     if (isRunConfig(config)) await warmUp(capped, registry);
-    return graph;
+    return serveForCaller(graph, serverAdmission());
   } catch (error) {
-    if (isRunConfig(config) && isPlangraphError(error)) return rejectedPlanGraph(error, name);
+    if (isRunConfig(config) && isPlangraphError(error)) return serveForCaller(rejectedPlanGraph(error, name), serverAdmission());
     throw asHttpError(error);
   }
 }

@@ -35,12 +35,33 @@ export { PgCompletionStore, schemaForDb, openPostgresBackend } from "./durabilit
 export { openMemoryBackend } from "./durability/memory.js";
 export { openDurable, BACKENDS, type BackendKind } from "./durability/open.js";
 export { holdThread, DEFAULT_LEASE_TTL_MS, type ThreadHold } from "./durability/lease.js";
+export { MemoryAuditTrail } from "./durability/audit-memory.js";
+export { SqliteAuditTrail } from "./durability/audit-sqlite.js";
+export { PgAuditTrail } from "./durability/audit-postgres.js";
+export { openAuditTrail, defaultAuditDb } from "./durability/audit-open.js";
+export type { AuditTrail, AuditFilter, AuditVerification, AuditAnchor } from "./durability/audit-trail.js";
 export type { DurableBackend, PlanRegistry, ThreadLeases, ThreadRecord, LeaseOwner, ToolsModuleRef } from "./durability/backend.js";
 export { createPlanTool, planSubgraph, createOpsAgent, PlanToolInputSchema, type PlanToolOptions, type PlanSubgraphOptions, type OpsAgentOptions } from "./agents/index.js";
 export { loadMcpTools, type McpTools, type McpConfigInput } from "./mcp/index.js";
 export { MemoryStepCache, type StepCache } from "./engine/step-cache.js";
 export type { Clock } from "./engine/clock.js";
 export type { TelemetryOptions } from "./telemetry/index.js";
+export {
+  CallerContextSchema,
+  localCaller,
+  callerFromConfig,
+  callIdentityFromConfig,
+  tenantOf,
+  idempotencyKey,
+  DEFAULT_TENANT,
+  CALLER_CONFIG_KEY,
+  CALL_CONFIG_KEY,
+  type CallerContext,
+  type ToolCallIdentity,
+} from "./model/caller.js";
+export { AuditEntrySchema, paramsDigest, type AuditEntry, type AuditSink } from "./model/audit.js";
+export { PolicySchema, DEFAULT_POLICY, parsePolicy, tenantLimits, TenantLimiter, TenantLimitError, type Policy, type PolicyInput, type TenantLimits } from "./policy/index.js";
+export { loadPolicyFile, POLICY_ENV } from "./api/policy-file.js";
 export {
   submitRun,
   getRun,

@@ -15,7 +15,8 @@ export interface OpsToolsOptions extends OpenOpsDatabaseOptions {
 }
 
 /**
- * The ops tools: `ci_search`, `ci_aggregate`, `ci_graph`, `ci_metric`, `ci_history`. Nothing is
+ * The ops tools: `ci_search`, `ci_aggregate`, `ci_graph`, `ci_metric`, `ci_history`, and the write
+ * tools `ci_set_maintenance` and `incident_comment`; every one is scoped to the caller's tenant. Nothing is
  * opened when they are defined. Their shared `warmUp` trait (run by `runPlan` before the run's
  * clock starts) opens the process-wide database for `options` and, for PGlite, builds the sample
  * estate on the very first run, reporting through `onProgress` (else on stderr). Without a
@@ -33,7 +34,7 @@ export function opsTools(options: OpsToolsOptions = {}): StructuredToolInterface
   );
 }
 
-export { OPS_TOOL_NAMES } from "./ops/index.js";
+export { OPS_TOOL_NAMES, OPS_WRITE_TOOL_NAMES } from "./ops/index.js";
 export {
   buildEmbeddedEstate,
   closeOpsDatabase,

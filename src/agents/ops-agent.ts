@@ -11,6 +11,7 @@ import type { ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
+import { callerFromConfig } from "../model/caller.js";
 import { capStepTimeouts } from "./step-timeouts.js";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
 
@@ -166,7 +167,9 @@ function executeNode({ registry, limits, decisionModel, maxStepMs, maxChars }: A
   return async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
     const call = lastAI(state.messages)?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
     const plan = maxStepMs ? capStepTimeouts(state.plan, maxStepMs, limits) : state.plan;
-    const graph = planSubgraph(plan, { registry, limits, chatModel: decisionModel, name: "plan" });
+    // The agent's caller (on the server: pinned from the token, src/auth/served-graph.ts) is the plan's.
+    const caller = callerFromConfig(config);
+    const graph = planSubgraph(plan, { registry, limits, chatModel: decisionModel, name: "plan", ...(caller ? { caller } : {}) });
     // Invoked from the node, the plan graph is a subgraph of this run: same checkpointer, its own
     // namespace, its steps streamed with `subgraphs: true`, its approvals interrupting this agent.
     const output = (await graph.invoke({}, config)) as { result?: RunResult | null };

@@ -14,6 +14,7 @@ import { createToolRegistry, type ToolRegistry } from "../tools/registry.js";
 import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
+import { callerFromConfig, type CallerContext } from "../model/caller.js";
 
 /** OpenAI rejects function descriptions longer than this; the catalogue goes into the schema instead. */
 const MAX_DESCRIPTION = 1024;
@@ -25,6 +26,12 @@ function defaultDescription(registry: ToolRegistry): string {
     "Returns the run's status, results and errors as JSON. Each tool's input is described in the 'tool' field.";
   const names = ` Tools: ${registry.names().join(", ")}.`;
   return intro.length + names.length <= MAX_DESCRIPTION ? intro + names : intro;
+}
+
+/** The calling run's caller (LangChain's config path), handed on to the plan's run. */
+function callerOf(config: ToolRunnableConfig | undefined): { caller?: CallerContext } {
+  const caller = callerFromConfig(config);
+  return caller ? { caller } : {};
 }
 
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
@@ -74,7 +81,8 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
   // Inside a graph (a ToolNode of an agent) the plan graph becomes a subgraph of the calling run:
   // its checkpointer keeps the plan's state, and an approval interrupts the agent until resumed.
   const runAsSubgraph = async (plan: PreparedPlan, config: ToolRunnableConfig | undefined): Promise<RunResult> => {
-    const graph = planSubgraph(plan, { ...runOptions, name: "plan" });
+    const caller = callerFromConfig(config);
+    const graph = planSubgraph(plan, { ...runOptions, name: "plan", ...(caller ? { caller } : {}) });
     requireApprovalHome(graph.prepared, { canPause: !!runCheckpointer(config), remedy: "call the plan tool from a graph with a checkpointer, or create it with approveAll" });
     const output = (await graph.invoke({}, config ?? {})) as { result?: RunResult | null };
     if (!output.result) throw new PlangraphError("INTERNAL", "the plan run produced no result");
@@ -85,7 +93,7 @@ export function createPlanTool(options: PlanToolOptions = {}): StructuredToolInt
   // graph, an approval's interrupt comes back to runPlan (which answers it) instead of pausing the agent.
   const runApprovingAll = (plan: PreparedPlan, config: ToolRunnableConfig | undefined): Promise<RunResult> =>
     AsyncLocalStorageProviderSingleton.getInstance().run(undefined, () =>
-      runPlan(plan, { ...runOptions, approveAll: true, ...(config?.signal ? { signal: config.signal } : {}) }),
+      runPlan(plan, { ...runOptions, approveAll: true, ...(config?.signal ? { signal: config.signal } : {}), ...callerOf(config) }),
     );
 
   return new DynamicStructuredTool({

@@ -2,6 +2,7 @@ import { echo } from "../model/echo.js";
 import { PlangraphError } from "../model/errors.js";
 import type { Template } from "../refs/template.js";
 import { didYouMean } from "../model/suggest.js";
+import { IDENTITY_FIELDS } from "../model/caller.js";
 
 interface ZodLike {
   safeParse: (value: unknown) => { success: boolean; error?: { issues: Array<{ path?: PropertyKey[]; message: string }> } };
@@ -32,7 +33,10 @@ export function checkLiteralParams(
   for (const [key, template] of entries) {
     const field = Object.prototype.hasOwnProperty.call(shape, key) ? shape[key] : undefined;
     if (!field) {
-      if (!open) {
+      if (!open && IDENTITY_FIELDS.has(key.toLowerCase())) {
+        // Not a typo to suggest a fix for: an attempt to choose who the call runs for.
+        issues.push(new PlangraphError("CONTEXT_SPOOFED", `step '${echo(stepId)}': '${echo(key)}' cannot be set by a plan: tool '${toolName}' acts for the run's caller (tenant and user come from the caller, never the plan)`, { path: fieldPath(key), step: stepId }));
+      } else if (!open) {
         issues.push(
           new PlangraphError("TOOL_INPUT_INVALID", `step '${echo(stepId)}': tool '${toolName}' has no parameter '${echo(key)}'${didYouMean(key, Object.keys(shape))}`, {
             path: fieldPath(key),

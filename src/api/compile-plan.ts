@@ -40,5 +40,13 @@ export function graphFor(prepared: PreparedPlan, options: PlanOptions & { approv
     ...(options.approveAll ? { approveAll: true } : {}),
     ...(options.failFast ? { failFast: true } : {}),
     ...(options.telemetry !== undefined ? { telemetry: options.telemetry } : {}),
+    ...callerOfOptions(options),
   });
+}
+
+/** A fixed `caller` (a graph built for one authenticated run) is a `callerOf` that always answers it. */
+function callerOfOptions(options: PlanOptions): { callerOf?: NonNullable<PlanOptions["callerOf"]> } {
+  if (options.callerOf) return { callerOf: options.callerOf };
+  const fixed = options.caller;
+  return fixed ? { callerOf: () => fixed } : {};
 }

@@ -11,6 +11,7 @@ import { describeError, PlangraphError } from "../model/errors.js";
 import { runLegacy } from "./legacy.js";
 import type { RunPlanOptions } from "./options.js";
 import { stepsNeedingApproval } from "./policy.js";
+import type { CallScope } from "../engine/call-scope.js";
 
 /** The broken run, as far as it got. */
 export interface FailedRun {
@@ -22,6 +23,8 @@ export interface FailedRun {
   durable: boolean;
   scheduler: PlanScheduler | undefined;
   warnings: string[];
+  /** Who the run's tool calls are for, and their audit trail. */
+  scope?: CallScope;
 }
 
 /**
@@ -42,7 +45,7 @@ export async function fallBack(error: unknown, run: FailedRun): Promise<RunResul
   if (!run.durable) {
     process.emitWarning?.(warning, { code: "PLANGRAPH_FALLBACK" });
     const seed = run.scheduler ? recordsOf(prepared, run.scheduler) : { steps: {}, decisions: {} };
-    return runLegacy(prepared, options, { seed, warnings: [...run.warnings, warning] });
+    return runLegacy(prepared, options, { seed, warnings: [...run.warnings, warning], ...(run.scope ? { scope: run.scope } : {}) });
   }
   let failure: PlangraphError | undefined;
   const store = guardStore(run.store, (e) => (failure ??= e));
@@ -52,7 +55,7 @@ export async function fallBack(error: unknown, run: FailedRun): Promise<RunResul
     throw refusal(error, `step '${unanswered[0]}' waits for approval, which the sequential fallback cannot pause for durably`, unanswered[0]);
   }
   process.emitWarning?.(warning, { code: "PLANGRAPH_FALLBACK" });
-  const result = await runLegacy(prepared, options, { seed, warnings: [...run.warnings, warning], store, runId });
+  const result = await runLegacy(prepared, options, { seed, warnings: [...run.warnings, warning], store, runId, ...(run.scope ? { scope: run.scope } : {}) });
   await store.settled();
   if (failure) throw failure;
   return result;

@@ -8,6 +8,7 @@ import { earliestStart, recordsOf } from "../langgraph/run-result.js";
 import type { SchedulerSeed } from "../langgraph/seed.js";
 import { evaluatorFor } from "./compile-plan.js";
 import type { RunPlanOptions } from "./options.js";
+import type { CallScope } from "../engine/call-scope.js";
 
 /** Where the flat executor starts from and records to. */
 export interface LegacyRun {
@@ -17,6 +18,8 @@ export interface LegacyRun {
   /** A durable run's completion store and run id: the fallback records every completion there too. */
   store?: CompletionStore;
   runId?: string;
+  /** Who the run's tool calls are for, and their audit trail. */
+  scope?: CallScope;
 }
 
 /**
@@ -40,6 +43,7 @@ export async function runLegacy(prepared: PreparedPlan, options: RunPlanOptions,
     ...(options.strict ? { strict: true } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(run.scope ? { scope: run.scope } : {}),
   });
   scheduler.start();
   await scheduler.whenIdle();

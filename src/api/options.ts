@@ -10,6 +10,7 @@ import type { StepCache } from "../engine/step-cache.js";
 import type { TelemetryOptions } from "../telemetry/index.js";
 import type { CallerContext } from "../model/caller.js";
 import type { AuditSink } from "../model/audit.js";
+import type { Policy, TenantLimiter } from "../policy/index.js";
 
 /** Options shared by `compilePlan` and `runPlan`. */
 export interface PlanOptions {
@@ -46,6 +47,16 @@ export interface PlanOptions {
    * `false` turns them off, an object picks the tracer / meter providers. See docs/TRACING.md.
    */
   telemetry?: boolean | TelemetryOptions;
+  /**
+   * Who runs of a compiled graph run for (as `RunPlanOptions.caller`): the LangGraph server's
+   * graphs set it from the authenticated user (src/auth/caller.ts).
+   */
+  caller?: CallerContext;
+  /**
+   * For graphs the LangGraph server runs: who each run is for, from the run's `configurable` (the
+   * auth layer reads its verified `langgraph_auth_user`). runPlan uses `caller` instead.
+   */
+  callerOf?: (configurable: Record<string, unknown> | undefined) => CallerContext | undefined;
 }
 
 export interface RunPlanOptions extends PlanOptions {
@@ -74,4 +85,12 @@ export interface RunPlanOptions extends PlanOptions {
   caller?: CallerContext;
   /** Where side-effecting calls, approvals and refusals are recorded (default: the durable backend's trail, if any). */
   audit?: AuditSink;
+  /**
+   * Which tools the caller's roles may call, which steps pause for approval, who may approve, the
+   * tenant's limits: a policy, or the path of a policy file. Default: the file named by
+   * PLANGRAPH_POLICY, else the built-in policy (docs/POLICY.md).
+   */
+  policy?: Policy | string;
+  /** Counts runs against their tenant's limits (default: one limiter per process). */
+  tenantLimiter?: TenantLimiter;
 }

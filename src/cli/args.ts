@@ -1,21 +1,31 @@
 import { parseArgs } from "node:util";
 import { PlangraphError } from "../model/errors.js";
 import { didYouMean } from "../model/suggest.js";
+import { TenantIdSchema } from "../model/caller.js";
 import { COMMANDS, GLOBAL_OPTIONS, type OptionSpec } from "./options.js";
 import { usageBlock } from "./help.js";
+import { buildAuditCommand, type AuditCommand } from "./audit-command.js";
 
 /** A parsed command line. Every command and flag of docs/PLAN-FORMAT.md's CLI, and nothing silently ignored. */
 export type Command =
-  | { command: "run"; plan: string; tools?: string; json: boolean; strict: boolean; sequential: boolean; thread?: string; db?: string; restart: boolean; report?: string; approveAll: boolean; failFast: boolean; concurrency?: number }
-  | { command: "resume"; thread: string; db: string; tools?: string; json: boolean; approve: string[]; reject: string[]; params: Record<string, Record<string, unknown>>; report?: string }
-  | { command: "validate"; plan: string; tools?: string; json: boolean }
+  | { command: "run"; plan: string; tools?: string; json: boolean; strict: boolean; sequential: boolean; thread?: string; db?: string; restart: boolean; report?: string; approveAll: boolean; failFast: boolean; concurrency?: number; identity: CliIdentity }
+  | { command: "resume"; thread: string; db: string; tools?: string; json: boolean; approve: string[]; reject: string[]; params: Record<string, Record<string, unknown>>; report?: string; identity: CliIdentity }
+  | { command: "validate"; plan: string; tools?: string; json: boolean; identity: CliIdentity }
   | { command: "draw"; plan: string; tools?: string }
   | { command: "tools"; tools?: string; json: boolean }
   | { command: "examples"; json: boolean; only?: string }
+  | AuditCommand
   | { command: "help"; topic?: string }
   | { command: "version" };
 
 type Values = Record<string, string | boolean | string[] | undefined>;
+
+/** `--tenant`, `--user`, `--roles`, validated: who a run (or a resume's answers) is for. */
+export interface CliIdentity {
+  tenant?: string;
+  user?: string;
+  roles?: string[];
+}
 
 /**
  * Parses argv (without `node` and the script). Throws a USAGE PlangraphError naming the command,
@@ -72,6 +82,7 @@ function build(command: string, v: Values, positional: string[]): Command {
         approveAll: bool("approve-all"),
         failFast: bool("fail-fast"),
         ...(concurrency !== undefined ? { concurrency } : {}),
+        identity: parseIdentity(v),
       };
     }
     case "resume": {
@@ -82,10 +93,10 @@ function build(command: string, v: Values, positional: string[]): Command {
       const reject = list("reject");
       const clash = approve.find((s) => reject.includes(s)) ?? reject.find((s) => s in params);
       if (clash) throw usage(`step '${clash}' cannot be both approved and rejected`);
-      return { command, thread: str("thread")!, db: str("db")!, ...tools, json: bool("json"), approve, reject, params, ...report };
+      return { command, thread: str("thread")!, db: str("db")!, ...tools, json: bool("json"), approve, reject, params, ...report, identity: parseIdentity(v) };
     }
     case "validate":
-      return { command, plan: one("plan file (or - for stdin)"), ...tools, json: bool("json") };
+      return { command, plan: one("plan file (or - for stdin)"), ...tools, json: bool("json"), identity: parseIdentity(v) };
     case "draw":
       return { command, plan: one("plan file (or - for stdin)"), ...tools };
     case "tools":
@@ -94,6 +105,8 @@ function build(command: string, v: Values, positional: string[]): Command {
     case "examples":
       none();
       return { command, json: bool("json"), ...(str("only") !== undefined ? { only: str("only")! } : {}) };
+    case "audit":
+      return buildAuditCommand(v, positional);
     default: {
       if (positional.length > 1) throw usage("'help' takes at most one command name");
       const topic = positional[0];
@@ -101,6 +114,33 @@ function build(command: string, v: Values, positional: string[]): Command {
       return { command: "help", ...(topic !== undefined ? { topic } : {}) };
     }
   }
+}
+
+const ROLE = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+
+/** The identity flags, each checked: a bad value is a usage error naming the flag. */
+function parseIdentity(v: Values): CliIdentity {
+  const identity: CliIdentity = {};
+  const tenant = v.tenant as string | undefined;
+  if (tenant !== undefined) {
+    const parsed = TenantIdSchema.safeParse(tenant);
+    if (!parsed.success) throw usage(`--tenant '${tenant}' is not a tenant id: ${parsed.error.issues[0]!.message}`);
+    identity.tenant = tenant;
+  }
+  const user = v.user as string | undefined;
+  if (user !== undefined) {
+    if (!user.trim() || user.length > 200 || /[\u0000-\u001f\u007f]/.test(user)) throw usage(`--user takes a user name of 1 to 200 printable characters, got '${user}'`);
+    identity.user = user;
+  }
+  const roles = v.roles as string | undefined;
+  if (roles !== undefined) {
+    const list = roles.split(",").map((r) => r.trim());
+    const bad = list.find((r) => !ROLE.test(r));
+    if (bad !== undefined) throw usage(`--roles takes role names separated by commas (letters, digits, '_', '.', '-'), got ${bad ? `'${bad}'` : "an empty role"} in '${roles}'`);
+    if (list.length > 32) throw usage(`--roles takes at most 32 roles, got ${list.length}`);
+    identity.roles = [...new Set(list)];
+  }
+  return identity;
 }
 
 function parseParams(items: string[]): Record<string, Record<string, unknown>> {

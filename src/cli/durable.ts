@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { PlangraphError } from "../model/errors.js";
 import { compilePlan, runPlan, type RunPlanOptions } from "../api/run-plan.js";
+import { requireResumeApprover } from "../api/approver.js";
 import type { DurableBackend, ThreadRecord, ToolsModuleRef } from "../durability/backend.js";
 import { durabilityFromEnv, openDurable } from "../durability/open.js";
 import { holdThread, leaseTtlFromEnv, type ThreadHold } from "../durability/lease.js";
@@ -71,6 +72,7 @@ export async function resumeDurable(
       const result = await runPlan(graph.prepared, { ...base, runId });
       return { result: await settle(backend, hold, command.thread, runId, result), prepared: graph.prepared };
     }
+    await requireResumeApprover([...command.approve, ...command.reject, ...Object.keys(command.params)], { ...options, threadId: command.thread, ...(backend.audit && !options.audit ? { audit: backend.audit } : {}) }, backend.completions, runId);
     const resume = await answerApprovals(command, snapshot.tasks ?? [], backend, runId!);
     const result = await runPlan(graph.prepared, { ...base, resume: Object.keys(resume).length ? resume : null });
     return { result: await settle(backend, hold, command.thread, runId!, result), prepared: graph.prepared };
@@ -101,7 +103,8 @@ async function withThread<T>(db: string, thread: string, open: { mustExist?: boo
 function durableOptions(options: RunPlanOptions, backend: DurableBackend, hold: ThreadHold): RunPlanOptions {
   const signal = options.signal ? AbortSignal.any([options.signal, hold.signal]) : hold.signal;
   const durability = durabilityFromEnv();
-  return { ...options, checkpointer: backend.checkpointer, store: backend.completions, signal, ...(durability ? { durability } : {}) };
+  const audit = options.audit ?? backend.audit;
+  return { ...options, checkpointer: backend.checkpointer, store: backend.completions, signal, ...(durability ? { durability } : {}), ...(audit ? { audit } : {}) };
 }
 
 /** Records where the run stands (a paused one stays unfinished), unless the lease was lost meanwhile. */

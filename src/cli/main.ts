@@ -19,6 +19,11 @@ import { GivenUpCalls, liveHandles } from "./in-flight.js";
 import { formatToolCatalogue } from "./tools-command.js";
 import { packageVersion } from "./version.js";
 import { safeLine } from "./escape.js";
+import { runAuditCommand } from "./audit-command.js";
+import { defaultAuditDb, lazyAuditSink } from "../durability/audit-open.js";
+import { cliCaller } from "./identity.js";
+import { checkCallerTools } from "../api/admission.js";
+import { policyFor } from "../api/policy-file.js";
 
 export type { CliIO };
 export { readPlan };
@@ -56,6 +61,8 @@ export async function main(argv: string[], io: CliIO = defaultIO()): Promise<num
         return await resume(command, io);
       case "examples":
         return await runExamples(command, io);
+      case "audit":
+        return await runAuditCommand(command, io);
     }
   } catch (error) {
     return reportFailure(error, io, "json" in command && command.json);
@@ -76,6 +83,8 @@ function usageFailure(error: unknown, argv: string[], io: CliIO): number {
 async function validate(command: Extract<Command, { command: "validate" }>, io: CliIO): Promise<number> {
   const registry = await cliRegistry(command.tools);
   const prepared = preparePlan(await readPlan(command.plan, io), { registry });
+  // The caller's roles are checked as a run would check them: a refused tool is exit 2 here too.
+  checkCallerTools(prepared, cliCaller(command.identity), policyFor(undefined, io.env));
   const summary = {
     valid: true,
     steps: prepared.steps.size,
@@ -98,9 +107,14 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
     io.err("note: no OPENAI_API_KEY set: question decisions take their default branch\n");
   }
   const progress = command.json ? undefined : new ProgressDisplay(io.err, io.stderrIsTTY);
+  // A durable run is audited beside its checkpoints (durable.ts); any other in the default trail.
+  const audit = command.db ? undefined : lazyAuditSink(defaultAuditDb(io.env), io.env);
   const options = {
+    ...(audit ? { audit } : {}),
     registry,
     chatModel,
+    caller: cliCaller(command.identity),
+    policy: policyFor(undefined, io.env),
     strict: command.strict,
     sequential: command.sequential,
     approveAll: command.approveAll,
@@ -119,6 +133,7 @@ async function run(command: Extract<Command, { command: "run" }>, io: CliIO): Pr
         : await runPlan(prepared, options);
   } finally {
     progress?.finish();
+    await audit?.close();
   }
   const code = await finish(result, command, io, prepared);
   // After the tool packs are closed, anything still holding the process is a tool's.
@@ -149,7 +164,7 @@ async function resume(command: Extract<Command, { command: "resume" }>, io: CliI
   };
   let outcome: { result: RunResult; prepared: PreparedPlan };
   try {
-    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), onEvent }, (m: string) => io.err(`${m}\n`));
+    outcome = await resumeDurable(command, { chatModel: chatModelFromEnvironment(io.env), onEvent, caller: cliCaller(command.identity), policy: policyFor(undefined, io.env) }, (m: string) => io.err(`${m}\n`));
   } finally {
     progress?.finish();
   }

@@ -1,3 +1,5 @@
+import { AUDIT_COMMAND_SPEC } from "./audit-command.js";
+
 /**
  * Every command and option of the CLI, with the sentence `--help` prints for it. The parser, the
  * help text and the "did you mean" hints all read this one table, so an option cannot exist
@@ -28,6 +30,11 @@ const json: OptionSpec = { type: "boolean", help: "print one JSON object on stdo
 const report: OptionSpec = { type: "string", value: "<file.html>", help: "also write a self-contained HTML report of the run (graph, timeline, results)" };
 const thread: OptionSpec = { type: "string", value: "<id>", help: "the durable thread the run is checkpointed under (with --db)" };
 const db: OptionSpec = { type: "string", value: "<file>", help: "SQLite file holding the checkpoints (with DATABASE_URL set: the PostgreSQL schema name)" };
+const tenant: OptionSpec = { type: "string", value: "<id>", help: "the tenant the run is for (lower-case letters, digits and '-'; default: acme); the ops tools see only its data" };
+const user: OptionSpec = { type: "string", value: "<name>", help: "the user the run is for (default: local); a local user is trusted" };
+const roles: OptionSpec = { type: "string", value: "<a,b>", help: "the user's roles, comma-separated (default: admin); the policy (PLANGRAPH_POLICY, docs/POLICY.md) decides what they may call and approve" };
+/** Who a run is for: the result's `context` says which tenant, user and roles it ran under. */
+const identity = { tenant, user, roles };
 const planArg = { name: "<plan.json>", help: "the plan file; `-` reads the plan from stdin" };
 
 export const EXIT_CODES_HELP =
@@ -50,6 +57,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       "fail-fast": { type: "boolean", help: "stop the whole run at the first failed step and abort the tools in flight" },
       concurrency: { type: "string", value: "<n>", help: "run at most n tools at once (a whole number ≥ 1; default: no bound)" },
       resume: { type: "boolean", help: "another spelling of `plangraph resume`: takes resume's options instead of a plan file" },
+      ...identity,
     },
     notes: [
       "Steps that need approval pause the run when --thread and --db are given (exit 3; finish it with `plangraph resume`); without them such a plan needs --approve-all.",
@@ -67,13 +75,18 @@ export const COMMANDS: Record<string, CommandSpec> = {
       tools,
       json,
       report,
+      ...identity,
     },
-    notes: ["Pending steps not decided stay pending (exit 3 again)."],
+    notes: [
+      "Pending steps not decided stay pending (exit 3 again).",
+      "--user and --roles say who answers: approving or rejecting needs an approver role under the policy (APPROVER_NOT_ALLOWED, exit 2, otherwise).",
+    ],
   },
   validate: {
     summary: "check a plan against the tools without running it (every problem, with its JSON path)",
     positional: planArg,
-    options: { tools, json },
+    options: { tools, json, ...identity },
+    notes: ["With --roles, a step whose tool those roles may not call is reported (TOOL_NOT_ALLOWED, exit 2)."],
   },
   draw: {
     summary: "print the plan's graph as Mermaid text",
@@ -91,6 +104,7 @@ export const COMMANDS: Record<string, CommandSpec> = {
       json: { type: "boolean", help: "print one JSON array of { file, result }" },
     },
   },
+  audit: AUDIT_COMMAND_SPEC,
   help: {
     summary: "explain a command: `plangraph help <command>` (same as `plangraph <command> --help`)",
     positional: { name: "[command]", help: "the command to explain" },

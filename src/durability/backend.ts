@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import type { CompletionStore } from "./completion-store.js";
+import type { AuditTrail } from "./audit-trail.js";
 
 /**
  * The tools module a durable run was started with: its absolute path and the sha-256 of its
@@ -89,6 +90,8 @@ export interface DurableBackend {
   readonly completions: CompletionStore;
   readonly plans: PlanRegistry;
   readonly leases: ThreadLeases;
+  /** The audit trail in the same database: append-only, hash-chained (docs/AUDIT.md). */
+  readonly audit?: AuditTrail;
   /** Where the runs are, for messages: the SQLite file, or `PostgreSQL schema '<name>'`. */
   readonly where: string;
   close(): Promise<void>;

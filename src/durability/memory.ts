@@ -1,5 +1,6 @@
 import { MemorySaver } from "@langchain/langgraph-checkpoint";
 import { MemoryCompletionStore } from "./completion-store.js";
+import { MemoryAuditTrail } from "./audit-memory.js";
 import type { DurableBackend, LeaseClaim, LeaseOwner, PlanRegistry, ThreadLeases, ThreadRecord, ThreadStatus, ToolsModuleRef } from "./backend.js";
 
 /** Plan registry in process memory. */
@@ -62,6 +63,7 @@ export function openMemoryBackend(): DurableBackend {
     completions: new MemoryCompletionStore(),
     plans,
     leases: new MemoryThreadLeases(),
+    audit: new MemoryAuditTrail(),
     where: "memory",
     close: async () => undefined,
   };

@@ -6,6 +6,7 @@ import type { ApprovalAnswer } from "../engine/scheduler.js";
 import { PlangraphError, describeError } from "../model/errors.js";
 import type { DurableBackend, OpenOptions, PlanRegistry, ThreadRecord, ThreadStatus, ToolsModuleRef } from "./backend.js";
 import { PgThreadLeases } from "./postgres-leases.js";
+import { PgAuditTrail } from "./audit-postgres.js";
 import { threadRecordFromRow, toolsColumns, type ThreadRow } from "./thread-row.js";
 
 /** A PostgreSQL schema name plangraph accepts: a plain lower-case identifier. */
@@ -208,12 +209,17 @@ export async function openPostgresBackend(url: string, schema: string, options: 
     if (options.mustExist && !(await store.exists())) {
       throw new PlangraphError("DATABASE_NOT_FOUND", `no such database: ${where} holds no plangraph runs (a run started with --thread <id> --db creates them)`);
     }
-    await store.setup(() => checkpointer.setup());
+    const audit = new PgAuditTrail(pool, schema);
+    await store.setup(async () => {
+      await checkpointer.setup();
+      await audit.createTables();
+    });
     return {
       checkpointer,
       completions: store,
       plans: store,
       leases: store.leases,
+      audit,
       where,
       close: async () => {
         try {

@@ -5,6 +5,7 @@ import type { DecisionOutcome, StepRecord } from "../model/records.js";
 import type { ApprovalAnswer } from "../engine/scheduler.js";
 import { LeaseSchema, type DurableBackend, type LeaseClaim, type LeaseOwner, type OpenOptions, type PlanRegistry, type ThreadLeases, type ThreadRecord, type ThreadStatus, type ToolsModuleRef } from "./backend.js";
 import { openSqliteFile } from "./sqlite-file.js";
+import { SqliteAuditTrail } from "./audit-sqlite.js";
 import { threadRecordFromRow, toolsColumns, type ThreadRow } from "./thread-row.js";
 
 /**
@@ -131,17 +132,26 @@ export class SqliteCompletionStore implements CompletionStore, PlanRegistry, Thr
 /** A SQLite file as a durable backend: SqliteSaver and the store above, both on `file`. */
 export async function openSqliteBackend(file: string, options: OpenOptions = {}): Promise<DurableBackend> {
   const store = new SqliteCompletionStore(file, options);
+  let audit: SqliteAuditTrail;
+  try {
+    audit = SqliteAuditTrail.open(file);
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const checkpointer = SqliteSaver.fromConnString(file);
   return {
     checkpointer,
     completions: store,
     plans: store,
     leases: store,
+    audit,
     where: `'${file}'`,
-    // Both connections closed: the last one to close checkpoints the write-ahead log into the file.
+    // Every connection closed: the last one to close checkpoints the write-ahead log into the file.
     close: async () => {
       try {
         store.close();
+        audit.close();
       } finally {
         checkpointer.db.close();
       }

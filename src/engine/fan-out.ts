@@ -5,6 +5,8 @@ import type { ElementSpan, StepRecord } from "../model/records.js";
 import type { Clock } from "./clock.js";
 import type { RenderedInput } from "./step-input.js";
 import { callTool } from "./tool-call.js";
+import type { AuditTrail } from "./audit-trail.js";
+import type { CallIdentity } from "./call-scope.js";
 
 /** One element's outcome, as the completion store keeps it (`step#<index>`). */
 export type ElementRecord = StepRecord & { status: "done" | "failed" };
@@ -32,6 +34,9 @@ export interface FanOutDeps {
   emit(event: RunEvent): void;
   /** The step's result cache, per element input (absent when the step is not cached). */
   cache?: { get(step: PreparedStep, input: unknown): { output: unknown } | undefined; set(step: PreparedStep, input: unknown, output: unknown): void };
+  /** The identity an element's call carries into its tool (its `item_index` set). */
+  identify?(step: PreparedStep, itemIndex: number): CallIdentity;
+  audit?: AuditTrail;
 }
 
 /**
@@ -110,8 +115,11 @@ async function elementOutcome(step: PreparedStep, item: unknown, index: number, 
     ...(step.spec.timeout_ms !== undefined ? { timeoutMs: step.spec.timeout_ms } : {}),
     signal: deps.signal,
     maxOutputBytes: deps.maxOutputBytes,
+    ...(deps.identify ? { identity: deps.identify(step, index) } : {}),
+    ...(deps.audit ? { audit: deps.audit } : {}),
   });
-  const timing = { started_at: startedAt, ended_at: deps.clock.now(), attempts: result.attempts, input: rendered.input, ...warnings };
+  const allWarnings = [...rendered.warnings, ...(result.warnings ?? [])];
+  const timing = { started_at: startedAt, ended_at: deps.clock.now(), attempts: result.attempts, input: rendered.input, ...(allWarnings.length ? { warnings: allWarnings } : {}) };
   if (result.ok) deps.cache?.set(step, rendered.input, result.output);
   return result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing };
 }

@@ -7,6 +7,8 @@ import { warningsField, type RenderedInput } from "./step-input.js";
 import { callTool, describeSafely } from "./tool-call.js";
 import { runFanOut, type FanOutDeps } from "./fan-out.js";
 import type { FanOut } from "../analysis/for-each.js";
+import type { AuditTrail } from "./audit-trail.js";
+import type { CallIdentity } from "./call-scope.js";
 
 export interface LauncherOptions {
   clock: Clock;
@@ -32,6 +34,10 @@ export interface LauncherOptions {
   emit(event: RunEvent): void;
   /** A call ended or the queue moved: the scheduler may have become idle. */
   changed(): void;
+  /** The identity a step's call (an element's, with `itemIndex`) carries into its tool. */
+  identify?(step: PreparedStep, itemIndex?: number): CallIdentity;
+  /** Where side-effecting calls are recorded. */
+  audit?: AuditTrail;
 }
 
 /**
@@ -119,7 +125,18 @@ export class Launcher {
       step,
       () => {
         const cache = this.elementCache(step);
-        return runFanOut(step, fanOut, { ...this.options.fanOut, clock, signal, maxOutputBytes, emit, slot: (s, call) => this.slot(s, call), ...(cache ? { cache } : {}) });
+        const { identify, audit } = this.options;
+        return runFanOut(step, fanOut, {
+          ...this.options.fanOut,
+          clock,
+          signal,
+          maxOutputBytes,
+          emit,
+          slot: (s, call) => this.slot(s, call),
+          ...(cache ? { cache } : {}),
+          ...(identify ? { identify } : {}),
+          ...(audit ? { audit } : {}),
+        });
       },
       () => this.fanning--,
     );
@@ -170,12 +187,14 @@ export class Launcher {
       ...(step.spec.timeout_ms !== undefined ? { timeoutMs: step.spec.timeout_ms } : {}),
       signal: this.options.signal,
       maxOutputBytes: this.options.maxOutputBytes,
+      ...(this.options.identify ? { identity: this.options.identify(step) } : {}),
+      ...(this.options.audit ? { audit: this.options.audit } : {}),
       onAttempt: (attempt) =>
         this.options.emit({ type: "step_start", step: step.id, tool: step.spec.tool, at: clock.now(), ready_at: this.readyAt.get(step.id) ?? startedAt, attempt }),
     });
     const endedAt = clock.now();
     if (key !== undefined && result.ok) cache!.set(key, { output: result.output, expiresAt: endedAt + ttl! });
-    const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, input: rendered.input, ...warningsField(rendered.warnings) };
+    const timing = { started_at: startedAt, ended_at: endedAt, attempts: result.attempts, input: rendered.input, ...warningsField([...rendered.warnings, ...(result.warnings ?? [])]) };
     return result.ok ? { status: "done", output: result.output, ...timing } : { status: "failed", error: result.error, ...timing };
   }
 

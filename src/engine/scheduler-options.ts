@@ -5,6 +5,7 @@ import type { Clock } from "./clock.js";
 import type { DecisionEvaluator } from "./decision-evaluator.js";
 import type { CompletionSink } from "./observers.js";
 import type { StepCache } from "./step-cache.js";
+import type { CallScope } from "./call-scope.js";
 
 /** How one run is scheduled: `PlanScheduler`'s constructor options. */
 export interface SchedulerOptions {
@@ -41,4 +42,6 @@ export interface SchedulerOptions {
   cache?: StepCache;
   /** Cache every step without side effects for this long (a run-wide opt-in); steps' own `cache` wins. */
   cacheTtlMs?: number;
+  /** Who the run's tool calls are for (caller, durable run key) and where they are audited. */
+  scope?: CallScope;
 }

@@ -18,6 +18,8 @@ import { RunRecords } from "./run-records.js";
 import type { SchedulerOptions } from "./scheduler-options.js";
 import { renderStepInput, warningsField } from "./step-input.js";
 import { fanOutParts, type FanOutParts } from "./fan-out-parts.js";
+import { callIdentity, runKeyOf } from "./call-scope.js";
+import { answerEvent } from "./audit-trail.js";
 
 export type { ApprovalAnswer, RunEvent } from "../model/events.js";
 export type { DecisionEvaluator } from "./decision-evaluator.js";
@@ -98,6 +100,8 @@ export class PlanScheduler {
       finish: (step, record) => this.resolveStep(step.id, record, true),
       emit: this.emit,
       changed: () => this.settlements.check(),
+      ...(options.scope ? { identify: (step, itemIndex) => callIdentity(options.scope!, this.runId, step.id, itemIndex) } : {}),
+      ...(options.scope?.audit ? { audit: options.scope.audit } : {}),
     });
   }
 
@@ -158,7 +162,11 @@ export class PlanScheduler {
 
   /** Approve (optionally with replacement params) or reject a step waiting for approval. */
   answerApproval(id: string, answer: ApprovalAnswer): void {
+    const input = this.approvals.input(id);
     if (this.isResolved(id) || !this.approvals.take(id)) return;
+    // Every approval and rejection is on the audit trail, under the caller who answered it.
+    const { scope } = this.options;
+    void scope?.audit?.record(answerEvent(id, this.prepared.steps.get(id)!.spec.tool, answer, input), runKeyOf(scope, this.runId));
     if (answer.action === "reject") this.resolveStep(id, rejectedRecord(id, answer), true);
     else this.launcher.enqueue(this.prepared.steps.get(id)!, answer.params);
   }

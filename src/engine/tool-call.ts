@@ -3,6 +3,8 @@ import { describeError, PlangraphError } from "../model/errors.js";
 import type { RetryPolicy } from "../plan/schema.js";
 import type { RegisteredTool } from "../tools/registry.js";
 import { abortableDelay } from "../tools/builtin.js";
+import type { AuditTrail } from "./audit-trail.js";
+import { toolConfig, type CallIdentity } from "./call-scope.js";
 
 export interface ToolCallRequest {
   stepId: string;
@@ -15,11 +17,19 @@ export interface ToolCallRequest {
   maxOutputBytes: number;
   /** Called before each attempt (1-based), e.g. for tracing and progress. */
   onAttempt?: (attempt: number) => void;
+  /** Who the call is made for and which call it is: handed to the tool in its config. */
+  identity?: CallIdentity;
+  /** Where a side-effecting call is recorded once it has ended, with its outcome. */
+  audit?: AuditTrail;
 }
 
-export type ToolCallResult =
+export type ToolCallResult = (
   | { ok: true; output: unknown; attempts: number }
-  | { ok: false; error: { code: string; message: string }; attempts: number };
+  | { ok: false; error: { code: string; message: string }; attempts: number }
+) & {
+  /** Problems the call's record must carry (an audit entry that could not be appended). */
+  warnings?: string[];
+};
 
 /**
  * Calls one tool for one step: validates the input against the tool's schema, applies the
@@ -27,6 +37,26 @@ export type ToolCallResult =
  * idempotent), and returns plain JSON data or a typed error. Never throws.
  */
 export async function callTool(request: ToolCallRequest): Promise<ToolCallResult> {
+  const result = await callWithRetries(request);
+  if (!request.audit || !request.tool.traits.sideEffects || result.attempts === 0) return result;
+  // The call has happened (or was tried): its entry is on record before the step settles. An
+  // append that fails does not undo the side effect; the step keeps its outcome and says so.
+  const warning = await request.audit.record(
+    {
+      kind: "tool_call",
+      step: request.identity?.call.step ?? request.stepId,
+      ...(request.identity?.call.item_index !== undefined ? { itemIndex: request.identity.call.item_index } : {}),
+      tool: request.tool.name,
+      params: request.input,
+      outcome: result.ok ? "ok" : `failed:${result.error.code}`,
+      ...(result.ok ? {} : { detail: result.error.message }),
+    },
+    request.identity?.call.run_key,
+  );
+  return warning ? { ...result, warnings: [...(result.warnings ?? []), warning] } : result;
+}
+
+async function callWithRetries(request: ToolCallRequest): Promise<ToolCallResult> {
   const validated = await guardedValidation(request);
   if (!validated.ok) return { ok: false, error: validated.error, attempts: 0 };
   const { retry } = request;
@@ -73,7 +103,7 @@ async function attemptOnce(
   request.signal.addEventListener("abort", onRunAbort, { once: true });
   let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const call = Promise.resolve().then(() => request.tool.tool.invoke(input as never, { signal: controller.signal }));
+    const call = Promise.resolve().then(() => request.tool.tool.invoke(input as never, toolConfig(controller.signal, request.identity) as never));
     const racers: Array<Promise<unknown>> = [call];
     if (request.timeoutMs !== undefined) {
       racers.push(

@@ -4,6 +4,7 @@ import type { CompletionStore } from "../durability/completion-store.js";
 import type { DecisionEvaluator, RunEvent } from "../engine/scheduler.js";
 import type { StepCache } from "../engine/step-cache.js";
 import type { TelemetryOptions } from "../telemetry/index.js";
+import type { CallerContext } from "../model/caller.js";
 
 /** How a compiled plan graph runs: the same for every run of the graph (nothing run-specific). */
 export interface GraphRuntimeOptions {
@@ -34,4 +35,10 @@ export interface GraphRuntimeOptions {
    * `false` turns them off. A caller that brings its own run context (runPlan) brings its own.
    */
   telemetry?: boolean | TelemetryOptions;
+  /**
+   * Who a run this graph starts itself (the LangGraph server's) is for, from the run's
+   * `configurable` as the server passes it (e.g. its verified `langgraph_auth_user`); undefined: no
+   * caller. The auth layer supplies it; a caller that brings its own run context (runPlan) brings its own.
+   */
+  callerOf?: (configurable: Record<string, unknown> | undefined) => CallerContext | undefined;
 }

@@ -13,6 +13,7 @@ import { graphCheckpointNamespace, readTaskChannels, runCheckpointer } from "./i
 import type { GraphRuntimeOptions } from "./options.js";
 import { seedFrom, type SchedulerSeed } from "./seed.js";
 import { toStreamEvent } from "./stream-events.js";
+import type { CallScope } from "../engine/call-scope.js";
 
 /** What the caller of a run (runPlan) hands its run context; the stream wrapper needs none of it. */
 export interface RunContextInit {
@@ -22,6 +23,10 @@ export interface RunContextInit {
   telemetry?: RunTelemetry;
   /** The plan's tools were warmed up by the caller already (its warnings go into the result). */
   warmUp?: WarmUpReport;
+  /** Who the run's tool calls are for and where they are audited (runPlan's caller). */
+  scope?: CallScope;
+  /** What the result must say about how the run was started (ignored identity fields of its config). */
+  notes?: string[];
 }
 
 /**
@@ -77,7 +82,8 @@ export class RunContext {
 
   /** Warm-up warnings and anything else the result must say about how the run was set up. */
   get warnings(): string[] {
-    return this.warmedUp?.warnings ?? [];
+    const warmUp = this.warmedUp?.warnings ?? [];
+    return this.init.notes?.length ? [...warmUp, ...this.init.notes] : warmUp;
   }
 
   /** Warms up the plan's tools once, before the run's clock starts (no-op if the caller did). */
@@ -179,6 +185,7 @@ export class RunContext {
       seed,
       ...(options.lazy ? { lazy: true } : {}),
       ...(options.failFast ? { failFast: true } : {}),
+      ...(this.init.scope ? { scope: this.init.scope } : {}),
       onEvent: publish,
     });
     scheduler.start();

@@ -11,6 +11,7 @@ import { isParentResuming } from "./internals.js";
 import type { GraphRuntimeOptions } from "./options.js";
 import { RunContext, type RunContextInit } from "./run-context.js";
 import { resultFromRun } from "./run-result.js";
+import { identityConfigWarnings } from "../engine/call-scope.js";
 
 type StreamOptions = Record<string, unknown> & { configurable?: Record<string, unknown>; signal?: AbortSignal; recursionLimit?: number };
 type StreamFn = (input: unknown, options?: StreamOptions) => Promise<AsyncIterable<unknown>>;
@@ -58,7 +59,7 @@ export function bindRunStream(graph: object, prepared: PreparedPlan, options: Gr
   target.stream = async (input, callOptions = {}) => {
     const given = callOptions.configurable?.[RUN_CONTEXT_KEY];
     const callers = given instanceof RunContext && given.prepared === prepared && given.claim();
-    const context = callers ? given : ownContext(prepared, options, callOptions.signal);
+    const context = callers ? given : ownContext(prepared, options, callOptions);
     const parentResuming = isParentResuming(callOptions.configurable);
     const fresh = !parentResuming && isFreshInput(input);
     if (fresh) await context.warmUp();
@@ -86,8 +87,15 @@ export function bindRunStream(graph: object, prepared: PreparedPlan, options: Gr
   };
 }
 
-function ownContext(prepared: PreparedPlan, options: GraphRuntimeOptions, signal: AbortSignal | undefined): RunContext {
-  const context = new RunContext(prepared, options, signal ? { signal } : {});
+function ownContext(prepared: PreparedPlan, options: GraphRuntimeOptions, callOptions: StreamOptions): RunContext {
+  const { signal } = callOptions;
+  // A run the graph starts itself (the LangGraph server) is for whoever `callerOf` says: the auth
+  // layer's verified user, never a field the client wrote. Without it, tools get no caller.
+  const caller = options.callerOf?.(callOptions.configurable);
+  const threadId = threadOf(callOptions);
+  const scope = caller ? { scope: { caller, ...(threadId ? { threadId } : {}) } } : {};
+  const notes = identityConfigWarnings(callOptions.configurable, options.callerOf !== undefined, caller);
+  const context = new RunContext(prepared, options, { ...(signal ? { signal } : {}), ...scope, ...(notes.length ? { notes } : {}) });
   context.claim();
   return context;
 }

@@ -33,6 +33,13 @@ export const LOCAL_USER = "local";
 /** A local user is trusted: by default they hold every role. */
 export const LOCAL_ROLES: readonly string[] = ["admin"];
 
+/**
+ * Input field names (lower-cased) by which a plan might try to choose the tenant or user a tool
+ * acts for. Identity comes from the caller only: such a field is refused (CONTEXT_SPOOFED) where
+ * the tool does not declare it, and never changes the context where it does.
+ */
+export const IDENTITY_FIELDS: ReadonlySet<string> = new Set(["tenant", "tenant_id", "tenantid", "user", "user_id", "userid", "roles", "caller"]);
+
 /** The `configurable` key that carries the caller context into every tool call. */
 export const CALLER_CONFIG_KEY = "plangraph_caller";
 /** The `configurable` key that carries the call's identity (run, step, element, idempotency key). */

@@ -58,9 +58,11 @@ export type ErrorCode =
   | "CONTEXT_SPOOFED"
   | "TOOL_NOT_ALLOWED"
   | "APPROVER_NOT_ALLOWED"
+  | "FORBIDDEN"
   | "TENANT_LIMIT"
   | "POLICY_INVALID"
   | "AUDIT_FAILED"
+  | "IDEMPOTENCY_CONFLICT"
   // the run queue
   | "QUEUE_FAILED"
   | "RUN_NOT_FOUND"

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CallerContextSchema } from "./caller.js";
 
 /**
  * The result of a run: the object `run --json` prints, `runPlan` returns and the HTML report is
@@ -82,5 +83,7 @@ export const RunResultSchema = z.object({
   item_errors: z.record(z.string(), z.record(z.string(), z.object({ code: z.string(), message: z.string() }))).optional(),
   /** Extension: the plan's `answer` template, rendered (absent while interrupted, and when it failed under strict). */
   answer: z.string().optional(),
+  /** Extension: who the run ran for (tenant, user, roles, trace id, and where that came from: `cli`, `library`, `auth`, or `default` for the local caller); set by the caller, never by the plan. */
+  context: CallerContextSchema.optional(),
 });
 export type RunResult = z.infer<typeof RunResultSchema>;

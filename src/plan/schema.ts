@@ -41,6 +41,8 @@ export const StepSchema = z
     timeout_ms: z.number().int().min(1).max(3_600_000).optional(),
     requires_approval: z.boolean().default(false),
     cache: CacheSchema.optional(),
+    /** Its params and output never reach telemetry or the HTML report (shown `[redacted]`): docs/AUDIT.md. */
+    sensitive: z.boolean().optional(),
     description: z.string().optional(),
     /** Fan-out: one whole-value reference to a list; the tool runs once per element (docs/PLAN-FORMAT.md). */
     for_each: z.string().min(1).optional(),

@@ -8,6 +8,7 @@ import { REPORT_CSS } from "./styles.js";
 import { renderTimeline } from "./timeline.js";
 import { ReportInputSchema, type ReportInput } from "./input.js";
 import { redactSecrets, secretsFromEnv, type Secret } from "./redact.js";
+import { redactSensitiveParts } from "./sensitive.js";
 
 /** Size limits of a report (values past them are cut with a note), and the secrets kept out of it. */
 export interface ReportOptions extends ResultsOptions {
@@ -73,7 +74,8 @@ export function renderReport(input: ReportInput, options: Partial<ReportOptions>
     });
   }
   const opt: ReportOptions = { ...DEFAULT_REPORT_OPTIONS, ...options };
-  const data = redactSecrets(parsed.data, opt.secrets ?? secretsFromEnv(process.env));
+  // Sensitive parts first: their raw values are what the scrubbing of the rest looks for.
+  const data = redactSecrets(redactSensitiveParts(parsed.data), opt.secrets ?? secretsFromEnv(process.env));
   const model = buildReportModel(data);
   const layout = layoutReportGraph(model);
 

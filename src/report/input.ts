@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { PlanGraphView } from "../analysis/view.js";
 import { RunResultSchema } from "../model/result.js";
+import type { SensitiveParts } from "../telemetry/sensitive.js";
 
 /**
  * What the HTML run report is drawn from: the plan's graph (`planGraphView`) and the run's result,
@@ -35,6 +36,14 @@ export type ReportGraph = z.infer<typeof ReportGraphSchema>;
 export type ReportNode = ReportGraph["nodes"][number];
 export type ReportEdge = ReportGraph["edges"][number];
 
+/** Which parts of the run are sensitive (`sensitiveParts(prepared)`): they are shown `[redacted]`. */
+export const ReportSensitiveSchema = z.object({
+  steps: z.array(z.string()),
+  inputs: z.array(z.string()),
+  decisions: z.array(z.string()),
+  answer: z.boolean(),
+}) satisfies z.ZodType<SensitiveParts>;
+
 /** Everything `renderReport` needs. */
 export const ReportInputSchema = z.object({
   /** Shown as the page title, e.g. the plan file name. */
@@ -44,5 +53,6 @@ export const ReportInputSchema = z.object({
   generatedAt: z.string(),
   graph: ReportGraphSchema,
   result: RunResultSchema,
+  sensitive: ReportSensitiveSchema.optional(),
 });
 export type ReportInput = z.infer<typeof ReportInputSchema>;

@@ -17,6 +17,10 @@ export const ATTR = {
   runId: "plangraph.run.id",
   runStatus: "plangraph.run.status",
   threadId: "plangraph.run.thread_id",
+  /** The caller context's trace id (joins the audit trail and the tools' own logs), tenant and user; never roles' secrets or tokens. */
+  traceId: "plangraph.trace_id",
+  tenant: "plangraph.tenant",
+  user: "plangraph.user",
   planSteps: "plangraph.plan.steps",
   planDecisions: "plangraph.plan.decisions",
   planStrategy: "plangraph.plan.strategy",

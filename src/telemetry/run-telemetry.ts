@@ -17,6 +17,8 @@ import type { RunResult } from "../engine/result.js";
 import type { RunEvent } from "../engine/scheduler.js";
 import { instrumentsFor, type RunInstruments } from "./instruments.js";
 import { ATTR, EVENT, INSTRUMENTATION_SCOPE, SPAN_DECISION, SPAN_RUN, spanStepName } from "./names.js";
+import { SpanRedaction } from "./span-redaction.js";
+import type { Secret } from "./secrets.js";
 
 /**
  * Where a run's spans and metrics go. By default the globally registered providers of
@@ -35,8 +37,12 @@ export interface RunTelemetryInput {
   clock: Clock;
   mode: RunMode;
   threadId?: string;
+  /** Who the run is for: its trace id, tenant and user become attributes of the run span. */
+  caller?: { trace_id: string; tenant: string; user: string };
   /** `false` records nothing; an object picks the providers. */
   telemetry?: boolean | TelemetryOptions;
+  /** Values no span may carry; by default the secrets of `process.env` (see `secretsFromEnv`). */
+  secrets?: readonly Secret[];
 }
 
 /** The telemetry of one run: feed it the run's events, then end it with the result or the error. */
@@ -82,6 +88,7 @@ class RunSpans implements RunTelemetry {
   private readonly origin: number;
   private readonly open = new Map<string, OpenStep>();
   private readonly cacheHits = new Set<string>();
+  private readonly redaction: SpanRedaction;
   private ended = false;
 
   constructor(
@@ -91,6 +98,7 @@ class RunSpans implements RunTelemetry {
     parent: Context,
   ) {
     const { prepared, clock, mode } = input;
+    this.redaction = new SpanRedaction(prepared, input.secrets);
     this.origin = clock.now();
     this.runSpan = tracer.startSpan(
       SPAN_RUN,
@@ -102,6 +110,7 @@ class RunSpans implements RunTelemetry {
           [ATTR.planDecisions]: prepared.decisions.size,
           [ATTR.planStrategy]: prepared.strategy,
           ...(input.threadId ? { [ATTR.threadId]: input.threadId } : {}),
+          ...(input.caller ? { [ATTR.traceId]: input.caller.trace_id, [ATTR.tenant]: input.caller.tenant, [ATTR.user]: input.caller.user } : {}),
         },
       },
       parent,
@@ -163,6 +172,7 @@ class RunSpans implements RunTelemetry {
     const now = this.input.clock.now();
     const opened = this.open.get(step);
     this.open.delete(step);
+    this.redaction.stepEnded(step, record);
     const span = opened?.span ?? this.startStepSpan(step, tool, opened?.firstAt ?? record.started_at ?? record.ended_at ?? now);
     const cacheHit = record.cached === true || this.cacheHits.has(step);
     const attributes: Attributes = { [ATTR.stepStatus]: record.status, [ATTR.attempts]: record.attempts, [ATTR.cacheHit]: cacheHit };
@@ -175,7 +185,7 @@ class RunSpans implements RunTelemetry {
       attributes[ATTR.errorCode] = record.error.code;
       attributes[ATTR.errorType] = record.error.code;
     }
-    if (record.reason) attributes[ATTR.reason] = record.reason;
+    if (record.reason) attributes[ATTR.reason] = this.redaction.stepText(step, record.reason);
     if (record.iteration !== undefined) attributes[ATTR.iteration] = record.iteration;
     if (record.items) {
       attributes[ATTR.itemsTotal] = record.items.total;
@@ -185,7 +195,7 @@ class RunSpans implements RunTelemetry {
     }
     span.setAttributes(attributes);
     if (record.status === "failed" || record.status === "rejected") {
-      span.setStatus({ code: SpanStatusCode.ERROR, message: record.error?.message ?? record.reason ?? record.status });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: this.redaction.stepText(step, record.error?.message ?? record.reason ?? record.status) });
     }
     span.end(record.ended_at ?? now);
     recordStepMetrics(this.instruments, tool, record, cacheHit);
@@ -203,10 +213,10 @@ class RunSpans implements RunTelemetry {
           [ATTR.decisionId]: id,
           [ATTR.decisionKind]: kind,
           [ATTR.decisionStatus]: outcome.status,
-          [ATTR.decisionReason]: outcome.reason,
+          [ATTR.decisionReason]: this.redaction.decisionText(id, outcome.reason),
           ...(outcome.branch ? { [ATTR.branch]: outcome.branch } : {}),
           ...(outcome.source ? { [ATTR.source]: outcome.source } : {}),
-          ...(outcome.cause ? { [ATTR.decisionCause]: outcome.cause } : {}),
+          ...(outcome.cause ? { [ATTR.decisionCause]: this.redaction.decisionText(id, outcome.cause) } : {}),
           ...(outcome.iteration !== undefined ? { [ATTR.iteration]: outcome.iteration } : {}),
         },
       },
@@ -254,8 +264,9 @@ class RunSpans implements RunTelemetry {
     this.ended = true;
     const at = this.input.clock.now();
     this.closeOpenSteps(at);
-    this.runSpan.recordException(error instanceof Error ? error : String(error), at);
-    this.runSpan.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+    const exception = this.redaction.exception(error);
+    this.runSpan.recordException(exception, at);
+    this.runSpan.setStatus({ code: SpanStatusCode.ERROR, message: exception.message });
     this.runSpan.end(at);
   }
 }

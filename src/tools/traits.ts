@@ -12,6 +12,8 @@ export interface ToolTraits {
   sideEffects?: boolean;
   /** Calling it twice with the same input is harmless; only then is a side-effecting tool retried. */
   idempotent?: boolean;
+  /** Its params and output are never shown in telemetry or the HTML report (`[redacted]`), on every step that calls it. */
+  sensitive?: boolean;
   /**
    * Work the tool needs done once before its first call (open a database, build an embedded
    * estate). Runs before the run's clock starts, so the first step's time is the tool's own.

@@ -9,7 +9,8 @@ import { ANSWER_ESTATES } from "../tools/harness.js";
 /**
  * examples/ops-per-service-cpu.json (for_each twice: each service's hosts, then each host list's
  * CPU) must tell the truth: its answer is rebuilt here from SQL written by hand against the
- * schema, not through the tools, and must equal the rendered answer word for word.
+ * schema, not through the tools, and must equal the rendered answer word for word. The plan runs
+ * as the default tenant, so the SQL reads only `tenant = 'acme'` rows.
  */
 type Row = Record<string, any>;
 let db: OpsDatabase;
@@ -20,8 +21,8 @@ const r2 = (v: number) => Math.round(v * 100) / 100;
 const edges = (from: string[], relations: string[], type: string, forward: boolean) =>
   ids(
     forward
-      ? `SELECT DISTINCT r.target_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.ci_id = r.target_id WHERE r.source_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`
-      : `SELECT DISTINCT r.source_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.ci_id = r.source_id WHERE r.target_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`,
+      ? `SELECT DISTINCT r.target_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.tenant = 'acme' AND c.ci_id = r.target_id WHERE r.tenant = 'acme' AND r.source_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`
+      : `SELECT DISTINCT r.source_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.tenant = 'acme' AND c.ci_id = r.source_id WHERE r.tenant = 'acme' AND r.target_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`,
     [from, relations, type],
   );
 /** Hosts under a service: its apps' hosts, directly or through the VMs they run on. */
@@ -36,7 +37,7 @@ async function cpu(hosts: string[]): Promise<{ top: Row; total: number }> {
   const rows = await sql(
     `SELECT s.ci_id, percentile_cont(0.95) WITHIN GROUP (ORDER BY v)::float8 AS p95
        FROM ops.metric_series s, unnest(s.recent_5m[1:288]) AS v
-      WHERE s.metric = 'cpu_pct' AND s.ci_id = ANY($1::text[]) GROUP BY s.ci_id ORDER BY p95 DESC, s.ci_id COLLATE "C"`,
+      WHERE s.tenant = 'acme' AND s.metric = 'cpu_pct' AND s.ci_id = ANY($1::text[]) GROUP BY s.ci_id ORDER BY p95 DESC, s.ci_id COLLATE "C"`,
     [hosts],
   );
   return { top: rows[0]!, total: rows.length };
@@ -58,7 +59,7 @@ describe.each(ANSWER_ESTATES)("ops-per-service-cpu is true of $name", (estate) =
     // Services are all two hops away: the tool lists them by ci_id (code point), as the SQL does.
     services.sort((a, b) => (a < b ? -1 : 1));
     expect(services.length).toBeGreaterThan(1);
-    const names = new Map((await sql("SELECT ci_id, name FROM ops.cis WHERE ci_id = ANY($1::text[])", [services])).map((r) => [r.ci_id, r.name]));
+    const names = new Map((await sql("SELECT ci_id, name FROM ops.cis WHERE tenant = 'acme' AND ci_id = ANY($1::text[])", [services])).map((r) => [r.ci_id, r.name]));
     const [first, last] = [services[0]!, services.at(-1)!];
     const [firstHosts, lastHosts] = [await hostsOf(first), await hostsOf(last)];
     const [firstCpu, lastCpu] = [await cpu(firstHosts), await cpu(lastHosts)];

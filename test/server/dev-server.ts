@@ -1,7 +1,7 @@
 /**
  * Starts the real LangGraph dev server (`langgraphjs dev`, what `npm run dev` runs) for a test
  * file: a free port on 127.0.0.1, offline (no tracing, no analytics, no browser), the project's own
- * langgraph.json — copied with absolute graph paths into a temporary directory, so the server's
+ * langgraph.json — copied with absolute graph, auth and http paths into a temporary directory, so the server's
  * data dir (`.langgraph_api/`) is per test run and thrown away afterwards.
  */
 import { spawn } from "node:child_process";
@@ -41,7 +41,16 @@ export function projectConfig(): { graphs: Record<string, string> } & Record<str
       return [id, `${resolve(REPO, file!)}:${symbol}`];
     }),
   );
-  return { ...config, graphs };
+  // auth.path and http.app are module specs like the graphs' ("./graphs/auth.ts:auth").
+  const absolute = (spec: unknown) => (typeof spec === "string" ? `${resolve(REPO, spec.split(":")[0]!)}:${spec.split(":")[1] ?? "default"}` : spec);
+  const auth = config.auth as { path?: string } | undefined;
+  const http = config.http as { app?: string } | undefined;
+  return {
+    ...config,
+    graphs,
+    ...(auth?.path ? { auth: { ...auth, path: absolute(auth.path) } } : {}),
+    ...(http?.app ? { http: { ...http, app: absolute(http.app) } } : {}),
+  };
 }
 
 export async function startDevServer(options: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<DevServer> {

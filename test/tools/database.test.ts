@@ -5,9 +5,11 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { closeOpsDatabase, ensureServerEstate, openOpsDatabase, opsTools } from "../../tools/index.js";
+import { assertEstateVersion } from "../../tools/ops/db/open.js";
 import { inspectOpsSchema, readEstateMeta } from "../../tools/ops/estate/load.js";
 import { POSTGRES_URL, openTestPglite, run } from "./harness.js";
 import { processStartTime } from "../../tools/ops/db/process-identity.js";
+import { ESTATE_VERSION } from "../../tools/ops/estate/model.js";
 
 const exec = promisify(execFile);
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-db-test-"));
@@ -43,7 +45,7 @@ describe("the embedded estate database", () => {
     messages.length = 0;
     const again = await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3, onProgress: (m) => messages.push(m) });
     expect(messages).toEqual([]);
-    expect(again.meta).toMatchObject({ seed: 3, scale: 0.05, version: 1 });
+    expect(again.meta).toMatchObject({ seed: 3, scale: 0.05, version: ESTATE_VERSION });
     expect(await openOpsDatabase({ dataDir, databaseUrl: null, scale: 0.05, seed: 3 })).toBe(again); // one per process
     await closeOpsDatabase();
   });
@@ -98,6 +100,15 @@ describe("the embedded estate database", () => {
 });
 
 describe("server mode", () => {
+  it("refuses an estate of another version (version 1 has no tenants) and says how to reload it", async () => {
+    const { db, close } = await openTestPglite();
+    await close();
+    expect(assertEstateVersion(db.meta, "here")).toBe(db.meta);
+    expect(() => assertEstateVersion({ ...db.meta, version: 1 }, "PostgreSQL at x")).toThrow(
+      /PostgreSQL at x holds an ops estate of version 1, these tools need version 2; reload it with `npx tsx scripts\/load-estate\.ts/,
+    );
+  });
+
   it("fails with a clear message when the server cannot be reached", async () => {
     const tools = opsTools({ databaseUrl: "postgres://nobody:secret@127.0.0.1:1/none" });
     await expect(tools[0]!.invoke({ query: "x" })).rejects.toThrow(/cannot connect to PostgreSQL at postgres:\/\/nobody@127\.0\.0\.1:1\/none/);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { estateCounts, estateDigest, generateEstate } from "../../tools/ops/estate/generate.js";
-import { DAY_MS, type Estate } from "../../tools/ops/estate/model.js";
+import { createHash } from "node:crypto";
+import { estateCounts, estateDigest, generateEstate, tenantCounts, tenantEstate } from "../../tools/ops/estate/generate.js";
+import { DAY_MS, type TenantEstate as Estate } from "../../tools/ops/estate/model.js";
+import { ESTATE_TENANTS } from "../../tools/ops/estate/tenants.js";
 import { computeWindowStats, percentileCont } from "../../tools/ops/estate/summaries.js";
 import { CI_TYPES, METRIC_DEFINITIONS, RELATION_TYPES } from "../../tools/ops/vocabulary.js";
-import { TEST_SCALE, TEST_SEED, testEstate } from "./harness.js";
+import { TEST_SCALE, TEST_SEED, testEstate, testFullEstate } from "./harness.js";
 
 function countBy<T>(items: readonly T[], key: (t: T) => string): Record<string, number> {
   const out: Record<string, number> = {};
@@ -33,13 +35,13 @@ function hasCycleThrough(estate: Estate, start: string, relations: readonly stri
 describe("the sample estate generator", () => {
   it("produces the same estate, byte for byte, from the same seed", () => {
     const a = generateEstate({ seed: TEST_SEED, scale: TEST_SCALE });
-    expect(estateDigest(a)).toBe(estateDigest(testEstate()));
-    expect(a.cis.slice(0, 20)).toEqual(testEstate().cis.slice(0, 20));
+    expect(estateDigest(a)).toBe(estateDigest(testFullEstate()));
+    expect(tenantEstate(a, "acme").cis.slice(0, 20)).toEqual(testEstate().cis.slice(0, 20));
   });
 
   it("produces a different estate from a different seed", () => {
     const b = generateEstate({ seed: TEST_SEED + 1, scale: TEST_SCALE });
-    expect(estateDigest(b)).not.toBe(estateDigest(testEstate()));
+    expect(estateDigest(b)).not.toBe(estateDigest(testFullEstate()));
   });
 
   it("rejects a seed or scale out of range", () => {
@@ -128,12 +130,69 @@ describe("the sample estate generator", () => {
 
   it("sizes the default estate (seed 1, scale 1) to at least 5,000 CIs and 20,000 relationships", () => {
     const full = generateEstate({ seed: 1, scale: 1 });
-    const counts = estateCounts(full);
+    const acme = tenantEstate(full, "acme");
+    const counts = tenantCounts(acme);
     expect(counts.cis).toBeGreaterThanOrEqual(5000);
     expect(counts.relationships).toBeGreaterThanOrEqual(20000);
-    const types = countBy(full.cis, (c) => c.type);
+    const types = countBy(acme.cis, (c) => c.type);
     for (const type of CI_TYPES) expect(types[type], type).toBeGreaterThanOrEqual(50);
     expect(counts.metric_series).toBeGreaterThan(5000);
     expect(counts.events).toBeGreaterThan(5000);
+  });
+});
+
+/** The digest version 1 computed for its single-tenant estate: same algorithm, version 1, one tenant's rows. */
+function versionOneDigest(t: Estate, seed: number, scale: number): string {
+  const hash = createHash("sha256");
+  hash.update(JSON.stringify({ version: 1, seed, scale, clock: t.clock }));
+  for (const ci of t.cis) hash.update(JSON.stringify(ci));
+  for (const r of t.relationships) hash.update(`${r.source_id}|${r.relation}|${r.target_id}\n`);
+  for (const e of t.events) hash.update(JSON.stringify(e));
+  for (const s of t.series) {
+    hash.update(`${s.ci_id}|${s.metric}`);
+    hash.update(new Uint8Array(s.hourly_avg.buffer));
+    hash.update(new Uint8Array(s.hourly_max.buffer));
+    hash.update(new Uint8Array(s.recent_5m.buffer));
+  }
+  return hash.digest("hex");
+}
+
+describe("the tenants of the estate", () => {
+  it("holds acme (the default), globex and initech", () => {
+    expect(testFullEstate().tenants.map((t) => t.tenant)).toEqual(["acme", "globex", "initech"]);
+    expect(ESTATE_TENANTS.map((t) => t.tenant)).toEqual(["acme", "globex", "initech"]);
+  });
+
+  it("keeps acme byte for byte the single estate of version 1 (seed 1, scale 0.1), so its answers are unchanged", () => {
+    // The digest stored by version 1 for this estate (ops.estate_meta of a version-1 load).
+    expect(versionOneDigest(testEstate("acme"), TEST_SEED, TEST_SCALE)).toBe("58caf3a699504063265938bc2e7d64e79640aaa3cbc9107d8e6d24eb12929783");
+  });
+
+  it("gives every tenant the same well-known CI ids over different data, so a leak would show", () => {
+    const [acme, globex, initech] = ["acme", "globex", "initech"].map((t) => testEstate(t));
+    for (const t of [acme!, globex!, initech!]) {
+      const ids = new Set(t.cis.map((c) => c.ci_id));
+      for (const id of ["db-prod-01", "svc-orders", "app-orders-api", "host-prod-0001"]) expect(ids.has(id), `${t.tenant} ${id}`).toBe(true);
+    }
+    const row = (t: Estate, id: string) => JSON.stringify(t.cis.find((c) => c.ci_id === id));
+    for (const id of ["db-prod-01", "svc-orders", "host-prod-0001"]) {
+      expect(row(globex!, id)).not.toBe(row(acme!, id));
+      expect(row(initech!, id)).not.toBe(row(acme!, id));
+      expect(row(initech!, id)).not.toBe(row(globex!, id));
+    }
+    // Different topology and history, not only different rows.
+    const edges = (t: Estate) => new Set(t.relationships.map((r) => `${r.source_id}|${r.relation}|${r.target_id}`));
+    expect([...edges(globex!)].filter((e) => !edges(acme!).has(e)).length).toBeGreaterThan(100);
+    expect(globex!.events.find((e) => e.event_id === "inc-000001")?.ci_id).not.toBe(acme!.events.find((e) => e.event_id === "inc-000001")?.ci_id);
+  });
+
+  it("makes the extra tenants smaller than the default one and counts every tenant in the estate's totals", () => {
+    const full = generateEstate({ seed: 1, scale: 1 });
+    const [acme, globex, initech] = full.tenants.map(tenantCounts);
+    expect(globex!.cis).toBeLessThan(acme!.cis);
+    expect(initech!.cis).toBeLessThan(globex!.cis);
+    expect(estateCounts(full).cis).toBe(acme!.cis + globex!.cis + initech!.cis);
+    expect(full.tenants.map((t) => t.seed)).toEqual([1, expect.any(Number), expect.any(Number)]);
+    expect(new Set(full.tenants.map((t) => t.seed)).size).toBe(3);
   });
 });

@@ -9,7 +9,8 @@ import { ANSWER_ESTATES } from "./harness.js";
 /**
  * Issue 13 finding 5: every example's answer must be true and say what it counts. Each answer is
  * rebuilt here from SQL written by hand against the schema (tools/ops/db/schema.ts), not through
- * the tools, and must equal the rendered answer word for word. Where an answer singles out one
+ * the tools, and must equal the rendered answer word for word. The examples run as the default
+ * tenant, so every table the SQL reads is scoped by `tenant = 'acme'`. Where an answer singles out one
  * item ("the most depended-on"), the SQL also checks that it is not tied.
  */
 
@@ -38,9 +39,9 @@ async function recentStats(metric: string, ciIds: string[], slots: number): Prom
   return sql(
     `SELECT s.ci_id, c.name, c.location,
             percentile_cont(0.95) WITHIN GROUP (ORDER BY v)::float8 AS p95, avg(v)::float8 AS avg, max(v)::float8 AS max
-       FROM ops.metric_series s JOIN ops.cis c ON c.ci_id = s.ci_id,
+       FROM ops.metric_series s JOIN ops.cis c ON c.tenant = 'acme' AND c.ci_id = s.ci_id,
             unnest(s.recent_5m[(289 - $3::int):288]) AS v
-      WHERE s.metric = $1 AND s.ci_id = ANY($2::text[])
+      WHERE s.tenant = 'acme' AND s.metric = $1 AND s.ci_id = ANY($2::text[])
       GROUP BY s.ci_id, c.name, c.location
       ORDER BY p95 DESC, s.ci_id COLLATE "C"`,
     [metric, ciIds, slots],
@@ -50,15 +51,15 @@ async function recentStats(metric: string, ciIds: string[], slots: number): Prom
 /** Distinct targets of `relations` from `sources`, of CI type `type`. */
 const targets = (sources: string[], relations: string[], type: string) =>
   ids(
-    `SELECT DISTINCT r.target_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.ci_id = r.target_id
-      WHERE r.source_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`,
+    `SELECT DISTINCT r.target_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.tenant = 'acme' AND c.ci_id = r.target_id
+      WHERE r.tenant = 'acme' AND r.source_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`,
     [sources, relations, type],
   );
 /** Distinct sources of `relations` into `targetIds`, of CI type `type`. */
 const sources = (targetIds: string[], relations: string[], type: string) =>
   ids(
-    `SELECT DISTINCT r.source_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.ci_id = r.source_id
-      WHERE r.target_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`,
+    `SELECT DISTINCT r.source_id AS id FROM ops.ci_relationships r JOIN ops.cis c ON c.tenant = 'acme' AND c.ci_id = r.source_id
+      WHERE r.tenant = 'acme' AND r.target_id = ANY($1::text[]) AND r.relation = ANY($2::text[]) AND c.type = $3 ORDER BY 1`,
     [targetIds, relations, type],
   );
 /** Apps running on `hostIds`, directly or in a VM hosted on them. */
@@ -76,7 +77,7 @@ async function hostsUnderApps(appIds: string[]): Promise<string[]> {
 const events = (ciIds: string[], kinds: string[], hours: number, extra = "", extraParams: unknown[] = []) =>
   sql(
     `SELECT title, status, extract(epoch FROM started_at) * 1000 AS started FROM ops.ci_events
-      WHERE ci_id = ANY($1::text[]) AND kind = ANY($2::text[]) AND started_at >= $3::timestamptz AND started_at < $4::timestamptz ${extra}
+      WHERE tenant = 'acme' AND ci_id = ANY($1::text[]) AND kind = ANY($2::text[]) AND started_at >= $3::timestamptz AND started_at < $4::timestamptz ${extra}
       ORDER BY started_at DESC, event_id COLLATE "C" DESC`,
     [ciIds, kinds, ...since(hours), ...extraParams],
   );
@@ -102,11 +103,11 @@ describe.each(ANSWER_ESTATES)("every example answer is true and says what it cou
   afterAll(async () => close?.());
 
   it("ops-checkout-health: the service's own apps, their databases, and deployments to those apps only", async () => {
-    const svc = await one("SELECT ci_id, name, status FROM ops.cis WHERE ci_id = 'svc-checkout'");
+    const svc = await one("SELECT ci_id, name, status FROM ops.cis WHERE tenant = 'acme' AND ci_id = 'svc-checkout'");
     const apps = await targets(["svc-checkout"], ["composed_of"], "app");
     const dbs = await targets(apps, ["connects_to", "reads_from"], "database");
     const unhealthy = await sql(
-      `SELECT ci_id, status FROM ops.cis WHERE ci_id = ANY($1::text[]) AND status IN ('degraded', 'down', 'maintenance')
+      `SELECT ci_id, status FROM ops.cis WHERE tenant = 'acme' AND ci_id = ANY($1::text[]) AND status IN ('degraded', 'down', 'maintenance')
         ORDER BY CASE criticality WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 ELSE 3 END, ci_id COLLATE "C"`,
       [dbs],
     );
@@ -114,7 +115,7 @@ describe.each(ANSWER_ESTATES)("every example answer is true and says what it cou
     expect(r2(slowest!.p95)).toBeGreaterThan(r2(next!.p95)); // "the slowest" is not tied
     const deploys = await events(apps, ["change"], 7 * 24, "AND title ILIKE '%deploy%'");
     // Deployments to staging copies of the apps (app-checkout-*-stg) are not the service's.
-    const staging = await events(await ids("SELECT ci_id AS id FROM ops.cis WHERE ci_id LIKE 'app-checkout-%-stg'"), ["change"], 7 * 24);
+    const staging = await events(await ids("SELECT ci_id AS id FROM ops.cis WHERE tenant = 'acme' AND ci_id LIKE 'app-checkout-%-stg'"), ["change"], 7 * 24);
     expect(staging.length).toBeGreaterThan(0);
     expect(deploys.length).toBeGreaterThan(0);
     const [u, d] = [unhealthy[0]!, deploys[0]!];
@@ -127,10 +128,10 @@ describe.each(ANSWER_ESTATES)("every example answer is true and says what it cou
   });
 
   it("ops-db-prod-01-impact: services with apps on the database, every host under their apps, and how many of those report CPU", async () => {
-    const db = await one("SELECT ci_id, name FROM ops.cis WHERE ci_id = 'db-prod-01'");
+    const db = await one("SELECT ci_id, name FROM ops.cis WHERE tenant = 'acme' AND ci_id = 'db-prod-01'");
     const services = await sources(await sources(["db-prod-01"], ["connects_to"], "app"), ["composed_of"], "service");
     const hosts = await hostsUnderApps(await targets(services, ["composed_of"], "app"));
-    const withCpu = await ids("SELECT ci_id AS id FROM ops.metric_series WHERE metric = 'cpu_pct' AND ci_id = ANY($1::text[])", [hosts]);
+    const withCpu = await ids("SELECT ci_id AS id FROM ops.metric_series WHERE tenant = 'acme' AND metric = 'cpu_pct' AND ci_id = ANY($1::text[])", [hosts]);
     expect(withCpu.length).toBeLessThan(hosts.length); // retired hosts report nothing: the two counts differ
     const [first, second] = await recentStats("cpu_pct", hosts, 288);
     expect(await answerOf("ops-db-prod-01-impact")).toBe(
@@ -141,24 +142,24 @@ describe.each(ANSWER_ESTATES)("every example answer is true and says what it cou
   });
 
   it("ops-estate-overview: counts by type, primaries in service, and the one most depended-on database", async () => {
-    const types = await sql("SELECT type, count(*)::int AS n FROM ops.cis GROUP BY type ORDER BY n DESC, type COLLATE \"C\"");
+    const types = await sql("SELECT type, count(*)::int AS n FROM ops.cis WHERE tenant = 'acme' GROUP BY type ORDER BY n DESC, type COLLATE \"C\"");
     expect(types[0]!.n).toBeGreaterThan(types[1]!.n); // "the most numerous" is a single type
     const total = types.reduce((n, t) => n + t.n, 0);
     const primaries = await one(
-      "SELECT count(*)::int AS n FROM ops.cis WHERE type = 'database' AND environment = 'prod' AND attributes->>'role' = 'primary' AND status <> 'retired'",
+      "SELECT count(*)::int AS n FROM ops.cis WHERE tenant = 'acme' AND type = 'database' AND environment = 'prod' AND attributes->>'role' = 'primary' AND status <> 'retired'",
     );
     const top = await sql(
-      `SELECT c.ci_id, c.name, count(r.source_id)::int AS n FROM ops.cis c LEFT JOIN ops.ci_relationships r ON r.target_id = c.ci_id
-        WHERE c.type = 'database' GROUP BY c.ci_id, c.name ORDER BY n DESC, c.ci_id COLLATE "C" LIMIT 2`,
+      `SELECT c.ci_id, c.name, count(r.source_id)::int AS n FROM ops.cis c LEFT JOIN ops.ci_relationships r ON r.tenant = 'acme' AND r.target_id = c.ci_id
+        WHERE c.tenant = 'acme' AND c.type = 'database' GROUP BY c.ci_id, c.name ORDER BY n DESC, c.ci_id COLLATE "C" LIMIT 2`,
     );
     expect(top[0]!.n).toBeGreaterThan(top[1]!.n); // "the most depended-on" is not tied
     const within3 = await one(
-      `WITH RECURSIVE walk(id, d) AS (SELECT $1::text, 0 UNION SELECT r.source_id, walk.d + 1 FROM walk JOIN ops.ci_relationships r ON r.target_id = walk.id WHERE walk.d < 3)
+      `WITH RECURSIVE walk(id, d) AS (SELECT $1::text, 0 UNION SELECT r.source_id, walk.d + 1 FROM walk JOIN ops.ci_relationships r ON r.tenant = 'acme' AND r.target_id = walk.id WHERE walk.d < 3)
        SELECT count(DISTINCT id)::int AS n FROM walk WHERE id <> $1`,
       [top[0]!.ci_id],
     );
     // 7 days = the last 168 of the 720 hourly rollups.
-    const peak = await one("SELECT max(v)::float8 AS v FROM ops.metric_series s, unnest(s.hourly_max[553:720]) AS v WHERE s.ci_id = $1 AND s.metric = 'connections'", [top[0]!.ci_id]);
+    const peak = await one("SELECT max(v)::float8 AS v FROM ops.metric_series s, unnest(s.hourly_max[553:720]) AS v WHERE s.tenant = 'acme' AND s.ci_id = $1 AND s.metric = 'connections'", [top[0]!.ci_id]);
     expect(await answerOf("ops-estate-overview")).toBe(
       `The estate holds ${total} CIs of ${types.length} types (the most numerous: ${types[0]!.type}, ${types[0]!.n}), and ${primaries.n} production primary databases that are not retired. ` +
         `The most depended-on database is ${top[0]!.ci_id} “${top[0]!.name}”: ${top[0]!.n} relationships point to it directly, and ${within3.n} CIs depend on it within three hops. ` +
@@ -167,7 +168,7 @@ describe.each(ANSWER_ESTATES)("every example answer is true and says what it cou
   });
 
   it("ops-hot-hosts-changes: the hottest production host, what runs on it, and its changes apart from its alerts", async () => {
-    const prodHosts = await ids("SELECT ci_id AS id FROM ops.cis WHERE type = 'host' AND environment = 'prod'");
+    const prodHosts = await ids("SELECT ci_id AS id FROM ops.cis WHERE tenant = 'acme' AND type = 'host' AND environment = 'prod'");
     const ranked = await recentStats("cpu_pct", prodHosts, 288);
     const hot = ranked[0]!;
     expect(hot.p95).toBeGreaterThan(85); // the plan's decision takes its `then` branch
@@ -183,17 +184,17 @@ describe.each(ANSWER_ESTATES)("every example answer is true and says what it cou
   });
 
   it("ops-rack-blast-radius: the rack's two top-of-rack switches, the services with apps behind them, and the critical or high ones", async () => {
-    const rackHosts = await ids("SELECT ci_id AS id FROM ops.cis WHERE type = 'host' AND attributes->>'rack' = 'fra1-r01'");
+    const rackHosts = await ids("SELECT ci_id AS id FROM ops.cis WHERE tenant = 'acme' AND type = 'host' AND attributes->>'rack' = 'fra1-r01'");
     const switches = await ids(
-      `SELECT DISTINCT r.target_id AS id FROM ops.ci_relationships r JOIN ops.cis s ON s.ci_id = r.target_id
-        WHERE r.source_id = ANY($1::text[]) AND r.relation = 'connected_to' AND s.attributes->>'role' = 'tor' ORDER BY 1`,
+      `SELECT DISTINCT r.target_id AS id FROM ops.ci_relationships r JOIN ops.cis s ON s.tenant = 'acme' AND s.ci_id = r.target_id
+        WHERE r.tenant = 'acme' AND r.source_id = ANY($1::text[]) AND r.relation = 'connected_to' AND s.attributes->>'role' = 'tor' ORDER BY 1`,
       [rackHosts],
     );
     expect(switches).toHaveLength(2);
     const hosts = await sources(switches, ["connected_to"], "host");
     expect(hosts.sort()).toEqual(rackHosts.sort());
     const services = await sources(await appsOnHosts(hosts), ["composed_of"], "service");
-    const critical = await one("SELECT count(*)::int AS n FROM ops.cis WHERE ci_id = ANY($1::text[]) AND criticality IN ('critical', 'high')", [services]);
+    const critical = await one("SELECT count(*)::int AS n FROM ops.cis WHERE tenant = 'acme' AND ci_id = ANY($1::text[]) AND criticality IN ('critical', 'high')", [services]);
     const incidents = await events(services, ["incident"], 30 * 24);
     expect(await answerOf("ops-rack-blast-radius")).toBe(
       `Losing ${switches[0]} and ${switches[1]} cuts off the rack's hosts, which run apps (directly or in VMs) of ${services.length} services; ` +
@@ -202,17 +203,17 @@ describe.each(ANSWER_ESTATES)("every example answer is true and says what it cou
   });
 
   it("ops-slow-databases: the slowest production database of the last hour, the services on it, and what is still open on it", async () => {
-    const prodDbs = await ids("SELECT ci_id AS id FROM ops.cis WHERE type = 'database' AND environment = 'prod'");
+    const prodDbs = await ids("SELECT ci_id AS id FROM ops.cis WHERE tenant = 'acme' AND type = 'database' AND environment = 'prod'");
     const ranked = await recentStats("latency_ms", prodDbs, 12); // the last hour: 12 five-minute samples
     const slow = ranked[0]!;
     expect(r2(slow.p95)).toBeGreaterThan(r2(ranked[1]!.p95)); // "the slowest" is not tied
     const services = await sources(await sources([slow.ci_id], ["connects_to", "reads_from"], "app"), ["composed_of"], "service");
     const groups = await sql(
-      `SELECT criticality, count(*)::int AS n FROM ops.cis WHERE ci_id = ANY($1::text[]) GROUP BY criticality ORDER BY n DESC, criticality COLLATE "C"`,
+      `SELECT criticality, count(*)::int AS n FROM ops.cis WHERE tenant = 'acme' AND ci_id = ANY($1::text[]) GROUP BY criticality ORDER BY n DESC, criticality COLLATE "C"`,
       [services],
     );
     const open = await events([slow.ci_id], ["incident", "alert"], 7 * 24, "AND status = 'open'");
-    const [{ v: peak }] = (await sql("SELECT max(v)::float8 AS v FROM ops.metric_series s, unnest(s.recent_5m) AS v WHERE s.ci_id = $1 AND s.metric = 'connections'", [slow.ci_id])) as [Row];
+    const [{ v: peak }] = (await sql("SELECT max(v)::float8 AS v FROM ops.metric_series s, unnest(s.recent_5m) AS v WHERE s.tenant = 'acme' AND s.ci_id = $1 AND s.metric = 'connections'", [slow.ci_id])) as [Row];
     expect(await answerOf("ops-slow-databases")).toBe(
       `Slowest production database by p95 query latency over the last hour: ${slow.ci_id} “${slow.name}” at ${r2(slow.p95)} ms (of ${ranked.length} production databases reporting latency). ` +
         `${services.length} services have apps that connect to it or read from it; ${groups[0]!.n} of them are of ${groups[0]!.criticality} criticality. ` +

@@ -1,5 +1,5 @@
 /** Expected answers computed from the in-memory test estate, independently of SQL. */
-import type { Estate } from "../../tools/ops/estate/model.js";
+import type { TenantEstate as Estate } from "../../tools/ops/estate/model.js";
 
 /** Code-point order, as the tools sort (COLLATE "C"). */
 export const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);

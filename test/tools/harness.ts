@@ -12,8 +12,9 @@ import { toolTraits } from "../../src/tools/traits.js";
 import { buildEmbeddedEstate, closeOpsDatabase, ensureServerEstate, openOpsDatabase, opsTools, openPglite, openPostgres, type OpsDatabase } from "../../tools/index.js";
 import { readEstateMeta } from "../../tools/ops/estate/load.js";
 import { currentProcess, judgeOwner, type ProcessIdentity } from "../../tools/ops/db/process-identity.js";
-import { estateDigest, generateEstate } from "../../tools/ops/estate/generate.js";
-import type { Estate } from "../../tools/ops/estate/model.js";
+import { estateDigest, generateEstate, tenantEstate } from "../../tools/ops/estate/generate.js";
+import type { Estate, TenantEstate } from "../../tools/ops/estate/model.js";
+import { CALLER_CONFIG_KEY, DEFAULT_TENANT, localCaller } from "../../src/model/caller.js";
 
 export const TEST_SEED = 1;
 export const TEST_SCALE = 0.1;
@@ -28,10 +29,20 @@ if (!POSTGRES_URL) {
 }
 
 let estate: Estate | undefined;
-/** The generated test estate, in memory: the tests compute expected answers from it. */
-export function testEstate(): Estate {
+/** The whole generated test estate (every tenant), in memory. */
+export function testFullEstate(): Estate {
   estate ??= generateEstate({ seed: TEST_SEED, scale: TEST_SCALE });
   return estate;
+}
+
+/** One tenant's part of the test estate (default: the default tenant, which a direct tool call reads): expected answers are computed from it. */
+export function testEstate(tenant: string = DEFAULT_TENANT): TenantEstate {
+  return tenantEstate(testFullEstate(), tenant);
+}
+
+/** The config of a tool call made for `tenant`'s caller, as a run passes it. */
+export function callerConfig(tenant: string): { configurable: Record<string, unknown> } {
+  return { configurable: { [CALLER_CONFIG_KEY]: localCaller("test-trace", { tenant, source: "library" }) } };
 }
 
 /** Longest wait for another test process building the cached estate. */
@@ -52,7 +63,7 @@ function builderGone(lock: string): boolean {
 async function cachedEstateDir(): Promise<string> {
   const root = join(tmpdir(), "plangraph-test-estates");
   mkdirSync(root, { recursive: true });
-  const name = `seed${TEST_SEED}-scale${TEST_SCALE}-${estateDigest(testEstate()).slice(0, 16)}`;
+  const name = `seed${TEST_SEED}-scale${TEST_SCALE}-${estateDigest(testFullEstate()).slice(0, 16)}`;
   const dir = join(root, name);
   const lock = `${dir}.lock`;
   // Estates of older generator versions, untouched for an hour, are dead weight.
@@ -86,11 +97,17 @@ export interface TestDatabase {
   close(): Promise<void>;
 }
 
-/** A private copy of the test estate in PGlite. */
-export async function openTestPglite(): Promise<TestDatabase> {
+/** A private copy of the test estate's PGlite data directory (the caller removes it). */
+export async function copyTestEstate(): Promise<string> {
   const source = await cachedEstateDir();
   const copy = join(tmpdir(), `plangraph-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`);
   cpSync(source, copy, { recursive: true });
+  return copy;
+}
+
+/** A private copy of the test estate in PGlite. */
+export async function openTestPglite(): Promise<TestDatabase> {
+  const copy = await copyTestEstate();
   const client = await openPglite(copy);
   const db: OpsDatabase = { client, meta: await readEstateMeta(client, copy), location: copy };
   return {
@@ -127,9 +144,9 @@ export function toolsFor(db: OpsDatabase): Record<string, StructuredToolInterfac
   return Object.fromEntries(opsTools({ database: db }).map((t) => [t.name, t]));
 }
 
-/** Runs a tool and checks its result against the output schema it declares. */
-export async function run<T = any>(tool: StructuredToolInterface, input: Record<string, unknown>): Promise<T> {
-  const result = await tool.invoke(input);
+/** Runs a tool (for `config`'s caller; none: a direct call, the default tenant) and checks its result against the output schema it declares. */
+export async function run<T = any>(tool: StructuredToolInterface, input: Record<string, unknown>, config?: Record<string, unknown>): Promise<T> {
+  const result = await tool.invoke(input, config);
   const schema = toolTraits(tool).outputSchema;
   if (!schema) throw new Error(`${tool.name} declares no output schema`);
   const parsed = schema.safeParse(result);

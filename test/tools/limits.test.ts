@@ -5,6 +5,8 @@ import { ciGraphInput } from "../../tools/ops/tools/ci-graph.js";
 import { ciHistoryInput } from "../../tools/ops/tools/ci-history.js";
 import { ciMetricInput } from "../../tools/ops/tools/ci-metric.js";
 import { ciSearchInput } from "../../tools/ops/tools/ci-search.js";
+import { ciSetMaintenanceInput } from "../../tools/ops/tools/ci-set-maintenance.js";
+import { incidentCommentInput } from "../../tools/ops/tools/incident-comment.js";
 import type { z } from "zod";
 
 /** Tools whose database must never be reached: input validation comes first. */
@@ -68,6 +70,26 @@ const cases: Case[] = [
   ["ci_history", ciHistoryInput, { severity: "sev1" }, "severity"],
   ["ci_history", ciHistoryInput, { from: at(-40 * DAY), to: at(0) }, "from"],
   ["ci_history", ciHistoryInput, { query: "a\u0000" }, "query"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { from: at(0), to: at(DAY), reason: "patch" }, "ci_id"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "", from: at(0), to: at(DAY), reason: "patch" }, "ci_id"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "x".repeat(129), from: at(0), to: at(DAY), reason: "patch" }, "ci_id"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", to: at(DAY), reason: "patch" }, "from"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: "tonight", to: at(DAY), reason: "patch" }, "from"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(0), reason: "patch" }, "to"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(DAY), to: at(0), reason: "patch" }, "to"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(0), to: at(0), reason: "patch" }, "to"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(0), to: at(31 * DAY), reason: "patch" }, "to"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(0), to: at(DAY) }, "reason"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(0), to: at(DAY), reason: "  " }, "reason"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(0), to: at(DAY), reason: "x".repeat(501) }, "reason"],
+  ["ci_set_maintenance", ciSetMaintenanceInput, { ci_id: "db-prod-01", from: at(0), to: at(DAY), reason: "a\u0000b" }, "reason"],
+  ["incident_comment", incidentCommentInput, { body: "seen" }, "event_id"],
+  ["incident_comment", incidentCommentInput, { event_id: "", body: "seen" }, "event_id"],
+  ["incident_comment", incidentCommentInput, { event_id: "x".repeat(65), body: "seen" }, "event_id"],
+  ["incident_comment", incidentCommentInput, { event_id: "inc-000001" }, "body"],
+  ["incident_comment", incidentCommentInput, { event_id: "inc-000001", body: "\n\t " }, "body"],
+  ["incident_comment", incidentCommentInput, { event_id: "inc-000001", body: "x".repeat(2001) }, "body"],
+  ["incident_comment", incidentCommentInput, { event_id: "inc-000001", body: "a\u0000" }, "body"],
 ];
 
 describe("ops tool input limits", () => {
@@ -85,6 +107,8 @@ describe("ops tool input limits", () => {
     expect(ciMetricInput.safeParse({ metric: "cpu_pct", from: at(-30 * DAY), to: at(0), bucket: "6h" }).success).toBe(true);
     expect(ciMetricInput.safeParse({ metric: "cpu_pct", window: "24h", bucket: "5m" }).success).toBe(true);
     expect(ciHistoryInput.safeParse({ window: "30d", limit: 200 }).success).toBe(true);
+    expect(ciSetMaintenanceInput.safeParse({ ci_id: "x".repeat(128), from: at(0), to: at(30 * DAY), reason: "x".repeat(500) }).success).toBe(true);
+    expect(incidentCommentInput.safeParse({ event_id: "x".repeat(64), body: "x".repeat(2000) }).success).toBe(true);
   });
 
   it("declares plain output schemas, so references into them can be checked before a run", async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { PlangraphError } from "../../../src/model/errors.js";
-import { DEFAULT_SCALE, DEFAULT_SEED, generateEstate } from "../estate/generate.js";
+import { DEFAULT_SCALE, DEFAULT_SEED, estateCounts, generateEstate } from "../estate/generate.js";
 import { generatorFingerprint, loadEstate, readEstateMeta, type ProgressListener } from "../estate/load.js";
 import { ESTATE_VERSION } from "../estate/model.js";
 import { describeHolder, tryLockDirectory, type LockAttempt } from "./dir-lock.js";
@@ -15,7 +15,7 @@ import type { SqlClient } from "./sql-client.js";
 /**
  * The embedded estate: a PGlite data directory built on first use, reused afterwards, rebuilt
  * when it is stale, and never opened by two processes at once (the second one reads a private
- * copy: the tools only read, so a copy answers exactly the same).
+ * copy: the read tools answer exactly the same from it; the write tools refuse to write into it).
  */
 
 const fmt = (n: number) => n.toLocaleString("en-US");
@@ -103,7 +103,7 @@ async function openPrivateCopy(dataDir: string, holderPid: number, onProgress?: 
   try {
     cpSync(dataDir, copy, { recursive: true });
     const client = closingAlso(await openPglite(copy), () => rmSync(dirname(copy), { recursive: true, force: true }));
-    return { client, meta: await readEstateMeta(client, dataDir), location: dataDir };
+    return { client, meta: await readEstateMeta(client, dataDir), location: dataDir, writable: false };
   } catch (error) {
     rmSync(dirname(copy), { recursive: true, force: true });
     throw error;
@@ -179,9 +179,10 @@ export async function buildEmbeddedEstate(
   progress(`building the sample ops estate (seed ${seed}${scale === 1 ? "" : `, scale ${scale}`}) in ${dataDir} (first run only, ~10–30 s)…`);
   const estate = generateEstate({ seed, scale });
   const generated = performance.now();
+  const counts = estateCounts(estate);
   progress(
-    `generated ${fmt(estate.cis.length)} CIs, ${fmt(estate.relationships.length)} relationships, ` +
-      `${fmt(estate.series.length)} metric series, ${fmt(estate.events.length)} events in ${((generated - started) / 1000).toFixed(1)} s`,
+    `generated ${fmt(counts.cis)} CIs, ${fmt(counts.relationships)} relationships, ` +
+      `${fmt(counts.metric_series)} metric series, ${fmt(counts.events)} events of ${estate.tenants.length} tenants in ${((generated - started) / 1000).toFixed(1)} s`,
   );
 
   // The builder's PID and kernel start time: a reused PID does not keep a dead build's 100+ MB alive.

@@ -17,7 +17,7 @@ export type { OpsDatabase } from "./ops-database.js";
 export interface OpenOpsDatabaseOptions {
   /** Server mode: a PostgreSQL URL with a loaded estate. Default `DATABASE_URL`; `null` forces PGlite. */
   databaseUrl?: string | null;
-  /** PGlite data directory. Default `PLANGRAPH_DATA_DIR`, else `<repo>/.data/estate-v1-seed<seed>`. */
+  /** PGlite data directory. Default `PLANGRAPH_DATA_DIR`, else `<repo>/.data/estate-v<ESTATE_VERSION>-seed<seed>`. */
   dataDir?: string;
   /** Estate seed for a PGlite build. Default 1. */
   seed?: number;
@@ -80,6 +80,19 @@ export async function closeOpsDatabase(): Promise<void> {
   await Promise.all(all.map(async (p) => (await p.catch(() => undefined))?.client.close()));
 }
 
+/**
+ * The estate's metadata, if its version is the one these tools read. An estate of another version
+ * has other tables (version 1 has no tenant column, so its rows would answer every tenant): never
+ * misread it, say how to reload it.
+ */
+export function assertEstateVersion(meta: EstateMeta, where: string): EstateMeta {
+  if (meta.version === ESTATE_VERSION) return meta;
+  throw new PlangraphError(
+    "TOOL_FAILED",
+    `${where} holds an ops estate of version ${meta.version}, these tools need version ${ESTATE_VERSION}; reload it with \`npx tsx scripts/load-estate.ts --database-url <url>\``,
+  );
+}
+
 async function openServer(databaseUrl: string): Promise<OpsDatabase> {
   const location = redactUrl(databaseUrl);
   let client: SqlClient;
@@ -89,7 +102,8 @@ async function openServer(databaseUrl: string): Promise<OpsDatabase> {
     throw new PlangraphError("TOOL_FAILED", `cannot connect to PostgreSQL at ${location}: ${describeError(error)}`, { cause: error });
   }
   try {
-    return { client, meta: await readEstateMeta(client, `PostgreSQL at ${location}`), location };
+    const meta = assertEstateVersion(await readEstateMeta(client, `PostgreSQL at ${location}`), `PostgreSQL at ${location}`);
+    return { client, meta, location };
   } catch (error) {
     await client.close();
     throw error;

@@ -7,4 +7,9 @@ export interface OpsDatabase {
   meta: EstateMeta;
   /** Where the data lives, for messages: a directory or a redacted URL. */
   location: string;
+  /**
+   * False for a private copy of an embedded estate another process has open: reads answer the
+   * same, but a write would vanish with the copy, so the write tools refuse it. Absent = writable.
+   */
+  writable?: boolean;
 }

@@ -3,10 +3,10 @@ import { readFileSync, readdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { PlangraphError } from "../../../src/model/errors.js";
-import { CI_COLUMNS, CREATE_INDEXES, CREATE_TABLES, EVENT_COLUMNS, META_COLUMNS, METRIC_DEF_COLUMNS, METRIC_SERIES_COLUMNS, RELATIONSHIP_COLUMNS, WINDOW_STATS_COLUMNS } from "../db/schema.js";
+import { CI_COLUMNS, CREATE_INDEXES, CREATE_TABLES, CREATE_WRITE_TABLES, EVENT_COLUMNS, META_COLUMNS, METRIC_DEF_COLUMNS, METRIC_SERIES_COLUMNS, RELATIONSHIP_COLUMNS, WINDOW_STATS_COLUMNS } from "../db/schema.js";
 import type { BulkValue, SqlClient } from "../db/sql-client.js";
 import { METRIC_DEFINITIONS, METRIC_NAMES } from "../vocabulary.js";
-import { estateCounts, estateDigest } from "./generate.js";
+import { estateCounts, estateDigest, tenantCounts, type EstateCounts } from "./generate.js";
 import type { Estate } from "./model.js";
 import { computeWindowStats } from "./summaries.js";
 
@@ -22,7 +22,10 @@ export interface EstateMeta {
   hourlySlots: number;
   recentStart: number;
   recentSlots: number;
-  counts: Record<"cis" | "relationships" | "metric_series" | "events", number>;
+  /** Rows of every tenant together. */
+  counts: EstateCounts;
+  /** Rows per tenant, in the order the estate holds them (the default tenant first). */
+  tenants: Record<string, EstateCounts>;
   /** Fingerprint of the generator sources that built it (see generatorFingerprint). */
   generator: string;
 }
@@ -73,6 +76,7 @@ function metaRows(estate: Estate, generator: string): BulkValue[][] {
     recent_start: new Date(c.recentStart).toISOString(),
     recent_slots: String(c.recentSlots),
     counts: JSON.stringify(counts),
+    tenants: JSON.stringify(Object.fromEntries(estate.tenants.map((t) => [t.tenant, tenantCounts(t)]))),
     generator,
   };
   return Object.entries(rows).map(([k, v]) => [k, v]);
@@ -93,41 +97,44 @@ export async function loadEstate(
   await client.transaction(async (tx) => {
     if (options.replace) await tx.exec("DROP SCHEMA IF EXISTS ops CASCADE");
     await tx.exec(CREATE_TABLES);
-    progress(`loading ${fmt(estate.cis.length)} CIs and ${fmt(estate.relationships.length)} relationships`);
+    const all = estate.tenants;
+    const total = estateCounts(estate);
+    progress(`loading ${fmt(total.cis)} CIs and ${fmt(total.relationships)} relationships of ${all.length} tenants (${all.map((t) => t.tenant).join(", ")})`);
     await tx.bulkInsert(
       "ops.cis",
       CI_COLUMNS,
-      estate.cis.map((ci) => [ci.ci_id, ci.name, ci.type, ci.status, ci.environment, ci.location, ci.owner_team, ci.criticality, ci.description, ci.attributes, ci.created_at, ci.updated_at]),
+      all.flatMap((t) => t.cis.map((ci) => [t.tenant, ci.ci_id, ci.name, ci.type, ci.status, ci.environment, ci.location, ci.owner_team, ci.criticality, ci.description, ci.attributes, ci.created_at, ci.updated_at])),
       FROZEN,
     );
-    await tx.bulkInsert("ops.ci_relationships", RELATIONSHIP_COLUMNS, estate.relationships.map((r) => [r.source_id, r.target_id, r.relation]), FROZEN);
+    await tx.bulkInsert("ops.ci_relationships", RELATIONSHIP_COLUMNS, all.flatMap((t) => t.relationships.map((r) => [t.tenant, r.source_id, r.target_id, r.relation])), FROZEN);
     await tx.bulkInsert(
       "ops.metric_defs",
       METRIC_DEF_COLUMNS,
       METRIC_NAMES.map((m) => [m, METRIC_DEFINITIONS[m].unit, METRIC_DEFINITIONS[m].description, METRIC_DEFINITIONS[m].appliesTo.join(",")]),
       FROZEN,
     );
-    progress(`loading ${fmt(estate.series.length)} metric series (30 days hourly + last day at 5 minutes)`);
-    await tx.bulkInsert("ops.metric_series", METRIC_SERIES_COLUMNS, estate.series.map((s) => [s.ci_id, s.metric, s.hourly_avg, s.hourly_max, s.recent_5m]), FROZEN);
+    progress(`loading ${fmt(total.metric_series)} metric series (30 days hourly + last day at 5 minutes)`);
+    await tx.bulkInsert("ops.metric_series", METRIC_SERIES_COLUMNS, all.flatMap((t) => t.series.map((s) => [t.tenant, s.ci_id, s.metric, s.hourly_avg, s.hourly_max, s.recent_5m])), FROZEN);
     await tx.bulkInsert(
       "ops.metric_window_stats",
       WINDOW_STATS_COLUMNS,
-      computeWindowStats(estate.clock, estate.series).map((w) => [w.ci_id, w.metric, w.window, w.avg, w.max, w.min, w.p95, w.samples]),
+      all.flatMap((t) => computeWindowStats(estate.clock, t.series).map((w) => [t.tenant, w.ci_id, w.metric, w.window, w.avg, w.max, w.min, w.p95, w.samples])),
       FROZEN,
     );
-    progress(`loading ${fmt(estate.events.length)} change, incident and alert events`);
+    progress(`loading ${fmt(total.events)} change, incident and alert events`);
     await tx.bulkInsert(
       "ops.ci_events",
       EVENT_COLUMNS,
-      estate.events.map((e) => [e.event_id, e.ci_id, e.kind, e.severity, e.status, e.title, e.started_at, e.ended_at, e.actor]),
+      all.flatMap((t) => t.events.map((e) => [t.tenant, e.event_id, e.ci_id, e.kind, e.severity, e.status, e.title, e.started_at, e.ended_at, e.actor])),
       FROZEN,
     );
     progress("indexing");
     await tx.exec(CREATE_INDEXES);
+    await tx.exec(CREATE_WRITE_TABLES);
     // Written last: an estate with this row is complete.
     await tx.bulkInsert("ops.estate_meta", META_COLUMNS, metaRows(estate, generator), FROZEN);
   });
-  await client.exec("ANALYZE ops.cis; ANALYZE ops.ci_relationships; ANALYZE ops.metric_series; ANALYZE ops.metric_window_stats; ANALYZE ops.ci_events; ANALYZE ops.metric_defs");
+  await client.exec("ANALYZE ops.cis; ANALYZE ops.ci_relationships; ANALYZE ops.metric_series; ANALYZE ops.metric_window_stats; ANALYZE ops.ci_events; ANALYZE ops.metric_defs; ANALYZE ops.ci_maintenance; ANALYZE ops.event_comments");
 }
 
 /** Reads `ops.estate_meta`; a database without a loaded estate gets a message saying how to load one. */
@@ -153,6 +160,7 @@ export async function readEstateMeta(client: SqlClient, where: string): Promise<
     recentStart: time("recent_start"),
     recentSlots: Number(m.get("recent_slots")),
     counts: JSON.parse(m.get("counts") ?? "{}") as EstateMeta["counts"],
+    tenants: JSON.parse(m.get("tenants") ?? "{}") as EstateMeta["tenants"],
     generator: m.get("generator") ?? "",
   };
 }

@@ -77,9 +77,10 @@ export interface EstateClock {
   recentSlots: number;
 }
 
-/** A whole generated estate. */
-export interface Estate {
-  version: number;
+/** One tenant's part of the estate: its own CIs (ids overlap with other tenants'), topology, metrics and events. */
+export interface TenantEstate {
+  tenant: string;
+  /** The seed and scale this tenant's data was generated from (derived from the estate's). */
   seed: number;
   scale: number;
   clock: EstateClock;
@@ -89,13 +90,22 @@ export interface Estate {
   events: EventRecord[];
 }
 
+/** A whole generated estate: every tenant's data, on one clock. */
+export interface Estate {
+  version: number;
+  seed: number;
+  scale: number;
+  clock: EstateClock;
+  tenants: TenantEstate[];
+}
+
 /** Durations in milliseconds. */
 export const HOUR_MS = 3_600_000;
 export const FIVE_MINUTES_MS = 300_000;
 export const DAY_MS = 24 * HOUR_MS;
 
-/** Bump when the generator's output or the schema changes: it names the default data directory. */
-export const ESTATE_VERSION = 1;
+/** Bump when the generator's output or the schema changes: it names the default data directory. 2: tenants. */
+export const ESTATE_VERSION = 2;
 
 /** 2025-06-02T09:00:00Z, a Monday morning: the estate's "now". */
 export const ESTATE_NOW = Date.UTC(2025, 5, 2, 9, 0, 0);

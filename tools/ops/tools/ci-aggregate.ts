@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../../src/tools/define.js";
 import { RelationType } from "../vocabulary.js";
-import { SqlParams, asList, ciConditions, ciFilterShape, oneOrMany, whereClause } from "./common.js";
+import { SqlParams, asList, ciConditions, ciFilterShape, oneOrMany, tenantCondition, whereClause } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
 import type { SqlClient } from "../db/sql-client.js";
 import { Note, explainNoCiMatch } from "./notes.js";
@@ -77,11 +77,12 @@ export const ciAggregateOutput = z.object({
 /** Why the groups are empty, or why every relationship count is 0. */
 async function aggregateNote(
   client: SqlClient,
+  tenant: string,
   input: z.output<typeof ciAggregateInput>,
   totals: { cis: number; groups: number },
   rows: ReadonlyArray<{ value: number }>,
 ): Promise<string | null> {
-  if (totals.cis === 0) return explainNoCiMatch(client, input);
+  if (totals.cis === 0) return explainNoCiMatch(client, tenant, input);
   if (input.measure === "count") return null;
   // Every group is 0 when the largest is (descending order) or when all groups are shown and are.
   const allZero = input.order === "desc" ? rows[0]?.value === 0 : rows.length === totals.groups && rows.every((r) => r.value === 0);
@@ -103,17 +104,17 @@ export function createCiAggregateTool(database: DatabaseProvider) {
     output: ciAggregateOutput,
     idempotent: true,
     run: async (input, config) => {
-      const { client } = await databaseFor(database, config);
+      const { client, tenant } = await databaseFor(database, config);
       const groupBy = asList<GroupField>(input.group_by) ?? [];
       const params = new SqlParams();
-      const where = whereClause(ciConditions(input, params));
+      const where = whereClause(ciConditions(tenant, input, params));
       let join = "";
       let value = "count(*)";
       if (input.measure !== "count") {
         const [near, far] = input.measure === "dependents" ? ["target_id", "source_id"] : ["source_id", "target_id"];
         const relations = asList(input.relation_types);
         const relationFilter = relations ? ` AND r.relation = ANY(${params.add(relations)}::text[])` : "";
-        join = `LEFT JOIN LATERAL (SELECT count(r.${far}) AS n FROM ops.ci_relationships r WHERE r.${near} = c.ci_id${relationFilter}) d ON true`;
+        join = `LEFT JOIN LATERAL (SELECT count(r.${far}) AS n FROM ops.ci_relationships r WHERE ${tenantCondition(tenant, params, "r")} AND r.${near} = c.ci_id${relationFilter}) d ON true`;
         value = "coalesce(sum(d.n), 0)";
       }
       const selectGroups = groupBy.map((g) => `${GROUPS[g]} AS ${g}`);
@@ -151,7 +152,7 @@ export function createCiAggregateTool(database: DatabaseProvider) {
           measure: input.measure,
           group_by: groupBy,
           ids: groupBy.includes("ci_id") ? out.map((r) => String(r.ci_id)) : [],
-          note: await aggregateNote(client, input, { cis: totalCis, groups: groupBy.length === 0 ? out.length : (rows[0]?.groups ?? 0) }, out),
+          note: await aggregateNote(client, tenant, input, { cis: totalCis, groups: groupBy.length === 0 ? out.length : (rows[0]?.groups ?? 0) }, out),
         },
       };
     },

@@ -77,12 +77,13 @@ interface Reached {
   from: string;
 }
 
-async function edgesAround(client: SqlClient, frontier: string[], direction: string, relations: string[] | undefined, budget: number): Promise<Edge[]> {
-  const relationFilter = relations ? " AND relation = ANY($2::text[])" : "";
-  const params: unknown[] = [frontier, ...(relations ? [relations] : [])];
+/** The edges of the caller's tenant touching `frontier` in the walk's direction, at most `budget` + 1. */
+async function edgesAround(client: SqlClient, tenant: string, frontier: string[], direction: string, relations: string[] | undefined, budget: number): Promise<Edge[]> {
+  const relationFilter = relations ? " AND r.relation = ANY($3::text[])" : "";
+  const params: unknown[] = [tenant, frontier, ...(relations ? [relations] : [])];
   const limit = `LIMIT ${budget + 1}`; // a number we computed, not input
-  const forward = `SELECT source_id, target_id, relation FROM ops.ci_relationships WHERE source_id = ANY($1::text[])${relationFilter}`;
-  const backward = `SELECT source_id, target_id, relation FROM ops.ci_relationships WHERE target_id = ANY($1::text[])${relationFilter}`;
+  const forward = `SELECT r.source_id, r.target_id, r.relation FROM ops.ci_relationships r WHERE r.tenant = $1::text AND r.source_id = ANY($2::text[])${relationFilter}`;
+  const backward = `SELECT r.source_id, r.target_id, r.relation FROM ops.ci_relationships r WHERE r.tenant = $1::text AND r.target_id = ANY($2::text[])${relationFilter}`;
   const sql = direction === "dependencies" ? forward : direction === "dependents" ? backward : `${forward} UNION ${backward}`;
   return client.query<Edge>(`${sql} ${limit}`, params);
 }
@@ -126,10 +127,10 @@ export function createCiGraphTool(database: DatabaseProvider) {
     output: ciGraphOutput,
     idempotent: true,
     run: async (input, config) => {
-      const { client } = await databaseFor(database, config);
+      const { client, tenant } = await databaseFor(database, config);
       const requested = [...new Set([...(input.ci_id !== undefined ? [input.ci_id] : []), ...(input.ci_ids ?? [])])];
       const found = requested.length
-        ? (await client.query<{ ci_id: string }>("SELECT ci_id FROM ops.cis WHERE ci_id = ANY($1::text[])", [requested])).map((r) => r.ci_id)
+        ? (await client.query<{ ci_id: string }>("SELECT c.ci_id FROM ops.cis c WHERE c.tenant = $1::text AND c.ci_id = ANY($2::text[])", [tenant, requested])).map((r) => r.ci_id)
         : [];
       const foundSet = new Set(found);
       const roots = requested.filter((id) => foundSet.has(id));
@@ -143,7 +144,7 @@ export function createCiGraphTool(database: DatabaseProvider) {
       for (let depth = 1; depth <= input.depth && frontier.length > 0 && !truncated; depth++) {
         config.signal?.throwIfAborted();
         const frontierSet = new Set(frontier);
-        const level = await edgesAround(client, frontier, input.direction, relations, budget);
+        const level = await edgesAround(client, tenant, frontier, input.direction, relations, budget);
         if (level.length > budget) {
           truncated = true;
           level.length = budget;
@@ -176,8 +177,8 @@ export function createCiGraphTool(database: DatabaseProvider) {
       const ids = [...reached.keys()];
       const details = ids.length
         ? await client.query<Omit<z.infer<typeof GraphNode>, "depth" | "via" | "reached_from">>(
-            "SELECT ci_id, name, type, status, environment, location FROM ops.cis WHERE ci_id = ANY($1::text[])",
-            [ids],
+            "SELECT c.ci_id, c.name, c.type, c.status, c.environment, c.location FROM ops.cis c WHERE c.tenant = $1::text AND c.ci_id = ANY($2::text[])",
+            [tenant, ids],
           )
         : [];
       const matching = details

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { defineTool } from "../../../src/tools/define.js";
 import { CiType, EventKind, EventStatus, Severity } from "../vocabulary.js";
-import { CiId, CiIdList, SqlParams, asList, isoSql, oneOrMany, text } from "./common.js";
+import { CiId, CiIdList, SqlParams, asList, isoSql, oneOrMany, tenantCondition, text } from "./common.js";
 import { databaseFor, type DatabaseProvider } from "./context.js";
 import type { SqlClient } from "../db/sql-client.js";
 import { EMPTY_ID_LIST, Note, listIds } from "./notes.js";
@@ -52,8 +52,8 @@ export const ciHistoryOutput = z.object({
 });
 
 /** Conditions of everything but the window: the CIs, kind, severity, status and title text. */
-function eventConditions(input: z.output<typeof ciHistoryInput>, ids: string[] | undefined, params: SqlParams): string[] {
-  const where: string[] = [];
+function eventConditions(tenant: string, input: z.output<typeof ciHistoryInput>, ids: string[] | undefined, params: SqlParams): string[] {
+  const where: string[] = [tenantCondition(tenant, params, "e")];
   if (ids) where.push(`e.ci_id = ANY(${params.add(ids)}::text[])`);
   for (const [field, column] of [["kind", "kind"], ["severity", "severity"], ["status", "status"]] as const) {
     const values = asList<string>(input[field]);
@@ -64,14 +64,20 @@ function eventConditions(input: z.output<typeof ciHistoryInput>, ids: string[] |
 }
 
 /** Why no event matched: no CI in scope, no such CI, or no matching event in the window (and whether any lies outside it). */
-async function historyNote(client: SqlClient, input: z.output<typeof ciHistoryInput>, ids: string[] | undefined, window: { from: string; to: string }): Promise<string> {
+async function historyNote(
+  client: SqlClient,
+  tenant: string,
+  input: z.output<typeof ciHistoryInput>,
+  ids: string[] | undefined,
+  window: { from: string; to: string },
+): Promise<string> {
   if (ids?.length === 0) return EMPTY_ID_LIST;
   if (ids) {
-    const [known] = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM ops.cis WHERE ci_id = ANY($1::text[])", [ids]);
+    const [known] = await client.query<{ n: number }>("SELECT count(*)::int AS n FROM ops.cis c WHERE c.tenant = $1::text AND c.ci_id = ANY($2::text[])", [tenant, ids]);
     if ((known?.n ?? 0) === 0) return `none of the ${ids.length} given ci_ids is a CI: ${listIds(ids)}`;
   }
   const params = new SqlParams();
-  const where = eventConditions(input, ids, params);
+  const where = eventConditions(tenant, input, ids, params);
   const [outside] = await client.query<{ n: number; latest: string | null }>(
     `SELECT count(*)::int AS n, ${isoSql("max(e.started_at)")} AS latest FROM ops.ci_events e ${where.length ? `WHERE ${where.join(" AND ")}` : ""}`,
     params.values,
@@ -92,33 +98,36 @@ export function createCiHistoryTool(database: DatabaseProvider) {
     output: ciHistoryOutput,
     idempotent: true,
     run: async (input, config) => {
-      const { client, meta } = await databaseFor(database, config);
+      const { client, meta, tenant } = await databaseFor(database, config);
       const window = resolveWindow(input, meta, "7d");
-      const params = new SqlParams();
       const ids = input.ci_id !== undefined || input.ci_ids !== undefined ? [...(input.ci_id !== undefined ? [input.ci_id] : []), ...(input.ci_ids ?? [])] : undefined;
-      const where = [`e.started_at >= ${params.add(iso(window.from))}::timestamptz`, `e.started_at < ${params.add(iso(window.to))}::timestamptz`, ...eventConditions(input, ids, params)];
+      const windowWhere = (p: SqlParams) => [
+        `e.started_at >= ${p.add(iso(window.from))}::timestamptz`,
+        `e.started_at < ${p.add(iso(window.to))}::timestamptz`,
+        ...eventConditions(tenant, input, ids, p),
+      ];
+      const params = new SqlParams();
+      const where = windowWhere(params);
       const rows = await client.query<z.infer<typeof EventRow> & { total_count: number }>(
         `SELECT e.event_id, e.ci_id, c.name AS ci_name, c.type AS ci_type, e.kind, e.severity, e.status, e.title,
                 ${isoSql("e.started_at")} AS started_at, ${isoSql("e.ended_at")} AS ended_at, e.actor,
                 count(*) OVER ()::int AS total_count
-           FROM ops.ci_events e JOIN ops.cis c ON c.ci_id = e.ci_id
-          WHERE ${where.join(" AND ")}
+           FROM ops.ci_events e JOIN ops.cis c ON c.tenant = e.tenant AND c.ci_id = e.ci_id
+          WHERE ${[...where, tenantCondition(tenant, params, "c")].join(" AND ")}
           ORDER BY e.started_at DESC, e.event_id COLLATE "C" DESC
           LIMIT ${params.add(input.limit)} OFFSET ${params.add(input.offset)}`,
         params.values,
       );
       let total = rows[0]?.total_count ?? 0;
       if (rows.length === 0 && input.offset > 0) {
-        const [row] = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ops.ci_events e WHERE ${where.join(" AND ")}`,
-          params.values.slice(0, params.values.length - 2),
-        );
+        const countParams = new SqlParams();
+        const [row] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ops.ci_events e WHERE ${windowWhere(countParams).join(" AND ")}`, countParams.values);
         total = row?.n ?? 0;
       }
       const events = rows.map(({ total_count: _, ...e }) => e);
       const windowOut = { from: iso(window.from), to: iso(window.to) };
       let note: string | null = null;
-      if (events.length === 0) note = total > 0 ? `offset ${input.offset} is past the last of the ${total} matching events` : await historyNote(client, input, ids, windowOut);
+      if (events.length === 0) note = total > 0 ? `offset ${input.offset} is past the last of the ${total} matching events` : await historyNote(client, tenant, input, ids, windowOut);
       return { data: { rows: events, total, window: windowOut, ids: [...new Set(events.map((e) => e.ci_id))], note } };
     },
   });

@@ -1,12 +1,12 @@
 import type { SqlClient } from "../db/sql-client.js";
 import { METRIC_DEFINITIONS, type CiType, type MetricName } from "../vocabulary.js";
-import { SqlParams, ciConditions, whereClause, type CiFilters } from "./common.js";
+import { SqlParams, ciConditions, tenantCondition, whereClause, type CiFilters } from "./common.js";
 import { explainNoCiMatch } from "./notes.js";
 
 /** CIs the scope of a ci_metric call selects, with or without the metric. */
-export async function countInScope(client: SqlClient, filters: CiFilters): Promise<number> {
+export async function countInScope(client: SqlClient, tenant: string, filters: CiFilters): Promise<number> {
   const params = new SqlParams();
-  const [row] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(filters, params))}`, params.values);
+  const [row] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(tenant, filters, params))}`, params.values);
   return row?.n ?? 0;
 }
 
@@ -14,12 +14,21 @@ export async function countInScope(client: SqlClient, filters: CiFilters): Promi
  * Why CIs in scope have no statistics: nothing in scope, CI types that never report this metric,
  * retired CIs (which report nothing), or series without samples in the window.
  */
-export async function metricNote(client: SqlClient, metric: MetricName, filters: CiFilters, counts: { inScope: number; total: number; rows: number }): Promise<string | null> {
-  if (counts.inScope === 0) return explainNoCiMatch(client, filters);
+export async function metricNote(
+  client: SqlClient,
+  tenant: string,
+  metric: MetricName,
+  filters: CiFilters,
+  counts: { inScope: number; total: number; rows: number },
+): Promise<string | null> {
+  if (counts.inScope === 0) return explainNoCiMatch(client, tenant, filters);
   if (counts.total === counts.inScope) return counts.rows > 0 ? null : `the ${counts.total} ${metric} series in scope have no samples in the window`;
   const params = new SqlParams();
   const m = params.add(metric);
-  const conditions = [...ciConditions(filters, params), `NOT EXISTS (SELECT 1 FROM ops.metric_series s WHERE s.ci_id = c.ci_id AND s.metric = ${m}::text)`];
+  const conditions = [
+    ...ciConditions(tenant, filters, params),
+    `NOT EXISTS (SELECT 1 FROM ops.metric_series s WHERE ${tenantCondition(tenant, params, "s")} AND s.ci_id = c.ci_id AND s.metric = ${m}::text)`,
+  ];
   const missing = await client.query<{ type: CiType; retired: boolean; n: number }>(
     `SELECT c.type, c.status = 'retired' AS retired, count(*)::int AS n FROM ops.cis c ${whereClause(conditions)} GROUP BY 1, 2 ORDER BY 3 DESC, 1`,
     params.values,

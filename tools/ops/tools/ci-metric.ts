@@ -4,7 +4,7 @@ import { PlangraphError } from "../../../src/model/errors.js";
 import type { EstateMeta } from "../estate/load.js";
 import { FIVE_MINUTES_MS, HOUR_MS } from "../estate/model.js";
 import { CiType, Environment, METRIC_DEFINITIONS, MetricName } from "../vocabulary.js";
-import { CiId, SqlParams, ciConditions, ciFilterShape, type CiFilters } from "./common.js";
+import { CiId, SqlParams, ciConditions, ciFilterShape, tenantCondition, type CiFilters } from "./common.js";
 import type { SqlClient } from "../db/sql-client.js";
 import { Note } from "./notes.js";
 import { countInScope, metricNote } from "./ci-metric-notes.js";
@@ -116,13 +116,18 @@ type StatsRow = MetricRowOut & { total_count?: number };
 type MetricInput = z.output<typeof ciMetricInput>;
 
 /** Relative window: the statistics were materialised at load; an index range, no samples touched. */
-async function relativeStats(client: SqlClient, input: MetricInput, filters: CiFilters): Promise<{ rows: StatsRow[]; total: number }> {
+async function relativeStats(client: SqlClient, tenant: string, input: MetricInput, filters: CiFilters): Promise<{ rows: StatsRow[]; total: number }> {
   const params = new SqlParams();
-  const conditions = [`w.metric = ${params.add(input.metric)}::text`, `w.span = ${params.add(input.window ?? "24h")}::text`, ...ciConditions(filters, params)];
+  const conditions = [
+    tenantCondition(tenant, params, "w"),
+    `w.metric = ${params.add(input.metric)}::text`,
+    `w.span = ${params.add(input.window ?? "24h")}::text`,
+    ...ciConditions(tenant, filters, params),
+  ];
   const rows = await client.query<StatsRow>(
     `SELECT w.ci_id, c.name, c.type, c.environment, c.location, w.avg, w.max, w.min, w.p95, w.samples,
             count(*) OVER ()::int AS total_count
-       FROM ops.metric_window_stats w JOIN ops.cis c ON c.ci_id = w.ci_id
+       FROM ops.metric_window_stats w JOIN ops.cis c ON c.tenant = w.tenant AND c.ci_id = w.ci_id
       WHERE ${conditions.join(" AND ")}
       ORDER BY ${orderBy(input.sort, input.order === "asc" ? "ASC" : "DESC", "w")}
       LIMIT ${params.add(input.limit)}`,
@@ -132,11 +137,11 @@ async function relativeStats(client: SqlClient, input: MetricInput, filters: CiF
 }
 
 /** Explicit from/to: statistics computed from the stored arrays, at most CI_METRIC_MAX_SERIES series. */
-async function windowStats(client: SqlClient, input: MetricInput, filters: CiFilters, slice: Slice): Promise<{ rows: StatsRow[]; total: number }> {
+async function windowStats(client: SqlClient, tenant: string, input: MetricInput, filters: CiFilters, slice: Slice): Promise<{ rows: StatsRow[]; total: number }> {
   const params = new SqlParams();
-  const conditions = [`s.metric = ${params.add(input.metric)}::text`, ...ciConditions(filters, params)];
+  const conditions = [tenantCondition(tenant, params, "s"), `s.metric = ${params.add(input.metric)}::text`, ...ciConditions(tenant, filters, params)];
   const [count] = await client.query<{ n: number }>(
-    `SELECT count(*)::int AS n FROM ops.metric_series s JOIN ops.cis c ON c.ci_id = s.ci_id WHERE ${conditions.join(" AND ")}`,
+    `SELECT count(*)::int AS n FROM ops.metric_series s JOIN ops.cis c ON c.tenant = s.tenant AND c.ci_id = s.ci_id WHERE ${conditions.join(" AND ")}`,
     params.values,
   );
   const total = count?.n ?? 0;
@@ -151,7 +156,7 @@ async function windowStats(client: SqlClient, input: MetricInput, filters: CiFil
             avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max, min(u.v)::float8 AS min,
             percentile_cont(0.95) WITHIN GROUP (ORDER BY u.v)::float8 AS p95, count(u.v)::int AS samples
        FROM ops.metric_series s
-       JOIN ops.cis c ON c.ci_id = s.ci_id
+       JOIN ops.cis c ON c.tenant = s.tenant AND c.ci_id = s.ci_id
       CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[${a}::int:${b}::int], s.${slice.maxColumn}[${a}::int:${b}::int]) AS u(v, vmax)
       WHERE ${conditions.join(" AND ")}
       GROUP BY s.ci_id, c.name, c.type, c.environment, c.location
@@ -163,15 +168,15 @@ async function windowStats(client: SqlClient, input: MetricInput, filters: CiFil
 }
 
 /** Adds each row's time series in buckets of `bucket`. */
-async function attachPoints(client: SqlClient, metric: MetricName, slice: Slice, bucket: Bucket, out: MetricRowOut[]): Promise<void> {
+async function attachPoints(client: SqlClient, tenant: string, metric: MetricName, slice: Slice, bucket: Bucket, out: MetricRowOut[]): Promise<void> {
   const per = Math.max(1, Math.round(BUCKETS[bucket] / slice.step));
   const points = await client.query<{ ci_id: string; b: number; avg: number | null; max: number | null }>(
     `SELECT s.ci_id, ((u.i - 1) / $4::int)::int AS b, avg(u.v)::float8 AS avg, max(u.vmax)::float8 AS max
        FROM ops.metric_series s
       CROSS JOIN LATERAL unnest(s.${slice.avgColumn}[$2::int:$3::int], s.${slice.maxColumn}[$2::int:$3::int]) WITH ORDINALITY AS u(v, vmax, i)
-      WHERE s.metric = $1::text AND s.ci_id = ANY($5::text[])
+      WHERE s.tenant = $6::text AND s.metric = $1::text AND s.ci_id = ANY($5::text[])
       GROUP BY 1, 2 ORDER BY 1, 2`,
-    [metric, slice.first, slice.last, per, out.map((r) => r.ci_id)],
+    [metric, slice.first, slice.last, per, out.map((r) => r.ci_id), tenant],
   );
   const sliceStart = slice.start + (slice.first - 1) * slice.step;
   const byCi = new Map<string, z.infer<typeof Point>[]>();
@@ -195,7 +200,7 @@ export function createCiMetricTool(database: DatabaseProvider) {
     output: ciMetricOutput,
     idempotent: true,
     run: async (input, config) => {
-      const { client, meta } = await databaseFor(database, config);
+      const { client, meta, tenant } = await databaseFor(database, config);
       const window = resolveWindow(input, meta, "24h");
       const slice = sliceFor(window, meta);
       let bucket = input.bucket ?? null;
@@ -208,16 +213,16 @@ export function createCiMetricTool(database: DatabaseProvider) {
         bucket,
       };
       const filters = { ...input, ci_ids: input.ci_id !== undefined ? [input.ci_id, ...(input.ci_ids ?? [])] : input.ci_ids };
-      const inScope = await countInScope(client, filters);
+      const inScope = await countInScope(client, tenant, filters);
       if (slice === null) {
         const note = `the window ${base.window.from} – ${base.window.to} lies outside the stored metric history (${iso(meta.hourlyStart)} – ${iso(meta.now)})`;
         return { data: { rows: [], total: 0, in_scope: inScope, ids: [], ...base, note } };
       }
 
-      const { rows, total } = input.from === undefined && input.to === undefined ? await relativeStats(client, input, filters) : await windowStats(client, input, filters, slice);
+      const { rows, total } = input.from === undefined && input.to === undefined ? await relativeStats(client, tenant, input, filters) : await windowStats(client, tenant, input, filters, slice);
       const out: MetricRowOut[] = rows.map(({ total_count: _, ...r }) => ({ ...r, avg: round2(r.avg), max: round2(r.max), min: round2(r.min), p95: round2(r.p95) }));
-      if (bucket !== null && out.length > 0) await attachPoints(client, input.metric, slice, bucket, out);
-      const note = await metricNote(client, input.metric, filters, { inScope, total, rows: out.length });
+      if (bucket !== null && out.length > 0) await attachPoints(client, tenant, input.metric, slice, bucket, out);
+      const note = await metricNote(client, tenant, input.metric, filters, { inScope, total, rows: out.length });
       return { data: { rows: out, total, in_scope: inScope, ids: out.map((r) => r.ci_id), ...base, note } };
     },
   });

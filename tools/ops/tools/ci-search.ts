@@ -57,9 +57,9 @@ export function createCiSearchTool(database: DatabaseProvider) {
     output: ciSearchOutput,
     idempotent: true,
     run: async (input, config) => {
-      const { client } = await databaseFor(database, config);
+      const { client, tenant } = await databaseFor(database, config);
       const params = new SqlParams();
-      const where = whereClause(ciConditions(input, params));
+      const where = whereClause(ciConditions(tenant, input, params));
       let orderBy: string;
       const direction = input.order === "desc" ? "DESC" : "ASC";
       const sort = SORTS[input.sort];
@@ -88,7 +88,7 @@ export function createCiSearchTool(database: DatabaseProvider) {
       if (rows.length === 0 && input.offset > 0) {
         const countParams = new SqlParams();
         const [row] = await client.query<{ n: number }>(
-          `SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(input, countParams))}`,
+          `SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(tenant, input, countParams))}`,
           countParams.values,
         );
         total = row?.n ?? 0;
@@ -96,7 +96,7 @@ export function createCiSearchTool(database: DatabaseProvider) {
       const page = rows.map(({ total_count: _, ...ci }) => ci);
       let note: string | null = null;
       if (page.length === 0) {
-        note = total > 0 ? `offset ${input.offset} is past the last of the ${total} matching CIs` : await explainNoCiMatch(client, input);
+        note = total > 0 ? `offset ${input.offset} is past the last of the ${total} matching CIs` : await explainNoCiMatch(client, tenant, input);
       }
       return { data: { rows: page, total, limit: input.limit, offset: input.offset, ids: page.map((r) => r.ci_id), note } };
     },

@@ -73,10 +73,22 @@ export class SqlParams {
   }
 }
 
-/** WHERE conditions (joined with AND by the caller) for `filters` on the CI table aliased `alias`. */
-export function ciConditions(filters: CiFilters, params: SqlParams, alias = "c"): string[] {
-  const where: string[] = [];
+/**
+ * `alias.tenant = $n`: the condition every query puts on every ops table it reads, joins included.
+ * Tenants share CI ids, so a join on ci_id alone would pair one tenant's CI with another's rows.
+ */
+export function tenantCondition(tenant: string, params: SqlParams, alias: string): string {
+  return `${alias}.tenant = ${params.add(tenant)}::text`;
+}
+
+/**
+ * WHERE conditions (joined with AND by the caller) for `filters` on the CI table aliased `alias`,
+ * always starting with the caller's tenant: no filter, and no absence of filters, reaches another
+ * tenant's CIs.
+ */
+export function ciConditions(tenant: string, filters: CiFilters, params: SqlParams, alias = "c"): string[] {
   const c = alias;
+  const where: string[] = [tenantCondition(tenant, params, c)];
   if (filters.query !== undefined && filters.query.length > 0) where.push(`strpos(${c}.search_text, lower(${params.add(filters.query)}::text)) > 0`);
   const lists: Array<[keyof CiFilters, string]> = [
     ["type", "type"],

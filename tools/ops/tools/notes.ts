@@ -48,25 +48,26 @@ function singleFilters(filters: CiFilters): Array<{ label: string; filter: CiFil
   return out;
 }
 
-async function countCis(client: SqlClient, filters: CiFilters): Promise<number> {
+async function countCis(client: SqlClient, tenant: string, filters: CiFilters): Promise<number> {
   const params = new SqlParams();
-  const [row] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(filters, params))}`, params.values);
+  const [row] = await client.query<{ n: number }>(`SELECT count(*)::int AS n FROM ops.cis c ${whereClause(ciConditions(tenant, filters, params))}`, params.values);
   return row?.n ?? 0;
 }
 
 /**
  * Why no CI matches `filters`: an empty id list, ids that are no CI, the filters that match nothing
- * on their own, or — when each matches something — that only their combination is empty.
+ * on their own, or — when each matches something — that only their combination is empty. Every
+ * count is of the caller's tenant: another tenant's CI is "no CI", exactly like an id that exists nowhere.
  */
-export async function explainNoCiMatch(client: SqlClient, filters: CiFilters): Promise<string> {
+export async function explainNoCiMatch(client: SqlClient, tenant: string, filters: CiFilters): Promise<string> {
   if (filters.ci_ids !== undefined) {
     if (filters.ci_ids.length === 0) return EMPTY_ID_LIST;
-    const known = await countCis(client, { ci_ids: filters.ci_ids });
+    const known = await countCis(client, tenant, { ci_ids: filters.ci_ids });
     if (known === 0) return `none of the ${filters.ci_ids.length} given ci_ids is a CI: ${listIds(filters.ci_ids)}`;
   }
   const singles = singleFilters(filters);
-  if (singles.length === 0) return "the estate holds no CIs";
-  const counts = await Promise.all(singles.map(async (s) => ({ ...s, n: await countCis(client, { ...s.filter, ci_ids: filters.ci_ids }) })));
+  if (singles.length === 0) return `the estate holds no CIs of tenant ${quote(tenant)}`;
+  const counts = await Promise.all(singles.map(async (s) => ({ ...s, n: await countCis(client, tenant, { ...s.filter, ci_ids: filters.ci_ids }) })));
   const scope = filters.ci_ids !== undefined ? " among the given ci_ids" : "";
   const none = counts.filter((c) => c.n === 0);
   if (none.length > 0) return `no CI${scope} matches ${none.map((c) => c.label).join(", nor ")}`;
