@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { compilePlan, runPlan, type PlanOptions, type RunPlanOptions } from "../api/run-plan.js";
+import { compilePlan, runPlan, type RunPlanOptions } from "../api/run-plan.js";
 import type { PgCompletionStore } from "../durability/postgres.js";
 import type { RunResult } from "../engine/result.js";
 import type { ApprovalAnswer, RunEvent } from "../engine/scheduler.js";
@@ -18,6 +18,13 @@ export function durableThread(tenant: string, thread: string): string {
   return `${tenant}/${thread}`;
 }
 
+/**
+ * What every run a worker holds takes from the worker: tools, chat model, limits, policy, its
+ * tenant limiter… — everything but what belongs to the run itself (thread, caller, signal,
+ * stores, resume), which the queue sets.
+ */
+export type WorkerRunOptions = Omit<RunPlanOptions, "threadId" | "signal" | "resume" | "runId" | "checkpointer" | "store" | "onEvent" | "caller">;
+
 /** What a worker runs a claimed run with. */
 export interface ExecuteInput {
   run: Pick<RunRow, "run_id" | "thread_id" | "tenant" | "plan" | "caller" | "resume_answer">;
@@ -26,7 +33,7 @@ export interface ExecuteInput {
   checkpointer: BaseCheckpointSaver;
   store: PgCompletionStore;
   /** The worker's tools, chat model, limits… */
-  planOptions: PlanOptions;
+  planOptions: WorkerRunOptions;
   signal: AbortSignal;
   onEvent: (event: RunEvent) => void;
   durability?: RunPlanOptions["durability"];

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import type { PlanOptions, RunPlanOptions } from "../api/run-plan.js";
+import type { RunPlanOptions } from "../api/run-plan.js";
 import { holdThread, type ThreadHold } from "../durability/lease.js";
 import { currentOwner } from "../durability/lease-owner.js";
 import { PgCompletionStore } from "../durability/postgres.js";
@@ -9,7 +9,7 @@ import type { RunResult } from "../engine/result.js";
 import { PlangraphError, describeError, isPlangraphError } from "../model/errors.js";
 import { claimRun, type TenantConcurrency } from "./claim.js";
 import { RunEventPublisher, announce } from "./events.js";
-import { durableThread, executeRun } from "./execute.js";
+import { durableThread, executeRun, type WorkerRunOptions } from "./execute.js";
 import { enqueueRun } from "./jobs.js";
 import type { QueueInstruments } from "./metrics.js";
 import { RunLeases } from "./run-leases.js";
@@ -36,7 +36,7 @@ export interface WorkerContext {
   retryMs: number;
   /** Absent: no tenant is limited. */
   tenantConcurrency?: TenantConcurrency;
-  planOptions: PlanOptions;
+  planOptions: WorkerRunOptions;
   durability?: RunPlanOptions["durability"];
   audit?: RunPlanOptions["audit"];
   checkpointer: BaseCheckpointSaver;
@@ -99,6 +99,11 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
     }
     const outcome = await runHeld(context, run, store, active, holds);
     if (holds.some((hold) => hold.signal.aborted)) return; // the lease was lost: the run is another worker's now
+    // Refused by the tenant's per-minute budget (the engine's admission): queued again for when it allows.
+    if ("error" in outcome && outcome.error.code === "TENANT_LIMIT") {
+      const retryAfterMs = (outcome.error as PlangraphError & { retryAfterMs?: number }).retryAfterMs;
+      return await handBack(context, run, owner.id, retryAfterMs ?? context.retryMs);
+    }
     // A run that ended by itself before the hand-back reached it is settled, not run again.
     if (active.stop === "handback" && !("result" in outcome && outcome.result.status !== "failed")) return await handBack(context, run, owner.id, 0);
     await settle(context, run, owner.id, outcome, store);

@@ -7,6 +7,7 @@ import pg from "pg";
 import { Logger, runMigrations } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelRun, getRun, resumeRun, startWorker, submitRun, waitForRun, type WorkerHandle } from "../../src/queue/index.js";
+import { DEFAULT_POLICY, parsePolicy, TenantLimiter } from "../../src/policy/index.js";
 import { effectTool, readLog, count, type LogLine } from "./support/tools.js";
 import { dropSchema, logPath, spawnWorker, testSchema, until, url } from "./support/queue-db.js";
 
@@ -55,6 +56,20 @@ describe.skipIf(!url)("queue workers", () => {
     const lines = readLog(log);
     // Six free slots over two workers, four runs: only the database-wide count kept them apart.
     expect(maxOverlap(lines, names)).toBe(1);
+  });
+
+  it("applies the policy's max_concurrent_runs for a tenant across workers", async () => {
+    const schema = own("policy");
+    const log = logPath();
+    const policy = parsePolicy({ ...DEFAULT_POLICY, limits: { default: {}, tenants: { acme: { max_concurrent_runs: 1 } } } });
+    // Each worker counts its own runs as a separate process would: only the queue sees them all.
+    await worker(schema, { concurrency: 3, policy, planOptions: { tools, tenantLimiter: new TenantLimiter() } });
+    await worker(schema, { concurrency: 3, policy, planOptions: { tools, tenantLimiter: new TenantLimiter() } });
+    const names = ["p1", "p2", "p3"];
+    const submitted = await Promise.all(names.map((name) => submitRun({ plan: { steps: [effect(log, name, 250)] } }, { pool, schema, tools })));
+    const results = await Promise.all(submitted.map((s) => waitForRun(s.run_id, { pool, schema, pollMs: 200 })));
+    expect(results.map((r) => r.status)).toEqual(["completed", "completed", "completed"]);
+    expect(maxOverlap(readLog(log), names)).toBe(1);
   });
 
   it("lets an unlimited tenant's runs overlap on the same workers (the limit above is what serialised them)", async () => {
