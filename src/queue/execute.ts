@@ -74,9 +74,12 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
     await store.savePlan(threadId, run.plan, undefined, run.run_id);
     return runPlan(graph.prepared, { ...base, runId: run.run_id });
   }
-  const answer = ResumeAnswerSchema.safeParse(run.resume_answer ?? {});
+  const { approver: recordedApprover, ...recorded } = (run.resume_answer ?? {}) as { approver?: unknown };
+  const answer = ResumeAnswerSchema.safeParse(recorded);
+  const approver = CallerContextSchema.safeParse(recordedApprover);
   const resume = answer.success ? await resumeValue(answer.data, snapshot.tasks ?? [], store, run.run_id) : {};
-  return runPlan(graph.prepared, { ...base, resume: Object.keys(resume).length ? resume : null });
+  // Answers are given under their approver's context, so the policy's approver rules judge them.
+  return runPlan(graph.prepared, { ...base, ...(approver.success ? { caller: approver.data } : {}), resume: Object.keys(resume).length ? resume : null });
 }
 
 interface SnapshotTask {

@@ -104,6 +104,8 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
       const retryAfterMs = (outcome.error as PlangraphError & { retryAfterMs?: number }).retryAfterMs;
       return await handBack(context, run, owner.id, retryAfterMs ?? context.retryMs);
     }
+    // An approver the policy refuses: nothing ran, the run waits for an answer it accepts.
+    if ("error" in outcome && outcome.error.code === "APPROVER_NOT_ALLOWED") return await pauseAgain(context, run, owner.id, outcome.error);
     // A run that ended by itself before the hand-back reached it is settled, not run again.
     if (active.stop === "handback" && !("result" in outcome && outcome.result.status !== "failed")) return await handBack(context, run, owner.id, 0);
     await settle(context, run, owner.id, outcome, store);
@@ -162,6 +164,16 @@ async function settle(context: WorkerContext, run: RunRow, ownerId: string, outc
   await announce(context.pool, context.names, run.run_id).catch(() => undefined);
   context.instruments.runsEnded.add(1, { ...context.instruments.attributes, "plangraph.run.status": ended });
   await store.markRun(durableThread(run.tenant, run.thread_id), run.run_id, ended === "interrupted" ? "interrupted" : "finished").catch(() => undefined);
+}
+
+/** Back to `interrupted` with the result it paused with, the refusal recorded in `error`. */
+async function pauseAgain(context: WorkerContext, run: RunRow, ownerId: string, error: PlangraphError): Promise<void> {
+  await context.pool.query(
+    `UPDATE ${context.names.runs} SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'interrupted' END, error = $3, resume_answer = NULL, lease_expires_at = NULL
+     WHERE run_id = $1 AND owner_id = $2 AND status = 'running'`,
+    [run.run_id, ownerId, JSON.stringify(error.toJSON())],
+  );
+  await announce(context.pool, context.names, run.run_id).catch(() => undefined);
 }
 
 /** Puts a held run back in the queue for any worker, `delayMs` from now; its checkpoints stay. */

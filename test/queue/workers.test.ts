@@ -8,6 +8,7 @@ import { Logger, runMigrations } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelRun, getRun, resumeRun, startWorker, submitRun, waitForRun, type WorkerHandle } from "../../src/queue/index.js";
 import { DEFAULT_POLICY, parsePolicy, TenantLimiter } from "../../src/policy/index.js";
+import { localCaller } from "../../src/model/caller.js";
 import { effectTool, readLog, count, type LogLine } from "./support/tools.js";
 import { dropSchema, logPath, spawnWorker, testSchema, until, url } from "./support/queue-db.js";
 
@@ -132,6 +133,26 @@ describe.skipIf(!url)("queue workers", () => {
     expect((await getRun(run_id, { pool, schema })).worker).toBe(second.id);
     const lines = readLog(log);
     expect([count(lines, "start", "before"), count(lines, "start", "gated"), count(lines, "start", "later")]).toEqual([1, 1, 1]);
+  });
+
+  it("judges an answer by its approver: a refused approver leaves the run interrupted, an allowed one runs the step once", async () => {
+    const schema = own("approver");
+    const log = logPath();
+    const policy = parsePolicy({ ...DEFAULT_POLICY, roles: { ...DEFAULT_POLICY.roles, lead: { allow: ["*"] } }, approvers: { roles: ["lead"] } });
+    await worker(schema, { policy });
+    const plan = { steps: [effect(log, "gated", 0, { requires_approval: true })] };
+    const { run_id } = await submitRun({ plan }, { pool, schema, tools });
+    expect((await waitForRun(run_id, { pool, schema })).status).toBe("interrupted");
+    const intern = localCaller("t-intern", { user: "intern", roles: ["admin"], source: "library" });
+    await resumeRun(run_id, { approve: ["gated"] }, { pool, schema, caller: intern });
+    await expect(waitForRun(run_id, { pool, schema })).rejects.toMatchObject({ code: "APPROVER_NOT_ALLOWED" });
+    expect(await getRun(run_id, { pool, schema })).toMatchObject({ status: "interrupted", error: { code: "APPROVER_NOT_ALLOWED" } });
+    const stranger = localCaller("t-other", { tenant: "other", roles: ["lead"], source: "library" });
+    await expect(resumeRun(run_id, { approve: ["gated"] }, { pool, schema, caller: stranger })).rejects.toMatchObject({ code: "APPROVER_NOT_ALLOWED" });
+    const lead = localCaller("t-lead", { user: "lee", roles: ["lead", "admin"], source: "library" });
+    await resumeRun(run_id, { approve: ["gated"] }, { pool, schema, caller: lead });
+    expect((await waitForRun(run_id, { pool, schema })).status).toBe("completed");
+    expect(count(readLog(log), "start", "gated")).toBe(1);
   });
 
   it("reports a rejected step as rejected and skips what depends on it", async () => {
