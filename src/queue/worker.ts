@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import type { Meter } from "@opentelemetry/api";
 import { run as runGraphileWorker, type Runner } from "graphile-worker";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { PgAuditTrail } from "../durability/audit-postgres.js";
 import type { PlanOptions, RunPlanOptions } from "../api/run-plan.js";
 import { DEFAULT_LEASE_TTL_MS } from "../durability/lease.js";
 import { PlangraphError } from "../model/errors.js";
@@ -26,7 +27,7 @@ export interface WorkerOptions extends QueueConnection {
   registry?: PlanOptions["registry"];
   /** Everything else runs take from the worker: chat model, limits, cache… (as for runPlan). */
   planOptions?: WorkerRunOptions;
-  /** Where runs record side-effecting calls, approvals and refusals (e.g. the queue schema's audit trail). */
+  /** Where runs record side-effecting calls, approvals and refusals (default: the audit trail in the queue's schema, as `plangraph audit` reads it). */
   audit?: RunPlanOptions["audit"];
   /** How long a lost worker's runs stay its own (default 30 s): heartbeats renew it every third of it. */
   leaseMs?: number;
@@ -95,7 +96,7 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     ...tenantLimitOf(options),
     planOptions: { ...options.planOptions, ...(options.policy !== undefined ? { policy: options.policy } : {}), ...(options.tools ? { tools: options.tools } : {}), ...(options.registry ? { registry: options.registry } : {}) },
     ...(options.durability ? { durability: options.durability } : {}),
-    ...(options.audit ? { audit: options.audit } : {}),
+    audit: options.audit ?? new PgAuditTrail(pool, names.schema),
     checkpointer: new PostgresSaver(pool, undefined, { schema: names.schema }),
     instruments: queueInstruments(id, options.meter),
     active: new Map(),

@@ -133,6 +133,9 @@ describe.skipIf(!url)("queue workers", () => {
     expect((await getRun(run_id, { pool, schema })).worker).toBe(second.id);
     const lines = readLog(log);
     expect([count(lines, "start", "before"), count(lines, "start", "gated"), count(lines, "start", "later")]).toEqual([1, 1, 1]);
+    // The approval is in the audit trail beside the run's checkpoints, wherever it was given.
+    const { rows } = await pool.query(`SELECT * FROM "${schema}".plangraph_audit`);
+    expect(JSON.stringify(rows)).toContain("gated");
   });
 
   it("judges an answer by its approver: a refused approver leaves the run interrupted, an allowed one runs the step once", async () => {
