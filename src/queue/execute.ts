@@ -7,6 +7,7 @@ import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
 import { CallerContextSchema } from "../model/caller.js";
 import { PlangraphError } from "../model/errors.js";
 import { CutOffAwareStore } from "./cut-off-store.js";
+import { eventRedaction } from "./event-redaction.js";
 import type { RunRow } from "./run-row.js";
 import { ResumeAnswerSchema, type ResumeAnswer } from "./types.js";
 
@@ -56,13 +57,14 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
   if (!caller.success) throw new PlangraphError("CONTEXT_SPOOFED", `run '${run.run_id}' carries a malformed caller context: refused`);
   const threadId = durableThread(run.tenant, run.thread_id);
   const graph = compilePlan(run.plan, { ...input.planOptions, checkpointer, chatModel: input.planOptions.chatModel ?? null });
+  const redact = eventRedaction(graph.prepared);
   const base: RunPlanOptions = {
     ...input.planOptions,
     checkpointer,
     store: new CutOffAwareStore(store, input.signal),
     threadId,
     signal: input.signal,
-    onEvent: input.onEvent,
+    onEvent: (event) => input.onEvent(redact(event)),
     caller: caller.data,
     ...(input.durability ? { durability: input.durability } : {}),
     ...(input.audit ? { audit: input.audit } : {}),
