@@ -66,6 +66,9 @@ console.log(JSON.stringify(figures));
  * Measured 2026-12-01 (one run of 100, load average ~10 on 2 shared cores):
  *   {"submit_to_start_p50_ms":34.28,"submit_to_start_p95_ms":125.78,"submit_to_result_p50_ms":55.8,
  *    "submit_to_result_p95_ms":174.27,"queue_wait_p50_ms":6.17,"queue_wait_p95_ms":29.49}
+ * Again at 14:05 after merging main (load average ~7):
+ *   {"submit_to_start_p50_ms":15.69,"submit_to_start_p95_ms":51.98,"submit_to_result_p50_ms":24.44,
+ *    "submit_to_result_p95_ms":68.99,"queue_wait_p50_ms":2.85,"queue_wait_p95_ms":15.63}
  * queue_wait is the queue's own part (job to a worker, claim); the rest of submit → start is the
  * run's own start (leases, compile, the plan's record, warm-up) and the event's way back.
  */

@@ -1,5 +1,5 @@
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import { compilePlan, runPlan, type PlanOptions, type RunPlanOptions } from "../api/run-plan.js";
+import { compilePlan, runPlan, type RunPlanOptions } from "../api/run-plan.js";
 import type { PgCompletionStore } from "../durability/postgres.js";
 import type { RunResult } from "../engine/result.js";
 import type { ApprovalAnswer, RunEvent } from "../engine/scheduler.js";
@@ -7,6 +7,7 @@ import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
 import { CallerContextSchema } from "../model/caller.js";
 import { PlangraphError } from "../model/errors.js";
 import { CutOffAwareStore } from "./cut-off-store.js";
+import { eventRedaction } from "./event-redaction.js";
 import type { RunRow } from "./run-row.js";
 import { ResumeAnswerSchema, type ResumeAnswer } from "./types.js";
 
@@ -18,6 +19,13 @@ export function durableThread(tenant: string, thread: string): string {
   return `${tenant}/${thread}`;
 }
 
+/**
+ * What every run a worker holds takes from the worker: tools, chat model, limits, policy, its
+ * tenant limiter… — everything but what belongs to the run itself (thread, caller, signal,
+ * stores, resume), which the queue sets.
+ */
+export type WorkerRunOptions = Omit<RunPlanOptions, "threadId" | "signal" | "resume" | "runId" | "checkpointer" | "store" | "onEvent" | "caller">;
+
 /** What a worker runs a claimed run with. */
 export interface ExecuteInput {
   run: Pick<RunRow, "run_id" | "thread_id" | "tenant" | "plan" | "caller" | "resume_answer">;
@@ -26,7 +34,7 @@ export interface ExecuteInput {
   checkpointer: BaseCheckpointSaver;
   store: PgCompletionStore;
   /** The worker's tools, chat model, limits… */
-  planOptions: PlanOptions;
+  planOptions: WorkerRunOptions;
   signal: AbortSignal;
   onEvent: (event: RunEvent) => void;
   durability?: RunPlanOptions["durability"];
@@ -49,13 +57,14 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
   if (!caller.success) throw new PlangraphError("CONTEXT_SPOOFED", `run '${run.run_id}' carries a malformed caller context: refused`);
   const threadId = durableThread(run.tenant, run.thread_id);
   const graph = compilePlan(run.plan, { ...input.planOptions, checkpointer, chatModel: input.planOptions.chatModel ?? null });
+  const redact = eventRedaction(graph.prepared);
   const base: RunPlanOptions = {
     ...input.planOptions,
     checkpointer,
     store: new CutOffAwareStore(store, input.signal),
     threadId,
     signal: input.signal,
-    onEvent: input.onEvent,
+    onEvent: (event) => input.onEvent(redact(event)),
     caller: caller.data,
     ...(input.durability ? { durability: input.durability } : {}),
     ...(input.audit ? { audit: input.audit } : {}),
@@ -67,9 +76,12 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
     await store.savePlan(threadId, run.plan, undefined, run.run_id);
     return runPlan(graph.prepared, { ...base, runId: run.run_id });
   }
-  const answer = ResumeAnswerSchema.safeParse(run.resume_answer ?? {});
+  const { approver: recordedApprover, ...recorded } = (run.resume_answer ?? {}) as { approver?: unknown };
+  const answer = ResumeAnswerSchema.safeParse(recorded);
+  const approver = CallerContextSchema.safeParse(recordedApprover);
   const resume = answer.success ? await resumeValue(answer.data, snapshot.tasks ?? [], store, run.run_id) : {};
-  return runPlan(graph.prepared, { ...base, resume: Object.keys(resume).length ? resume : null });
+  // Answers are given under their approver's context, so the policy's approver rules judge them.
+  return runPlan(graph.prepared, { ...base, ...(approver.success ? { caller: approver.data } : {}), resume: Object.keys(resume).length ? resume : null });
 }
 
 interface SnapshotTask {

@@ -1,4 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type pg from "pg";
+import { localCaller, type CallerContext } from "../model/caller.js";
 import { PlangraphError } from "../model/errors.js";
 import { RUN_COLUMNS, runFromRow, type RunRow } from "./run-row.js";
 import { enqueueRun } from "./jobs.js";
@@ -71,8 +73,13 @@ export function cancelRun(runId: string, connection: QueueConnection): Promise<Q
  * steps run exactly once, rejected ones are reported as rejected, undecided ones stay pending (the
  * run pauses again). A step that is not pending is a USAGE error naming it; a run that is not
  * interrupted is a USAGE error saying where it stands.
+ *
+ * `caller` is who answers (default: the local caller): the worker continues the run under that
+ * context, so the policy's approver rules judge the approver, not the submitter. An approver of
+ * another tenant is APPROVER_NOT_ALLOWED. One the policy refuses leaves the run interrupted, with
+ * the refusal in its `error`.
  */
-export async function resumeRun(runId: string, answer: ResumeAnswerInput, connection: QueueConnection): Promise<QueuedRunDetail> {
+export async function resumeRun(runId: string, answer: ResumeAnswerInput, connection: QueueConnection & { caller?: CallerContext }): Promise<QueuedRunDetail> {
   const parsed = ResumeAnswerSchema.safeParse(answer);
   if (!parsed.success) throw new PlangraphError("USAGE", `resumeRun: ${parsed.error.issues[0]!.path.join(".") || "answer"}: ${parsed.error.issues[0]!.message}`);
   const decided = parsed.data;
@@ -80,12 +87,14 @@ export async function resumeRun(runId: string, answer: ResumeAnswerInput, connec
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
-      const { rows } = await client.query<Pick<RunRow, "status" | "result">>(`SELECT status, result FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
+      const { rows } = await client.query<Pick<RunRow, "status" | "result" | "tenant">>(`SELECT status, result, tenant FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
       const row = rows[0];
       if (!row) throw notFound(runId, names);
+      const approver = connection.caller ?? localCaller(randomUUID(), { tenant: row.tenant, source: "library" });
+      if (approver.tenant !== row.tenant) throw new PlangraphError("APPROVER_NOT_ALLOWED", `run '${runId}' belongs to tenant '${row.tenant}': a caller of tenant '${approver.tenant}' may not answer its approvals`);
       if (row.status !== "interrupted") throw new PlangraphError("USAGE", `run '${runId}' is ${row.status}, not waiting for approval: only an interrupted run can be resumed`);
       checkPending(runId, row.result, [...decided.approve, ...decided.reject, ...Object.keys(decided.params)]);
-      await client.query(`UPDATE ${names.runs} SET status = 'queued', resume_answer = $2 WHERE run_id = $1`, [runId, JSON.stringify(decided)]);
+      await client.query(`UPDATE ${names.runs} SET status = 'queued', resume_answer = $2, error = NULL WHERE run_id = $1`, [runId, JSON.stringify({ ...decided, approver })]);
       await enqueueRun(client, names, runId);
       await client.query("COMMIT");
     } catch (error) {

@@ -2,6 +2,7 @@ import pg from "pg";
 import { Logger, runMigrations, type LogLevel } from "graphile-worker";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
 import { PgCompletionStore } from "../durability/postgres.js";
+import { PgAuditTrail } from "../durability/audit-postgres.js";
 import { PlangraphError, describeError } from "../model/errors.js";
 
 /**
@@ -91,7 +92,7 @@ const ready = new WeakMap<pg.Pool, Map<string, Promise<void>>>();
 
 /**
  * Creates the queue's tables (runs, events), the durable run tables (checkpoints, completions,
- * threads, leases) and graphile-worker's, once per pool and schema. Idempotent and safe when many
+ * threads, leases, audit trail) and graphile-worker's, once per pool and schema. Idempotent and safe when many
  * processes start at once. A database that cannot be used is QUEUE_FAILED naming it.
  */
 export function ensureQueue(pool: pg.Pool, names: QueueNames): Promise<void> {
@@ -111,8 +112,10 @@ export function ensureQueue(pool: pg.Pool, names: QueueNames): Promise<void> {
 async function setUp(pool: pg.Pool, names: QueueNames): Promise<void> {
   const checkpointer = new PostgresSaver(pool, undefined, { schema: names.schema });
   const store = new PgCompletionStore(pool, names.schema);
+  const audit = new PgAuditTrail(pool, names.schema);
   await store.setup(async () => {
     await checkpointer.setup();
+    await audit.createTables();
     for (const statement of queueTables(names)) await pool.query(statement);
   });
   await runMigrations({ pgPool: pool, schema: names.jobsSchema, logger: queueLogger() });

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
-import type { PlanOptions, RunPlanOptions } from "../api/run-plan.js";
+import type { RunPlanOptions } from "../api/run-plan.js";
 import { holdThread, type ThreadHold } from "../durability/lease.js";
 import { currentOwner } from "../durability/lease-owner.js";
 import { PgCompletionStore } from "../durability/postgres.js";
@@ -9,7 +9,7 @@ import type { RunResult } from "../engine/result.js";
 import { PlangraphError, describeError, isPlangraphError } from "../model/errors.js";
 import { claimRun, type TenantConcurrency } from "./claim.js";
 import { RunEventPublisher, announce } from "./events.js";
-import { durableThread, executeRun } from "./execute.js";
+import { durableThread, executeRun, type WorkerRunOptions } from "./execute.js";
 import { enqueueRun } from "./jobs.js";
 import type { QueueInstruments } from "./metrics.js";
 import { RunLeases } from "./run-leases.js";
@@ -36,7 +36,7 @@ export interface WorkerContext {
   retryMs: number;
   /** Absent: no tenant is limited. */
   tenantConcurrency?: TenantConcurrency;
-  planOptions: PlanOptions;
+  planOptions: WorkerRunOptions;
   durability?: RunPlanOptions["durability"];
   audit?: RunPlanOptions["audit"];
   checkpointer: BaseCheckpointSaver;
@@ -99,6 +99,13 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
     }
     const outcome = await runHeld(context, run, store, active, holds);
     if (holds.some((hold) => hold.signal.aborted)) return; // the lease was lost: the run is another worker's now
+    // Refused by the tenant's per-minute budget (the engine's admission): queued again for when it allows.
+    if ("error" in outcome && outcome.error.code === "TENANT_LIMIT") {
+      const retryAfterMs = (outcome.error as PlangraphError & { retryAfterMs?: number }).retryAfterMs;
+      return await handBack(context, run, owner.id, retryAfterMs ?? context.retryMs);
+    }
+    // An approver the policy refuses: nothing ran, the run waits for an answer it accepts.
+    if ("error" in outcome && outcome.error.code === "APPROVER_NOT_ALLOWED") return await pauseAgain(context, run, owner.id, outcome.error);
     // A run that ended by itself before the hand-back reached it is settled, not run again.
     if (active.stop === "handback" && !("result" in outcome && outcome.result.status !== "failed")) return await handBack(context, run, owner.id, 0);
     await settle(context, run, owner.id, outcome, store);
@@ -157,6 +164,16 @@ async function settle(context: WorkerContext, run: RunRow, ownerId: string, outc
   await announce(context.pool, context.names, run.run_id).catch(() => undefined);
   context.instruments.runsEnded.add(1, { ...context.instruments.attributes, "plangraph.run.status": ended });
   await store.markRun(durableThread(run.tenant, run.thread_id), run.run_id, ended === "interrupted" ? "interrupted" : "finished").catch(() => undefined);
+}
+
+/** Back to `interrupted` with the result it paused with, the refusal recorded in `error`. */
+async function pauseAgain(context: WorkerContext, run: RunRow, ownerId: string, error: PlangraphError): Promise<void> {
+  await context.pool.query(
+    `UPDATE ${context.names.runs} SET status = CASE WHEN cancel_requested THEN 'cancelled' ELSE 'interrupted' END, error = $3, resume_answer = NULL, lease_expires_at = NULL
+     WHERE run_id = $1 AND owner_id = $2 AND status = 'running'`,
+    [run.run_id, ownerId, JSON.stringify(error.toJSON())],
+  );
+  await announce(context.pool, context.names, run.run_id).catch(() => undefined);
 }
 
 /** Puts a held run back in the queue for any worker, `delayMs` from now; its checkpoints stay. */

@@ -88,6 +88,8 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
 }
 
 function outcome(run: QueuedRunDetail): QueuedRunResult {
+  // Paused again because its approver was refused: the resumer hears why.
+  if (run.status === "interrupted" && run.error) throw new PlangraphError(run.error.code as PlangraphError["code"], run.error.message);
   if (run.result) return run.result as QueuedRunResult;
   if (run.status === "cancelled") throw new PlangraphError("RUN_ABORTED", `run '${run.run_id}' was cancelled${run.started_at ? "" : " before it started"}`);
   if (run.error) throw new PlangraphError(run.error.code as PlangraphError["code"], `run '${run.run_id}' failed: ${run.error.message}`);

@@ -3,11 +3,15 @@ import { hostname } from "node:os";
 import type { Meter } from "@opentelemetry/api";
 import { run as runGraphileWorker, type Runner } from "graphile-worker";
 import { PostgresSaver } from "@langchain/langgraph-checkpoint-postgres";
+import { PgAuditTrail } from "../durability/audit-postgres.js";
 import type { PlanOptions, RunPlanOptions } from "../api/run-plan.js";
 import { DEFAULT_LEASE_TTL_MS } from "../durability/lease.js";
 import { PlangraphError } from "../model/errors.js";
+import { loadPolicyFile, POLICY_ENV } from "../api/policy-file.js";
+import { tenantLimits, type Policy } from "../policy/index.js";
 import type { TenantConcurrency } from "./claim.js";
 import type { RunJobPayload } from "./jobs.js";
+import type { WorkerRunOptions } from "./execute.js";
 import { queueInstruments } from "./metrics.js";
 import { startSweeper } from "./sweeper.js";
 import { ensureQueue, queueLogger, queueNames, quietPool, type QueueConnection } from "./store.js";
@@ -22,14 +26,20 @@ export interface WorkerOptions extends QueueConnection {
   /** A registry to use instead of built-ins + `tools`. */
   registry?: PlanOptions["registry"];
   /** Everything else runs take from the worker: chat model, limits, cache… (as for runPlan). */
-  planOptions?: PlanOptions;
-  /** Where runs record side-effecting calls, approvals and refusals (e.g. the queue schema's audit trail). */
+  planOptions?: WorkerRunOptions;
+  /** Where runs record side-effecting calls, approvals and refusals (default: the audit trail in the queue's schema, as `plangraph audit` reads it). */
   audit?: RunPlanOptions["audit"];
   /** How long a lost worker's runs stay its own (default 30 s): heartbeats renew it every third of it. */
   leaseMs?: number;
   /** How often the sweeper looks for runs whose lease expired (default a quarter of the lease). */
   sweepMs?: number;
-  /** The most runs a tenant may have running across all workers (default: no limit). */
+  /**
+   * The policy runs are held to (roles → tools, approvals, tenant limits), or a policy file's
+   * path; default: the file PLANGRAPH_POLICY names, else the built-in policy. Its tenants'
+   * `max_concurrent_runs` is applied across all workers (unless `tenantConcurrency` is given).
+   */
+  policy?: Policy | string;
+  /** The most runs a tenant may have running across all workers (default: the policy's `max_concurrent_runs`). */
   tenantConcurrency?: TenantConcurrency;
   /** Aborting it drains the worker (SIGTERM). */
   signal?: AbortSignal;
@@ -83,10 +93,10 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     worker: id,
     leaseMs,
     retryMs: Math.max(200, Math.min(2000, Math.floor(leaseMs / 10))),
-    ...(options.tenantConcurrency ? { tenantConcurrency: options.tenantConcurrency } : {}),
-    planOptions: { ...options.planOptions, ...(options.tools ? { tools: options.tools } : {}), ...(options.registry ? { registry: options.registry } : {}) },
+    ...tenantLimitOf(options),
+    planOptions: { ...options.planOptions, ...(options.policy !== undefined ? { policy: options.policy } : {}), ...(options.tools ? { tools: options.tools } : {}), ...(options.registry ? { registry: options.registry } : {}) },
     ...(options.durability ? { durability: options.durability } : {}),
-    ...(options.audit ? { audit: options.audit } : {}),
+    audit: options.audit ?? new PgAuditTrail(pool, names.schema),
     checkpointer: new PostgresSaver(pool, undefined, { schema: names.schema }),
     instruments: queueInstruments(id, options.meter),
     active: new Map(),
@@ -107,6 +117,21 @@ export async function startWorker(options: WorkerOptions): Promise<WorkerHandle>
     }),
   );
   return workerHandle({ id, context, runner, sweeper, ownsPool: !options.pool, drainMs: options.drainMs ?? leaseMs, signal: options.signal });
+}
+
+/**
+ * The worker's cross-worker tenant limit: the caller's function, or the policy's
+ * `max_concurrent_runs` per tenant (a policy file is re-read when it changes). No policy file and
+ * no function: no tenant is limited (the built-in policy sets no concurrency limit).
+ */
+function tenantLimitOf(options: WorkerOptions): { tenantConcurrency?: TenantConcurrency } {
+  if (options.tenantConcurrency) return { tenantConcurrency: options.tenantConcurrency };
+  const source = options.policy ?? process.env[POLICY_ENV]?.trim();
+  if (!source) return {};
+  const policyNow = (): Policy => (typeof source === "string" ? loadPolicyFile(source) : source);
+  // A bad policy file is refused now, at start, not at the first claim.
+  policyNow();
+  return { tenantConcurrency: (tenant) => tenantLimits(policyNow(), tenant).max_concurrent_runs };
 }
 
 /** The graphile-worker runner of a worker, restarted when it stops on its own; `stop` ends it for good. */

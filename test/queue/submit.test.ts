@@ -94,6 +94,20 @@ describe.skipIf(!url)("the run queue (library API)", () => {
       }
     });
 
+    it("keeps a sensitive step's input and output out of the stored and streamed events, not out of the result", async () => {
+      const log = logPath();
+      const plan = { steps: [{ id: "secret", tool: "effect", params: { name: "hunter2-s3cr3t", log, ms: 0 }, sensitive: true }] };
+      const events: RunEvent[] = [];
+      const { run_id } = await submitRun({ plan }, { ...connection(), tools });
+      const result = await waitForRun(run_id, { ...connection(), onEvent: (event) => events.push(event) });
+      expect(result.results.secret).toMatchObject({ data: { name: "hunter2-s3cr3t" } });
+      const end = events.find((e) => e.type === "step_end") as Extract<RunEvent, { type: "step_end" }>;
+      expect(end.record).toMatchObject({ status: "done", output: "[redacted]", input: "[redacted]" });
+      const { rows } = await pool.query(`SELECT event::text AS text FROM "${schema}".plangraph_run_events WHERE run_id = $1`, [run_id]);
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.map((r) => r.text).join("\n")).not.toContain("hunter2-s3cr3t");
+    });
+
     it("returns the first run for a retried submit with the same idempotency key, also after that run ended", async () => {
       const log = logPath();
       const plan = chain(log, ["once"]);

@@ -7,6 +7,8 @@ import pg from "pg";
 import { Logger, runMigrations } from "graphile-worker";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cancelRun, getRun, resumeRun, startWorker, submitRun, waitForRun, type WorkerHandle } from "../../src/queue/index.js";
+import { DEFAULT_POLICY, parsePolicy, TenantLimiter } from "../../src/policy/index.js";
+import { localCaller } from "../../src/model/caller.js";
 import { effectTool, readLog, count, type LogLine } from "./support/tools.js";
 import { dropSchema, logPath, spawnWorker, testSchema, until, url } from "./support/queue-db.js";
 
@@ -55,6 +57,20 @@ describe.skipIf(!url)("queue workers", () => {
     const lines = readLog(log);
     // Six free slots over two workers, four runs: only the database-wide count kept them apart.
     expect(maxOverlap(lines, names)).toBe(1);
+  });
+
+  it("applies the policy's max_concurrent_runs for a tenant across workers", async () => {
+    const schema = own("policy");
+    const log = logPath();
+    const policy = parsePolicy({ ...DEFAULT_POLICY, limits: { default: {}, tenants: { acme: { max_concurrent_runs: 1 } } } });
+    // Each worker counts its own runs as a separate process would: only the queue sees them all.
+    await worker(schema, { concurrency: 3, policy, planOptions: { tools, tenantLimiter: new TenantLimiter() } });
+    await worker(schema, { concurrency: 3, policy, planOptions: { tools, tenantLimiter: new TenantLimiter() } });
+    const names = ["p1", "p2", "p3"];
+    const submitted = await Promise.all(names.map((name) => submitRun({ plan: { steps: [effect(log, name, 250)] } }, { pool, schema, tools })));
+    const results = await Promise.all(submitted.map((s) => waitForRun(s.run_id, { pool, schema, pollMs: 200 })));
+    expect(results.map((r) => r.status)).toEqual(["completed", "completed", "completed"]);
+    expect(maxOverlap(readLog(log), names)).toBe(1);
   });
 
   it("lets an unlimited tenant's runs overlap on the same workers (the limit above is what serialised them)", async () => {
@@ -117,6 +133,29 @@ describe.skipIf(!url)("queue workers", () => {
     expect((await getRun(run_id, { pool, schema })).worker).toBe(second.id);
     const lines = readLog(log);
     expect([count(lines, "start", "before"), count(lines, "start", "gated"), count(lines, "start", "later")]).toEqual([1, 1, 1]);
+    // The approval is in the audit trail beside the run's checkpoints, wherever it was given.
+    const { rows } = await pool.query(`SELECT * FROM "${schema}".plangraph_audit`);
+    expect(JSON.stringify(rows)).toContain("gated");
+  });
+
+  it("judges an answer by its approver: a refused approver leaves the run interrupted, an allowed one runs the step once", async () => {
+    const schema = own("approver");
+    const log = logPath();
+    const policy = parsePolicy({ ...DEFAULT_POLICY, roles: { ...DEFAULT_POLICY.roles, lead: { allow: ["*"] } }, approvers: { roles: ["lead"] } });
+    await worker(schema, { policy });
+    const plan = { steps: [effect(log, "gated", 0, { requires_approval: true })] };
+    const { run_id } = await submitRun({ plan }, { pool, schema, tools });
+    expect((await waitForRun(run_id, { pool, schema })).status).toBe("interrupted");
+    const intern = localCaller("t-intern", { user: "intern", roles: ["admin"], source: "library" });
+    await resumeRun(run_id, { approve: ["gated"] }, { pool, schema, caller: intern });
+    await expect(waitForRun(run_id, { pool, schema })).rejects.toMatchObject({ code: "APPROVER_NOT_ALLOWED" });
+    expect(await getRun(run_id, { pool, schema })).toMatchObject({ status: "interrupted", error: { code: "APPROVER_NOT_ALLOWED" } });
+    const stranger = localCaller("t-other", { tenant: "other", roles: ["lead"], source: "library" });
+    await expect(resumeRun(run_id, { approve: ["gated"] }, { pool, schema, caller: stranger })).rejects.toMatchObject({ code: "APPROVER_NOT_ALLOWED" });
+    const lead = localCaller("t-lead", { user: "lee", roles: ["lead", "admin"], source: "library" });
+    await resumeRun(run_id, { approve: ["gated"] }, { pool, schema, caller: lead });
+    expect((await waitForRun(run_id, { pool, schema })).status).toBe("completed");
+    expect(count(readLog(log), "start", "gated")).toBe(1);
   });
 
   it("reports a rejected step as rejected and skips what depends on it", async () => {
