@@ -12,6 +12,9 @@ import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
 import { callerFromConfig } from "../model/caller.js";
+import { underPolicy } from "../api/compile-plan.js";
+import { policyFor } from "../api/policy-file.js";
+import type { Policy } from "../policy/index.js";
 import { capStepTimeouts } from "./step-timeouts.js";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
 
@@ -45,6 +48,12 @@ export interface OpsAgentOptions {
   /** Bound on the result text the model reads back. */
   maxResultChars?: number;
   name?: string;
+  /**
+   * The policy the caller's plans run under (a Policy, a file path; default `PLANGRAPH_POLICY`, else
+   * the built-in roles). A plan calling a tool the caller's roles may not call goes back to the
+   * model as a problem to fix, like any invalid plan; one the policy gates pauses for approval.
+   */
+  policy?: Policy | string;
 }
 
 /**
@@ -81,6 +90,7 @@ interface AgentSettings {
   maxRepairs: number;
   maxChars: number;
   maxStepMs: number | undefined;
+  policy: Policy;
 }
 
 function agentSettings(options: OpsAgentOptions): AgentSettings {
@@ -92,6 +102,7 @@ function agentSettings(options: OpsAgentOptions): AgentSettings {
     maxRepairs: options.maxRepairs ?? 1,
     maxChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
     maxStepMs: options.maxStepMs,
+    policy: policyFor(options.policy),
   };
 }
 
@@ -122,15 +133,18 @@ function plannerNode({ model, registry }: AgentSettings) {
 }
 
 /** Checks the planned `run_plan` call; every other tool call, and an invalid plan, gets an error reply. */
-function validateNode({ registry, limits }: AgentSettings) {
-  return async (state: OpsAgentStateType) => {
+function validateNode({ registry, limits, policy }: AgentSettings) {
+  return async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
     const calls = lastAI(state.messages)?.tool_calls ?? [];
     const chosen = calls.find((c) => c.name === OPS_PLAN_TOOL);
     const messages: BaseMessage[] = calls.filter((c) => c !== chosen).map(unknownToolReply);
     if (!chosen) return { messages };
     const plan = planFromToolInput((chosen.args ?? {}) as Record<string, unknown>);
     try {
-      preparePlan(plan, { registry, limits });
+      const prepared = preparePlan(plan, { registry, limits });
+      // The caller's roles are checked here too, so the model can plan around a refused tool.
+      const caller = callerFromConfig(config);
+      if (caller) underPolicy(prepared, { caller, policy });
       return { messages, plan };
     } catch (error) {
       if (!isPlangraphError(error)) throw error;
@@ -163,13 +177,13 @@ function invalidPlanReply(call: ToolCall, problems: string[]): ToolMessage {
 }
 
 /** Runs the validated plan as a subgraph and replies to the `run_plan` call with its result. */
-function executeNode({ registry, limits, decisionModel, maxStepMs, maxChars }: AgentSettings) {
+function executeNode({ registry, limits, decisionModel, maxStepMs, maxChars, policy }: AgentSettings) {
   return async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
     const call = lastAI(state.messages)?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
     const plan = maxStepMs ? capStepTimeouts(state.plan, maxStepMs, limits) : state.plan;
     // The agent's caller (on the server: pinned from the token, src/auth/served-graph.ts) is the plan's.
     const caller = callerFromConfig(config);
-    const graph = planSubgraph(plan, { registry, limits, chatModel: decisionModel, name: "plan", ...(caller ? { caller } : {}) });
+    const graph = planSubgraph(plan, { registry, limits, chatModel: decisionModel, name: "plan", ...(caller ? { caller, policy } : {}) });
     // Invoked from the node, the plan graph is a subgraph of this run: same checkpointer, its own
     // namespace, its steps streamed with `subgraphs: true`, its approvals interrupting this agent.
     const output = (await graph.invoke({}, config)) as { result?: RunResult | null };
