@@ -35,6 +35,7 @@ export async function runOnQueue(plan: unknown, queue: PlanToolQueue, registry: 
     return await waitForRun(submitted.run_id, { ...connection, signal });
   } catch (error) {
     if (signal.aborted) {
+      // Best effort: the caller's abort is what is reported; a run the cancel missed ends by its own budget.
       await cancelRun(submitted.run_id, connection).catch(() => undefined);
       if (timeout.aborted) throw new PlangraphError("RUN_ABORTED", `run ${submitted.run_id} gave no result within ${queue.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: cancelled`, { cause: error });
     }

@@ -66,6 +66,7 @@ export function lazyAuditSink(db: string, env: NodeJS.ProcessEnv = process.env):
       }
     },
     async close(): Promise<void> {
+      // A trail that never opened has nothing to close; its failure was reported to the append that opened it.
       const trail = await opening?.catch(() => undefined);
       await trail?.close();
     },

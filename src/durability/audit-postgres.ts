@@ -60,6 +60,7 @@ export class PgAuditTrail implements AuditTrail {
       }
       return trail;
     } catch (error) {
+      // The open's own error is what is thrown; the pool is being discarded.
       await pool.end().catch(() => undefined);
       if (error instanceof PlangraphError) throw error;
       throw new PlangraphError("DATABASE_UNUSABLE", `cannot use the audit trail in ${trail.where} (DATABASE_URL): ${describeError(error)}`, { cause: error });
@@ -125,6 +126,7 @@ export class PgAuditTrail implements AuditTrail {
         await client.query(`INSERT INTO ${this.head} (id, seq, hash) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash`, [row.seq, row.hash]);
         await client.query("COMMIT");
       } catch (error) {
+        // The append's error is what is thrown; a failed ROLLBACK leaves nothing committed.
         await client.query("ROLLBACK").catch(() => undefined);
         throw error;
       }
@@ -161,6 +163,7 @@ export class PgAuditTrail implements AuditTrail {
           after = row.seq;
         }
       } finally {
+        // A read-only transaction: nothing to lose if its COMMIT fails.
         await client.query("COMMIT").catch(() => undefined);
       }
     } finally {

@@ -74,6 +74,7 @@ export async function claimRun(pool: pg.Pool, names: QueueNames, request: ClaimR
     await client.query("COMMIT");
     return { kind: "claimed", run: claimed[0]!, takeover };
   } catch (error) {
+    // The transaction's own error is what is thrown; a failed ROLLBACK leaves nothing committed.
     await client.query("ROLLBACK").catch(() => undefined);
     throw error;
   } finally {

@@ -98,6 +98,7 @@ export async function resumeRun(runId: string, answer: ResumeAnswerInput, connec
       await enqueueRun(client, names, runId);
       await client.query("COMMIT");
     } catch (error) {
+      // The transaction's own error is what is thrown; a failed ROLLBACK leaves nothing committed.
       await client.query("ROLLBACK").catch(() => undefined);
       throw error;
     } finally {

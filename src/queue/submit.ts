@@ -67,6 +67,7 @@ async function insertRun(pool: pg.Pool, names: QueueNames, run: NewRun): Promise
     }
     await client.query("ROLLBACK");
   } catch (error) {
+    // The transaction's own error is what is thrown; a failed ROLLBACK leaves nothing committed.
     await client.query("ROLLBACK").catch(() => undefined);
     if ((error as { code?: string }).code === UNIQUE_VIOLATION) throw await threadBusy(pool, names, run);
     throw new PlangraphError("QUEUE_FAILED", `could not queue the run: ${(error as Error).message}`, { cause: error });

@@ -14,6 +14,16 @@ import { stopRun, type WorkerContext } from "./take-run.js";
  *   also reads the cancel flags of its runs, in case a notification was missed (a reconnect);
  * - the queue depth metric, counted at each sweep.
  */
+const warned = new Set<string>();
+
+/** A sweep's failure, said once per distinct message (a sweeper retries every tick). */
+function warnOnce(error: unknown): void {
+  const message = error instanceof Error ? error.message : String(error);
+  if (warned.has(message)) return;
+  warned.add(message);
+  process.emitWarning(`queue: a sweep for lapsed and stranded runs failed (retried on the next tick): ${message}`, { code: "PLANGRAPH_QUEUE" });
+}
+
 export async function startSweeper(context: WorkerContext, everyMs: number): Promise<{ stop(): Promise<void> }> {
   const listener = await listenForCancels(context);
   let stopped = false;
@@ -21,7 +31,8 @@ export async function startSweeper(context: WorkerContext, everyMs: number): Pro
   const timer = setInterval(() => {
     if (stopped) return;
     // One sweep at a time: a slow database must not pile sweeps up.
-    sweeping = sweeping.then(() => sweep(context)).catch(() => undefined);
+    // A failed sweep is retried on the next tick, and said once per distinct cause: takeover depends on it.
+    sweeping = sweeping.then(() => sweep(context)).catch((error: unknown) => warnOnce(error));
   }, everyMs);
   timer.unref();
   return {
@@ -75,6 +86,7 @@ async function listenForCancels(context: WorkerContext): Promise<{ stop(): Promi
     stop: async () => {
       if (!client) return;
       client.off("notification", onNotification);
+      // The connection is released next; a failed UNLISTEN ends with it.
       await client.query(`UNLISTEN "${context.names.cancelChannel}"`).catch(() => undefined);
       client.release();
     },

@@ -110,9 +110,11 @@ export async function takeRun(context: WorkerContext, runId: string): Promise<vo
     if (active.stop === "handback" && !("result" in outcome && outcome.result.status !== "failed")) return await handBack(context, run, owner.id, 0);
     await settle(context, run, owner.id, outcome, store);
   } finally {
+    // A lease that cannot be released lapses by itself within its TTL.
     await Promise.all(holds.map((hold) => hold.release().catch(() => undefined)));
     context.active.delete(runId);
     context.instruments.runTime.record(Date.now() - heldAt, attributes);
+    // Only a wake-up: the tenant's queued runs are found by the next poll or sweep anyway.
     await wakeTenant(context, run.tenant).catch(() => undefined);
   }
 }
@@ -161,9 +163,13 @@ async function settle(context: WorkerContext, run: RunRow, ownerId: string, outc
   );
   const ended = rows[0]?.status;
   if (!ended) return;
+  // Waiters also poll the run row: a lost notice delays them, it loses nothing.
   await announce(context.pool, context.names, run.run_id).catch(() => undefined);
   context.instruments.runsEnded.add(1, { ...context.instruments.attributes, "plangraph.run.status": ended });
-  await store.markRun(durableThread(run.tenant, run.thread_id), run.run_id, ended === "interrupted" ? "interrupted" : "finished").catch(() => undefined);
+  await store.markRun(durableThread(run.tenant, run.thread_id), run.run_id, ended === "interrupted" ? "interrupted" : "finished").catch((error: unknown) => {
+    // The run row already says how it ended; the thread's own mark only speeds up the next run's check.
+    process.emitWarning(`queue: run '${run.run_id}' ended but its thread could not be marked: ${String(error)}`, { code: "PLANGRAPH_QUEUE" });
+  });
 }
 
 /** Back to `interrupted` with the result it paused with, the refusal recorded in `error`. */
@@ -173,6 +179,7 @@ async function pauseAgain(context: WorkerContext, run: RunRow, ownerId: string, 
      WHERE run_id = $1 AND owner_id = $2 AND status = 'running'`,
     [run.run_id, ownerId, JSON.stringify(error.toJSON())],
   );
+  // Waiters also poll the run row: a lost notice delays them, it loses nothing.
   await announce(context.pool, context.names, run.run_id).catch(() => undefined);
 }
 
@@ -183,6 +190,7 @@ async function handBack(context: WorkerContext, run: RunRow, ownerId: string, de
     [run.run_id, ownerId],
   );
   if (rowCount === 1) await enqueueRun(context.pool, context.names, run.run_id, delayMs);
+  // Waiters also poll the run row: a lost notice delays them, it loses nothing.
   await announce(context.pool, context.names, run.run_id).catch(() => undefined);
 }
 

@@ -82,6 +82,7 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
     options.signal?.removeEventListener("abort", onAbort);
     client.off("notification", onNotification);
     client.off("error", onError);
+    // The connection is released next; a failed UNLISTEN ends with it.
     await client.query(`UNLISTEN "${names.eventsChannel}"`).catch(() => undefined);
     client.release();
   }

@@ -168,6 +168,7 @@ async function superviseRunner(start: () => Promise<Runner>): Promise<Supervised
   return {
     stop: async () => {
       stopping = true;
+      // A runner that fails to stop cleanly is going away with the process: its jobs' locks are reclaimed by the sweep.
       await Promise.all([...runners].map((runner) => runner.stop().catch(() => undefined)));
     },
   };
