@@ -8,7 +8,7 @@ import { holdThread, leaseTtlFromEnv, type ThreadHold } from "../durability/leas
 import { sqliteFileError } from "../durability/sqlite-file.js";
 import { checkResumeTools, identifyToolsModule } from "../durability/tools-module.js";
 import type { RunResult } from "../engine/result.js";
-import type { ApprovalAnswer } from "../engine/scheduler.js";
+import { approvalAnswers, pausedSteps, type SnapshotTask } from "../api/approval-answers.js";
 import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
 import type { PreparedPlan } from "../analysis/prepare.js";
 import { cliRegistry } from "./registry.js";
@@ -122,29 +122,13 @@ function unfinished(thread: string, previous: ThreadRecord, where: string): Plan
   );
 }
 
-interface SnapshotTask {
-  interrupts?: ReadonlyArray<{ id?: string; value?: unknown }>;
-}
-
 /**
  * The resume value for `--approve/--reject/--params`: answers to live LangGraph interrupts by id;
  * answers for steps whose node has not paused yet go to the completion store.
  */
 async function answerApprovals(command: Extract<Command, { command: "resume" }>, tasks: readonly SnapshotTask[], backend: DurableBackend, runId: string): Promise<Record<string, unknown>> {
-  const live = new Map<string, string>();
-  const waiting = new Set<string>();
-  for (const task of tasks) {
-    for (const item of task.interrupts ?? []) {
-      const value = item.value as { step?: string; pending?: string[] } | undefined;
-      if (value?.step && item.id) live.set(value.step, item.id);
-      if (value?.step) waiting.add(value.step);
-      for (const id of value?.pending ?? []) waiting.add(id);
-    }
-  }
-  const answers = new Map<string, ApprovalAnswer>();
-  for (const step of command.approve) answers.set(step, { action: "approve", ...(command.params[step] ? { params: command.params[step] } : {}) });
-  for (const [step, params] of Object.entries(command.params)) answers.set(step, { action: "approve", params });
-  for (const step of command.reject) answers.set(step, { action: "reject" });
+  const { live, waiting } = pausedSteps(tasks);
+  const answers = approvalAnswers(command);
   for (const step of answers.keys()) {
     if (!waiting.has(step)) {
       const list = [...waiting].map((s) => `'${s}'`).join(", ") || "none";

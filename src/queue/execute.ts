@@ -2,7 +2,8 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph-checkpoint";
 import { compilePlan, runPlan, type RunPlanOptions } from "../api/run-plan.js";
 import type { PgCompletionStore } from "../durability/postgres.js";
 import type { RunResult } from "../engine/result.js";
-import type { ApprovalAnswer, RunEvent } from "../engine/scheduler.js";
+import type { RunEvent } from "../engine/scheduler.js";
+import { approvalAnswers, pausedSteps, type SnapshotTask } from "../api/approval-answers.js";
 import { RUN_ID_CHANNEL } from "../langgraph/channels.js";
 import { CallerContextSchema } from "../model/caller.js";
 import { PlangraphError } from "../model/errors.js";
@@ -84,30 +85,14 @@ export async function executeRun(input: ExecuteInput): Promise<RunResult> {
   return runPlan(graph.prepared, { ...base, ...(approver.success ? { caller: approver.data } : {}), resume: Object.keys(resume).length ? resume : null });
 }
 
-interface SnapshotTask {
-  interrupts?: ReadonlyArray<{ id?: string; value?: unknown }>;
-}
-
 /**
  * LangGraph's resume value for recorded approvals: answers to live interrupts by their id; answers
  * for steps still waiting behind another pause go to the completion store. A step that waits no
  * longer had its answer applied before a takeover: it is not answered twice.
  */
 async function resumeValue(decided: ResumeAnswer, tasks: readonly SnapshotTask[], store: PgCompletionStore, runId: string): Promise<Record<string, unknown>> {
-  const live = new Map<string, string>();
-  const waiting = new Set<string>();
-  for (const task of tasks) {
-    for (const item of task.interrupts ?? []) {
-      const value = item.value as { step?: string; pending?: string[] } | undefined;
-      if (value?.step && item.id) live.set(value.step, item.id);
-      if (value?.step) waiting.add(value.step);
-      for (const id of value?.pending ?? []) waiting.add(id);
-    }
-  }
-  const answers = new Map<string, ApprovalAnswer>();
-  for (const step of decided.approve) answers.set(step, { action: "approve", ...(decided.params[step] ? { params: decided.params[step] } : {}) });
-  for (const [step, params] of Object.entries(decided.params)) answers.set(step, { action: "approve", params });
-  for (const step of decided.reject) answers.set(step, { action: "reject" });
+  const { live, waiting } = pausedSteps(tasks);
+  const answers = approvalAnswers(decided);
   const resume: Record<string, unknown> = {};
   for (const [step, answer] of answers) {
     if (!waiting.has(step)) continue;
