@@ -7,13 +7,13 @@
  * (readable by its admins only), the policy file's limits answer 429, and a run's result says whom
  * it ran for and holds that tenant's data.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { closeOpsDatabase, openOpsDatabase } from "../../tools/index.js";
+import { closeOpsDatabase, defaultDataDir, openOpsDatabase } from "../../tools/index.js";
 import type { AuditEntry } from "../../src/model/audit.js";
 import { startDevServer, type DevServer } from "./dev-server.js";
 
@@ -102,6 +102,11 @@ function refusal(outcome: Values | Error): string {
 }
 
 beforeAll(async () => {
+  // The server writes (maintenance windows) into an estate of its own: the shared one may be open in
+  // another test process, and a process reading a private copy of an open estate refuses writes.
+  await openOpsDatabase();
+  await closeOpsDatabase();
+  cpSync(defaultDataDir(), join(scratch, "estate"), { recursive: true });
   writeFileSync(join(scratch, "policy.json"), JSON.stringify(POLICY));
   // The server policy's blanket approval of every side effect is off: the caller policy alone decides who waits.
   writeFileSync(join(scratch, "server-policy.json"), JSON.stringify({ approveSideEffects: false }));
@@ -111,9 +116,10 @@ beforeAll(async () => {
       PLANGRAPH_POLICY: join(scratch, "policy.json"),
       PLANGRAPH_SERVER_POLICY: join(scratch, "server-policy.json"),
       PLANGRAPH_AUDIT_DB: join(scratch, "audit.sqlite"),
+      PLANGRAPH_DATA_DIR: join(scratch, "estate"),
     },
   });
-}, 120_000);
+}, 180_000);
 
 afterAll(async () => {
   await server?.stop();

@@ -12,6 +12,9 @@ import { processStartTime } from "../../tools/ops/db/process-identity.js";
 import { ESTATE_VERSION } from "../../tools/ops/estate/model.js";
 
 const exec = promisify(execFile);
+// Private copies of an open estate go to the OS temp directory: this file gets its own, so the
+// copies of test files running beside it are not taken for copies this file left behind.
+process.env.TMPDIR = mkdtempSync(join(tmpdir(), "plangraph-db-tmp-"));
 const scratch = mkdtempSync(join(tmpdir(), "plangraph-db-test-"));
 afterAll(async () => {
   await closeOpsDatabase();
