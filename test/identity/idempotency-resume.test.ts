@@ -4,14 +4,12 @@
  * calls made again carry the keys of their first attempt, so a database that enforces the key
  * (the ops write tools) changes nothing the second time. Real processes, real SQLite.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { cli, jsonLines, until } from "./support/cli-process.js";
 import { afterAll, describe, expect, it } from "vitest";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const CLI = join(ROOT, "bin/plangraph.mjs");
 const TOOLS = "test/identity/support/identity-tools.ts";
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -26,25 +24,9 @@ interface Line {
   user: string;
 }
 
-function cli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, LANGSMITH_TRACING: "false", OPENAI_API_KEY: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => child.on("close", (code) => done({ code, stdout, stderr })));
-  return { child, exit };
-}
 
-const lines = (log: string): Line[] => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Line) : []);
+const lines = (log: string): Line[] => jsonLines<Line>(log);
 
-async function until(check: () => boolean, what: string, ms = 60_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe("idempotency keys survive kill and resume", () => {
   it("gives a call repeated after SIGKILL the key of its first attempt, for a plain step and for each element", async () => {

@@ -5,15 +5,13 @@
  * the call's idempotency key — keeps one window per CI. Real CLI processes, real SQLite checkpoints,
  * the real embedded estate, counted afterwards with SQL of its own.
  */
-import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { cli, jsonLines, until } from "./support/cli-process.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { closeOpsDatabase, defaultDataDir, openOpsDatabase, openPglite } from "../../tools/index.js";
 
-const ROOT = resolve(import.meta.dirname, "../..");
-const CLI = join(ROOT, "bin/plangraph.mjs");
 const TOOLS = "test/identity/support/write-then-hang.ts";
 const dirs: string[] = [];
 let estate = "";
@@ -33,25 +31,9 @@ interface Call {
   replayed: boolean;
 }
 
-function cli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, env: { ...process.env, LANGSMITH_TRACING: "false", OPENAI_API_KEY: "", DATABASE_URL: "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-  const exit = new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => child.on("close", (code) => done({ code, stdout, stderr })));
-  return { child, exit };
-}
 
-const calls = (log: string): Call[] => (existsSync(log) ? readFileSync(log, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as Call) : []);
+const calls = (log: string): Call[] => jsonLines<Call>(log);
 
-async function until(check: () => boolean, what: string, ms = 90_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 describe("an ops write repeated after a crash changes nothing", () => {
   it("keeps one maintenance window per CI when the run is killed between a write and its record, then resumed", async () => {
