@@ -5,11 +5,14 @@
  *   worker), the time from the submission's commit to a worker starting the run (both the
  *   database's clock), p50 / p95; and the queue's overhead per run: the client's wall time from
  *   `submitRun` to `waitForRun` returning, less the run's own makespan;
- * - throughput: an I/O-bound suite (each run a fan-out of 6 `sleep` steps of 20 ms and a join),
- *   submitted at once to 1 worker and then to 2 workers, each pinned to one core with `taskset`
- *   when it exists: runs/s and worker CPU per run (from /proc: user + system time of the worker
- *   processes) — and the same for a CPU-bound suite (three chained 10 ms `spin` steps of hashing,
- *   bench/cpu-tools.ts), where the worker's core is the bound: the 1 → 2 workers scaling target;
+ * - throughput: suites of runs submitted at once to 1 worker and then to 2 workers, each pinned to
+ *   one core with `taskset` when it exists: runs/s, and the CPU each run cost — the workers' (from
+ *   /proc: user + system time of the worker processes), this client's, and everything else on the
+ *   machine (PostgreSQL, the kernel), from /proc/stat. The suites: I/O-bound (each run a fan-out of
+ *   6 `sleep` steps of 20 ms and a join); CPU-bound (three chained `spin` steps of ~100 ms of
+ *   hashing each, a fixed amount of work, bench/cpu-tools.ts), where the workers' cores are the
+ *   bound: the 1 → 2 workers scaling target; and the same with ~10 ms steps, where the queue's own
+ *   cost per run is a third of the work, so the scaling it can reach on this machine shows;
  * - takeover: a worker holding a run is SIGKILLed; the time until another worker holds the run.
  *
  * Standalone: `npx tsx bench/queue.ts [--quick]` (needs DATABASE_URL or PLANGRAPH_TEST_DATABASE_URL);
@@ -23,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { getRun, submitRun, waitForRun } from "../src/queue/index.js";
 import { childEnv, signalWorker, spawnWorker, until, type WorkerProcess } from "./queue-workers.js";
 import { queueTestDatabase, type QueueTestDatabase } from "./queue-database.js";
-import { spin } from "./cpu-tools.js";
+import { roundsFor, spin } from "./cpu-tools.js";
 
 export interface QueueBenchResults {
   started_at: string;
@@ -41,8 +44,11 @@ export interface QueueBenchResults {
     overhead_p50_ms: number;
     overhead_p95_ms: number;
   };
-  throughput: Array<{ bound: "io" | "cpu"; workers: number; concurrency: number; runs: number; seconds: number; runs_per_s: number; cpu_ms_per_run: number }>;
+  throughput: Throughput[];
+  /** 2 workers' runs/s over 1 worker's, CPU-bound suite (the target). */
   scaling: number;
+  /** The same for the ~10 ms steps, and the most this machine allows it (see `scalingBound`). */
+  light_scaling: { measured: number; bound: number };
   takeover: { lease_ms: number; trials: number[]; max_ms: number };
   targets: Array<{ target: string; measured: string; met: boolean }>;
 }
@@ -60,6 +66,42 @@ function hasTaskset(): boolean {
   } catch {
     return false;
   }
+}
+
+/** One throughput suite, with what each run cost in CPU. */
+export interface Throughput {
+  suite: Suite["name"];
+  workers: number;
+  concurrency: number;
+  runs: number;
+  seconds: number;
+  runs_per_s: number;
+  /** The worker processes' CPU per run (user + system). */
+  cpu_ms_per_run: number;
+  /** This process's CPU per run: submitting and waiting. */
+  client_cpu_ms_per_run: number;
+  /** The rest of the machine's CPU per run (PostgreSQL, the kernel, anything else running). */
+  other_cpu_ms_per_run: number;
+}
+
+/** What a suite's runs do: `spin` steps do `rounds` hashes each (calibrated once per benchmark). */
+export type Suite = { name: "io" } | { name: "cpu" | "cpu-light"; stepMs: number; rounds: number };
+
+/**
+ * The most 2 workers can do over 1 when the machine has 2 cores, from the CPU a run costs: one
+ * worker is bound by its core (worker CPU W per run), two share both cores with the database and
+ * the client (W + O per run), so 2 cores / (W + O) over 1 core / W.
+ */
+export function scalingBound(one: Throughput): number {
+  const w = one.cpu_ms_per_run;
+  return round((2 * w) / (w + one.client_cpu_ms_per_run + one.other_cpu_ms_per_run), 2);
+}
+
+/** All CPU ms the machine spent so far (every core: user, nice, system, irq, softirq), from /proc/stat. */
+function machineCpuMs(): number {
+  const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const ticks = fields[0]! + fields[1]! + fields[2]! + fields[5]! + fields[6]!;
+  return ticks * 10;
 }
 
 /** User + system CPU ms of a process so far, from /proc/<pid>/stat (clock ticks of 10 ms). */
@@ -107,9 +149,9 @@ async function measureLatency(db: QueueTestDatabase, runs: number, pin: boolean)
   return { runs, start_p50_ms: p(starts, 50), start_p95_ms: p(starts, 95), worker_p50_ms: p(held, 50), worker_p95_ms: p(held, 95), overhead_p50_ms: p(overheads, 50), overhead_p95_ms: p(overheads, 95) };
 }
 
-/** The CPU-bound plan: three 10 ms `spin` calls in a chain (bench/cpu-tools.ts). */
-function cpuPlan(i: number) {
-  return { steps: [0, 1, 2].map((k) => ({ id: `s${k}`, tool: "spin", params: { ms: 10, run: i }, ...(k ? { depends_on: [`s${k - 1}`] } : {}) })) };
+/** The CPU-bound plan: three `spin` calls of `rounds` hashes in a chain (bench/cpu-tools.ts). */
+function cpuPlan(i: number, rounds: number) {
+  return { steps: [0, 1, 2].map((k) => ({ id: `s${k}`, tool: "spin", params: { rounds, run: i }, ...(k ? { depends_on: [`s${k - 1}`] } : {}) })) };
 }
 
 /** The I/O-bound plan: six 20 ms calls in parallel, then a join. */
@@ -118,26 +160,44 @@ function ioPlan(i: number) {
   return { steps: [...fan, { id: "join", tool: "echo", depends_on: fan.map((s) => s.id) }] };
 }
 
-async function measureThroughput(db: QueueTestDatabase, workers: number, runs: number, pin: boolean, bound: "io" | "cpu" = "io"): Promise<QueueBenchResults["throughput"][number]> {
+async function measureThroughput(db: QueueTestDatabase, workers: number, runs: number, pin: boolean, suite: Suite): Promise<Throughput> {
   // Enough runs at once that the worker's core, not the tools' 20 ms waits, is the bound; each held run
   // can use two connections (PostgreSQL here allows 100 in all, shared with other users).
   const concurrency = 10;
-  const tools = bound === "cpu" ? ["--tools", "bench/cpu-tools.ts"] : [];
+  const cpuBound = suite.name !== "io";
+  const tools = cpuBound ? ["--tools", "bench/cpu-tools.ts"] : [];
   const pool = await startWorkers(db, workers, ["--concurrency", String(concurrency), ...tools], pin);
-  const options = bound === "cpu" ? { ...db.connection, tools: [spin] } : db.connection;
-  const plan = bound === "cpu" ? cpuPlan : ioPlan;
+  const options = cpuBound ? { ...db.connection, tools: [spin] } : db.connection;
+  const plan = suite.name === "io" ? ioPlan : (i: number) => cpuPlan(i, suite.rounds);
   try {
     const cpu0 = pool.map((w) => processCpuMs(w.child.pid!));
+    const client0 = process.cpuUsage();
+    const machine0 = machineCpuMs();
     const t0 = performance.now();
     const submitted = await Promise.all(Array.from({ length: runs }, (_, i) => submitRun({ plan: plan(i) }, options)));
-    // One wait at a time (each holds a connection while it listens); the runs go on meanwhile.
+    // One wait at a time (each holds a connection while it listens); the runs go on meanwhile. Each
+    // wakes on its run's notices, polling only as the default fallback: a client polling every few
+    // ms would spend the cores the workers are measured on.
     const ended: Array<{ status: string }> = [];
-    for (const run of submitted) ended.push(await waitForRun(run.run_id, { ...options, pollMs: 20 }));
+    for (const run of submitted) ended.push(await waitForRun(run.run_id, options));
     const seconds = (performance.now() - t0) / 1000;
+    const machine = machineCpuMs() - machine0;
+    const clientUsage = process.cpuUsage(client0);
+    const client = (clientUsage.user + clientUsage.system) / 1000;
     const cpu = pool.reduce((sum, w, i) => sum + processCpuMs(w.child.pid!) - cpu0[i]!, 0);
     const failed = ended.filter((run) => run.status !== "completed");
     if (failed.length) throw new Error(`${failed.length} throughput runs did not complete`);
-    return { bound, workers, concurrency, runs, seconds: round(seconds, 2), runs_per_s: round(runs / seconds), cpu_ms_per_run: round(cpu / runs, 2) };
+    return {
+      suite: suite.name,
+      workers,
+      concurrency,
+      runs,
+      seconds: round(seconds, 2),
+      runs_per_s: round(runs / seconds),
+      cpu_ms_per_run: round(cpu / runs, 2),
+      client_cpu_ms_per_run: round(client / runs, 2),
+      other_cpu_ms_per_run: round(Math.max(0, machine - cpu - client) / runs, 2),
+    };
   } finally {
     await stopWorkers(pool);
   }
@@ -176,16 +236,25 @@ export async function measureQueue(options: { quick?: boolean; log?: (line: stri
     const latency = await measureLatency(db, options.quick ? 20 : 100, pin);
     log("bench: queue throughput, 1 worker then 2, I/O-bound runs");
     const runs = options.quick ? 100 : 400;
-    const one = await measureThroughput(db, 1, runs, pin);
-    const two = await measureThroughput(db, 2, runs, pin);
-    log("bench: queue throughput, 1 worker then 2, CPU-bound runs (3 × 10 ms of hashing)");
-    const cpuRuns = options.quick ? 60 : 200;
-    const oneCpu = await measureThroughput(db, 1, cpuRuns, pin, "cpu");
-    const twoCpu = await measureThroughput(db, 2, cpuRuns, pin, "cpu");
+    const io: Suite = { name: "io" };
+    const one = await measureThroughput(db, 1, runs, pin, io);
+    const two = await measureThroughput(db, 2, runs, pin, io);
+    // The work is calibrated once, here, and the same for every worker: a run's CPU is fixed.
+    const heavy: Suite = { name: "cpu", stepMs: 100, rounds: roundsFor(100) };
+    const light: Suite = { name: "cpu-light", stepMs: 10, rounds: roundsFor(10) };
+    log(`bench: queue throughput, 1 worker then 2, CPU-bound runs (3 × ${heavy.rounds} hashes, ~${heavy.stepMs} ms each)`);
+    const cpuRuns = options.quick ? 20 : 60;
+    const oneCpu = await measureThroughput(db, 1, cpuRuns, pin, heavy);
+    const twoCpu = await measureThroughput(db, 2, cpuRuns, pin, heavy);
+    log(`bench: queue throughput, 1 worker then 2, light CPU-bound runs (3 × ${light.rounds} hashes, ~${light.stepMs} ms each)`);
+    const lightRuns = options.quick ? 60 : 200;
+    const oneLight = await measureThroughput(db, 1, lightRuns, pin, light);
+    const twoLight = await measureThroughput(db, 2, lightRuns, pin, light);
     log("bench: queue takeover after SIGKILL");
     const takeover = await measureTakeover(db, 2000, options.quick ? 1 : 3);
     const scaling = round(twoCpu.runs_per_s / oneCpu.runs_per_s, 2);
     const ioScaling = round(two.runs_per_s / one.runs_per_s, 2);
+    const lightScaling = { measured: round(twoLight.runs_per_s / oneLight.runs_per_s, 2), bound: scalingBound(oneLight) };
     const targets = [
       {
         target: "queue overhead ≤ 10 ms p50 per run (submit → start)",
@@ -194,7 +263,7 @@ export async function measureQueue(options: { quick?: boolean; log?: (line: stri
       },
       {
         target: "2 workers ≥ 1.8× one worker's throughput (CPU-bound)",
-        measured: `${scaling}× on the CPU-bound suite (${oneCpu.runs_per_s} → ${twoCpu.runs_per_s} runs/s); I/O-bound suite ${ioScaling}× (${one.runs_per_s} → ${two.runs_per_s} runs/s)`,
+        measured: `${scaling}× on the CPU-bound suite, 3 × ~100 ms steps (${oneCpu.runs_per_s} → ${twoCpu.runs_per_s} runs/s; at most ${scalingBound(oneCpu)}× on 2 cores from its CPU per run); 3 × ~10 ms steps ${lightScaling.measured}× (${oneLight.runs_per_s} → ${twoLight.runs_per_s} runs/s; at most ${lightScaling.bound}×); I/O-bound suite ${ioScaling}× (${one.runs_per_s} → ${two.runs_per_s} runs/s)`,
         met: scaling >= 1.8,
       },
       { target: "takeover ≤ lease + 5 s", measured: `max ${takeover.max_ms} ms with a ${takeover.lease_ms} ms lease (${takeover.trials.join(", ")})`, met: takeover.max_ms <= takeover.lease_ms + 5000 },
@@ -204,8 +273,9 @@ export async function measureQueue(options: { quick?: boolean; log?: (line: stri
       duration_s: round((performance.now() - t0) / 1000),
       machine: { node: process.version, cpus: cpus().length, pinned: pin, load_before: loadBefore, load_after: loadavg() },
       latency,
-      throughput: [one, two, oneCpu, twoCpu],
+      throughput: [one, two, oneCpu, twoCpu, oneLight, twoLight],
       scaling,
+      light_scaling: lightScaling,
       takeover,
       targets,
     };
@@ -224,9 +294,11 @@ export function renderQueueMarkdown(r: QueueBenchResults): string {
     "| :-- | :-- | :-- |",
     ...r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? "yes" : "**no**"} |`),
     "",
-    "| suite | workers | concurrency each | runs | seconds | runs/s | worker CPU per run |",
-    "| :-- | --: | --: | --: | --: | --: | --: |",
-    ...r.throughput.map((t) => `| ${t.bound} | ${t.workers} | ${t.concurrency} | ${t.runs} | ${t.seconds} | ${t.runs_per_s} | ${t.cpu_ms_per_run} ms |`),
+    "CPU per run: the workers' own, this client's (submitting and waiting), and the rest of the machine's (PostgreSQL, the kernel). With 2 cores, 2 workers can do at most 2·W / (W + client + rest) of one worker's runs/s (W: the workers' CPU per run).",
+    "",
+    "| suite | workers | concurrency each | runs | seconds | runs/s | worker CPU per run | client CPU per run | rest of the machine per run |",
+    "| :-- | --: | --: | --: | --: | --: | --: | --: | --: |",
+    ...r.throughput.map((t) => `| ${t.suite} | ${t.workers} | ${t.concurrency} | ${t.runs} | ${t.seconds} | ${t.runs_per_s} | ${t.cpu_ms_per_run} ms | ${t.client_cpu_ms_per_run} ms | ${t.other_cpu_ms_per_run} ms |`),
     "",
   ].join("\n");
 }

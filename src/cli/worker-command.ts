@@ -1,5 +1,6 @@
 import { PlangraphError } from "../model/errors.js";
 import { DEFAULT_LEASE_TTL_MS } from "../durability/lease.js";
+import { DURABILITY_ENV, DURABILITY_MODES, durabilityFromEnv, type DurabilityMode } from "../durability/open.js";
 import { chatModelFromEnv as chatModelFromEnvironment } from "../decide/model.js";
 import { DEFAULT_QUEUE_SCHEMA, startWorker } from "../queue/index.js";
 import type { CliIO } from "./io.js";
@@ -13,6 +14,7 @@ export interface WorkerCommand {
   leaseMs?: number;
   drainMs?: number;
   tools?: string;
+  durability?: DurabilityMode;
 }
 
 export const WORKER_COMMAND: QueueCommandSpec = {
@@ -21,6 +23,11 @@ export const WORKER_COMMAND: QueueCommandSpec = {
     concurrency: { type: "string", value: "<n>", help: "run at most n plans at once in this process (a whole number from 1 to 1000; default 4)" },
     tools: TOOLS_OPTION,
     "lease-ms": { type: "string", value: "<ms>", help: "how long a run stays this worker's without a heartbeat (renewed every third of it): a killed worker's runs are taken over by a live one after it (1000 to 600000; default 30000)" },
+    durability: {
+      type: "string",
+      value: "<mode>",
+      help: `when LangGraph checkpoints the runs this worker holds: ${DURABILITY_MODES.join(", ")} (default ${DURABILITY_ENV}, else async). The completion store records every step either way, so a takeover calls no completed step again; "exit" checkpoints only when a run pauses or ends, which saves most of the database writes (docs/SCALING.md)`,
+    },
     "drain-ms": { type: "string", value: "<ms>", help: "on SIGTERM, how long held runs may take to finish before they are handed back to the queue (0 to 86400000; default: the lease)" },
   },
   notes: [
@@ -36,12 +43,17 @@ export function parseWorkerCommand(values: FlagValues, positionals: string[]): W
   const leaseMs = wholeNumber(values, "lease-ms", 1000, 600_000);
   const drainMs = wholeNumber(values, "drain-ms", 0, 86_400_000);
   const tools = values.tools as string | undefined;
+  const durability = values.durability as string | undefined;
+  if (durability !== undefined && !(DURABILITY_MODES as readonly string[]).includes(durability)) {
+    throw new PlangraphError("USAGE", `--durability must be one of ${DURABILITY_MODES.join(", ")}, got '${durability.slice(0, 40)}'`);
+  }
   return {
     command: "worker",
     ...(concurrency !== undefined ? { concurrency } : {}),
     ...(leaseMs !== undefined ? { leaseMs } : {}),
     ...(drainMs !== undefined ? { drainMs } : {}),
     ...(tools !== undefined ? { tools } : {}),
+    ...(durability !== undefined ? { durability: durability as DurabilityMode } : {}),
   };
 }
 
@@ -56,8 +68,9 @@ export async function runWorkerCommand(command: WorkerCommand, io: CliIO, signal
   if (!chatModel) io.err("note: no OPENAI_API_KEY set: question decisions take their default branch\n");
   const concurrency = command.concurrency ?? 4;
   const leaseMs = command.leaseMs ?? DEFAULT_LEASE_TTL_MS;
-  const worker = await startWorker({ ...queue, concurrency, leaseMs, planOptions: { registry, chatModel }, ...(command.drainMs !== undefined ? { drainMs: command.drainMs } : {}) });
-  io.err(`worker ${worker.id} ready: concurrency ${concurrency}, lease ${leaseMs} ms, queue schema ${queue.schema ?? DEFAULT_QUEUE_SCHEMA}\n`);
+  const durability = command.durability ?? durabilityFromEnv(io.env);
+  const worker = await startWorker({ ...queue, concurrency, leaseMs, planOptions: { registry, chatModel }, ...(durability ? { durability } : {}), ...(command.drainMs !== undefined ? { drainMs: command.drainMs } : {}) });
+  io.err(`worker ${worker.id} ready: concurrency ${concurrency}, lease ${leaseMs} ms, durability ${durability ?? "async"}, queue schema ${queue.schema ?? DEFAULT_QUEUE_SCHEMA}\n`);
   let signalled = 0;
   const onSignal = (name: string) => {
     signalled++;

@@ -36,7 +36,7 @@ export async function openDurable(db: string, env: NodeJS.ProcessEnv = process.e
 
 /** LangGraph's checkpoint timing for durable CLI runs (`PLANGRAPH_DURABILITY`). */
 export const DURABILITY_ENV = "PLANGRAPH_DURABILITY";
-const DURABILITY_MODES = ["sync", "async", "exit"] as const;
+export const DURABILITY_MODES = ["sync", "async", "exit"] as const;
 export type DurabilityMode = (typeof DURABILITY_MODES)[number];
 
 /**

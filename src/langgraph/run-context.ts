@@ -181,6 +181,10 @@ export class RunContext {
       ...(options.maxConcurrency ? { maxConcurrency: options.maxConcurrency } : {}),
       ...(this.signal ? { signal: this.signal } : {}),
       ...(this.store ? { store: this.store } : {}),
+      // A durable store is the run's record: a dependent starts only once what it read is on it,
+      // so a crash can never leave a recorded step built on an unrecorded (re-run, maybe
+      // different) result. SQLite commits before the write resolves; PostgreSQL costs a round trip.
+      ...(this.store?.durable ? { durable: true } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
       ...(options.cacheTtlMs ? { cacheTtlMs: options.cacheTtlMs } : {}),
       seed,

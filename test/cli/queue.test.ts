@@ -53,6 +53,7 @@ describe("cli: worker, submit and runs without a database", () => {
     [["runs", "cancel", "x", "--limit", "3"], /--limit is an option of 'runs list' only/],
     [["submit", twoSteps, "--wai"], /'submit' has no option '--wai' \(did you mean '--wait'\?\)/],
     [["worker", "--drain-ms", "-1"], /--drain-ms/],
+    [["worker", "--durability", "always"], /--durability must be one of sync, async, exit, got 'always'/],
   ])("%j is a usage error naming the flag or word", async (argv, message) => {
     const { code, err } = await runCli(argv as string[]);
     expect(code).toBe(2);
@@ -64,7 +65,7 @@ describe("cli: worker, submit and runs without a database", () => {
     expect(code).toBe(0);
     expect(out).toContain(`usage: plangraph ${command}`);
     expect(out).toContain("DATABASE_URL");
-    const flags = { worker: ["--concurrency", "--tools", "--lease-ms"], submit: ["--thread", "--wait", "--json", "--key", "--tools", "--tenant", "--user", "--roles"], runs: ["--json", "--status", "--limit"] }[command]!;
+    const flags = { worker: ["--concurrency", "--tools", "--lease-ms", "--durability"], submit: ["--thread", "--wait", "--json", "--key", "--tools", "--tenant", "--user", "--roles"], runs: ["--json", "--status", "--limit"] }[command]!;
     for (const flag of flags) expect(out).toContain(flag);
   });
 });
@@ -166,6 +167,32 @@ if (!url) {
       const other = await cli(["submit", twoSteps, "--thread", "shared", "--json"]);
       expect(other.code).toBe(0);
       expect((await getRun(String(json(other.stdout).run_id), db.connection)).tenant).toBe("acme");
+    }, 60_000);
+
+    it("worker --durability exit checkpoints a run only when it ends; the default checkpoints every superstep; both give the same result", async () => {
+      const chain = { steps: ["a", "b", "c"].map((id, i) => ({ id, tool: "echo", params: { id }, ...(i ? { depends_on: [["a", "b", "c"][i - 1]!] } : {}) })) };
+      const checkpoints = async (queue: QueueTestDatabase, runId: string) => {
+        const run = await getRun(runId, queue.connection);
+        const { rows } = await queue.pool.query<{ n: string }>(`SELECT count(*) AS n FROM "${queue.schema}".checkpoints WHERE thread_id = $1`, [`${run.tenant}/${run.thread_id}`]);
+        return Number(rows[0]!.n);
+      };
+      const byDefault = await submitRun({ plan: chain }, db.connection);
+      const defaultResult = await waitForRun(byDefault.run_id, db.connection);
+      const exitDb = await queueTestDatabase(url, "cliexit");
+      const exitWorker = spawnWorker("cli-exit", ["--concurrency", "2", "--durability", "exit"], childEnv(exitDb.env));
+      try {
+        expect(await exitWorker.ready).toBeTruthy();
+        expect(exitWorker.stderr()).toMatch(/ready: .*durability exit/);
+        const atExit = await submitRun({ plan: chain }, exitDb.connection);
+        const exitResult = await waitForRun(atExit.run_id, exitDb.connection);
+        expect(exitResult.results).toEqual(defaultResult.results);
+        expect(await checkpoints(exitDb, atExit.run_id)).toBe(1);
+        expect(await checkpoints(db, byDefault.run_id)).toBeGreaterThan(2);
+      } finally {
+        exitWorker.child.kill("SIGKILL");
+        await exitWorker.exit;
+        await exitDb.drop();
+      }
     }, 60_000);
 
     it("runs show of an unknown id is exit 2 naming the id", async () => {

@@ -112,6 +112,9 @@ if (!url) {
       const repeated = repeatedCalls(effects, killed);
       expect(repeated.after, history(effects, repeated.after, killed, finished)).toEqual([]);
       process.stderr.write(`chaos: ${repeated.unrecorded.length} calls had returned but were not yet recorded when their worker was killed, and were called again: ${repeated.unrecorded.join(", ") || "none"}\n`);
+      // What the store held at each kill was a consistent prefix: no recorded step read a step
+      // that was not recorded (so none was built on a value the takeover computed again).
+      for (const { recorded: held } of killed) expect(restingOnUnrecorded(plans, held)).toEqual([]);
       // The kills hit runs in flight, and each of those runs was taken over within the lease.
       for (const { worker, at } of killed) {
         const held = heldAt(effects, worker.proc, at, finished);
@@ -195,6 +198,19 @@ function comparable(result: RunResult): unknown {
 async function recordedCompletions(pool: pg.Pool, schema: string, tags: Map<string, string>): Promise<Set<string>> {
   const { rows } = await pool.query<{ run_id: string; id: string }>(`SELECT run_id, id FROM "${schema}".plangraph_completions WHERE kind = 'step'`);
   return new Set(rows.filter((row) => tags.has(row.run_id)).map((row) => `${tags.get(row.run_id)}/${row.id}`));
+}
+
+/** Recorded steps (`r<i>/<step>`) that read a step of their run that was not recorded, as `step ← dependency`. */
+function restingOnUnrecorded(plans: ChaosPlan[], recorded: Set<string>): string[] {
+  const found: string[] = [];
+  for (const key of recorded) {
+    const [tag, id] = key.split("/") as [string, string];
+    const step = plans[Number(tag.slice(1))]?.steps.find((s) => s.id === id);
+    const optional = new Set(step?.optional_depends_on ?? []);
+    const reads = (step?.output_mapping?.inputs ?? []).map((ref) => /^\{(\w+)\./.exec(ref)![1]!).filter((dep) => !optional.has(dep));
+    for (const dep of reads) if (!recorded.has(`${tag}/${dep}`)) found.push(`${key} ← ${dep}`);
+  }
+  return found;
 }
 
 /**

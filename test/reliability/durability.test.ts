@@ -92,11 +92,72 @@ describe("a completion durable in the checkpoint is never called again", () => {
     expect(calls.filter((c) => c === "a")).toEqual(["a"]);
   });
 
-  it("with a store that commits after the node's write (PgCompletionStore's queued INSERTs): a runs once", async () => {
+  it("with a store that commits late (PgCompletionStore's queued INSERTs): the node waits for the store, so a is on record in both, and runs once", async () => {
     const { calls, resumed, aDurableInCheckpoint, aInStore } = await crashAndResume(new LaggingStore(200));
     expect(aDurableInCheckpoint).toBe(true);
-    expect(aInStore).toBe(false);
+    // The durable store is the run's record: the node writes a's completion only once it has it.
+    expect(aInStore).toBe(true);
     expect(resumed.status).toBe("completed");
     expect(calls.filter((c) => c === "a")).toEqual(["a"]);
+  });
+});
+
+/** A LaggingStore whose writes lag only for the steps named. */
+class SlowForSome extends LaggingStore {
+  constructor(private readonly slow: Record<string, number>) {
+    super(0);
+  }
+  override async saveStep(runId: string, step: string, record: StepRecord): Promise<void> {
+    const lag = this.slow[step];
+    if (lag) await new Promise((r) => setTimeout(r, lag));
+    if (!this.crashed) await this.inner.saveStep(runId, step, record);
+  }
+}
+
+describe("a step on record never rests on a step that is not", () => {
+  it("a dependent starts only once its dependency's completion is in the durable store: after a crash between the two, the resumed run's results agree", async () => {
+    // `reading` stands for a metric read: each call sees a new value. `derive` uses it.
+    let readings = 0;
+    const calls: string[] = [];
+    const reading = defineTool({
+      name: "reading",
+      description: "Returns a new value on every call.",
+      input: z.object({}),
+      run: async () => {
+        calls.push("reading");
+        return { data: ++readings };
+      },
+    });
+    const derive = defineTool({
+      name: "derive",
+      description: "Returns its input.",
+      input: z.object({ value: z.number() }),
+      run: async ({ value }) => {
+        calls.push("derive");
+        return { data: value };
+      },
+    });
+    const plan = {
+      steps: [
+        { id: "r", tool: "reading", params: {} },
+        { id: "d", tool: "derive", params: { value: "{r.data}" } },
+      ],
+    };
+    // r's record takes 300 ms to commit, d's none: without the wait, d would be on record first.
+    const store = new SlowForSome({ r: 300 });
+    const checkpointer = new MemorySaver();
+    const crash = new AbortController();
+    setTimeout(() => {
+      store.crashed = true;
+      crash.abort();
+    }, 150);
+    await runPlan(plan, { tools: [reading, derive], checkpointer, store, threadId: "t", signal: crash.signal, ...quiet }).catch(() => undefined);
+    expect(calls, "d waited for r's record, which the crash lost").toEqual(["reading"]);
+    store.crashed = false;
+    const resumed = await runPlan(plan, { tools: [reading, derive], checkpointer, store, threadId: "t", resume: null, ...quiet });
+    expect(resumed.status).toBe("completed");
+    // r was called again (its completion was never recorded), and d used that call's value.
+    expect(resumed.results.r).toEqual({ data: 2 });
+    expect(resumed.results.d).toEqual({ data: 2 });
   });
 });
