@@ -178,3 +178,23 @@ export function resumeAnswerFor(value: unknown, waiting: readonly string[]): Res
   }
   return decided;
 }
+
+/**
+ * The plan with every step's `timeout_ms` at most `maxStepMs` (steps without one given it), in
+ * the wire form the model wrote it in: a queued plan travels as JSON, and the normalised plan
+ * `capStepTimeouts` gives for a local run is no wire form. The run_plan tool's plans are in the
+ * steps form; anything else cannot be capped and is refused rather than run uncapped.
+ */
+export function capWireStepTimeouts(plan: unknown, maxStepMs: number): Record<string, unknown> {
+  const steps = (plan as { steps?: unknown } | null)?.steps;
+  if (plan === null || typeof plan !== "object" || !Array.isArray(steps)) {
+    throw new PlangraphError("USAGE", "maxStepMs: only a plan in the steps form (the run_plan tool's) can have its step timeouts capped for the queue");
+  }
+  const capped = steps.map((step: unknown) => {
+    if (step === null || typeof step !== "object") return step;
+    const own = (step as { timeout_ms?: unknown }).timeout_ms;
+    return { ...step, timeout_ms: Math.min(typeof own === "number" ? own : maxStepMs, maxStepMs) };
+  });
+  return { ...(plan as Record<string, unknown>), steps: capped };
+}
+

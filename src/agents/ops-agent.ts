@@ -8,7 +8,6 @@ import { isPlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimits, type PlanLimitsInput } from "../plan/limits.js";
 import type { RunResult } from "../engine/result.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
 import { callerFromConfig } from "../model/caller.js";
@@ -17,7 +16,8 @@ import { policyFor } from "../api/policy-file.js";
 import type { Policy } from "../policy/index.js";
 import { capStepTimeouts } from "./step-timeouts.js";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
-import { afterQueuedRun, queuedApprovalNode, queuedExecuteNode, QUEUED_APPROVAL_NODE } from "./ops-agent-queue.js";
+import { ANSWER_PROMPT, NO_MODEL, plannerPrompt } from "./ops-agent-prompts.js";
+import { afterQueuedRun, capWireStepTimeouts, queuedApprovalNode, queuedExecuteNode, QUEUED_APPROVAL_NODE } from "./ops-agent-queue.js";
 import type { PlanToolQueue } from "./plan-tool-queue.js";
 
 /** The name of the plan tool the ops agent's model calls. */
@@ -95,7 +95,7 @@ export function createOpsAgent(options: OpsAgentOptions) {
   const agent = new StateGraph(OpsAgentState)
     .addNode("planner", plannerNode(settings))
     .addNode("validate", validateNode(settings))
-    .addNode("execute", options.queue ? queuedExecuteNode(settings, options.queue, (state) => plannedPlan(settings, state), planCall) : executeNode(settings))
+    .addNode("execute", options.queue ? queuedExecuteNode(settings, options.queue, (state) => queuedPlan(settings, state), planCall) : executeNode(settings))
     .addNode("respond", respondNode(settings))
     .addEdge(START, "planner")
     .addConditionalEdges("planner", afterPlanner, ["validate", END])
@@ -235,6 +235,11 @@ function plannedPlan({ maxStepMs, limits }: AgentSettings, state: { plan: unknow
   return maxStepMs ? capStepTimeouts(state.plan, maxStepMs, limits) : state.plan;
 }
 
+/** The validated plan as it is queued: JSON in its wire form, its steps' timeouts capped at `maxStepMs` when set. */
+function queuedPlan({ maxStepMs }: AgentSettings, state: { plan: unknown }): unknown {
+  return maxStepMs ? capWireStepTimeouts(state.plan, maxStepMs) : state.plan;
+}
+
 /** The `run_plan` call of the model's last message (the one the run replies to). */
 function planCall(state: { messages: unknown[] }): ToolCall | undefined {
   return lastAI(state.messages as BaseMessage[])?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
@@ -259,31 +264,6 @@ function afterValidate(maxRepairs: number) {
     if (state.plan && lastAI(state.messages)?.tool_calls?.some((c) => c.name === OPS_PLAN_TOOL)) return "execute";
     return failedPlansThisTurn(state.messages) <= maxRepairs ? "planner" : "respond";
   };
-}
-
-const NO_MODEL = "No chat model is configured for the ops agent: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server).";
-
-const ANSWER_PROMPT =
-  "You are an operations assistant. Answer the user's last question from the plan run above (the run_plan tool " +
-  "message holds its status, results and errors). Be concise and concrete; name the configuration items and values " +
-  "you used. If steps failed, were skipped or the plan could not be made valid, say what is missing. Do not call tools.";
-
-function plannerPrompt(registry: ToolRegistry): string {
-  return [
-    "You are an operations assistant. To answer, write a plan of tool calls and call run_plan with it; the plan runs",
-    "and you then answer from its results. If the question needs no tool at all, answer directly.",
-    "",
-    "Plan rules:",
-    "- General form: { goal, steps: [{ id, tool, params, output_mapping?, depends_on? }], decisions?, answer? }.",
-    "- Step ids are unique, match [A-Za-z_][A-Za-z0-9_-]*, and never start with '__'.",
-    "- output_mapping values may reference earlier steps: '{step_id.data.rows[0].ci_id}'. A step waits for every step",
-    "  it references; params and output_mapping are merged into the tool's input, which must match the tool's schema.",
-    "- Decisions: { id, after: [steps], condition: \"{primary.data.total} > 0\", then: [steps], else: [steps] }.",
-    "- Steps that do not depend on each other run in parallel: do not chain them without need.",
-    "",
-    "Tools:",
-    catalogueText(registry),
-  ].join("\n");
 }
 
 function lastAI(messages: BaseMessage[]): AIMessage | undefined {

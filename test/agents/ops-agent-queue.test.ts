@@ -173,6 +173,17 @@ if (!url) {
       expect(run!.status).toBe("interrupted");
     }, 60_000);
 
+    it("runs the model's plans under maxStepMs on the worker: a step asking for an hour is cut off at the cap", async () => {
+      const agent = createOpsAgent({ registry, model, maxStepMs: 300, queue: queue() });
+      const plan = { steps: [{ id: "nap", tool: "effect", params: { run: "oa7", step: "nap", ms: 60_000, n: 1 }, timeout_ms: 3_600_000 }] };
+      stub.enqueue(reply.toolCall(OPS_PLAN_TOOL, plan), reply.text("The nap was cut short."));
+      const started = Date.now();
+      const state = await agent.invoke({ messages: [new HumanMessage("sleep for an hour")] }, asVic());
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(state.result).toMatchObject({ status: "failed", errors: { nap: expect.stringMatching(/timed out after 300 ms/) } });
+      expect(await runsOf("oa7")).toHaveLength(1);
+    }, 60_000);
+
     it("an aborted agent run cancels its queued run on the worker", async () => {
       const agent = createOpsAgent({ registry, model, queue: queue() });
       stub.enqueue(reply.toolCall(OPS_PLAN_TOOL, twoSteps("oa6", 20_000)));
