@@ -36,6 +36,8 @@ export interface QueuedApprovalRequest {
   run_id: string;
   /** The waiting steps with their tools and inputs. */
   approvals: PendingApproval[];
+  /** Why the previous answer was refused (nothing was queued): set when the agent asks again. */
+  refused?: QueuedRefusal;
 }
 
 /** What the queue-backed nodes work with. */
@@ -46,8 +48,14 @@ export interface QueuedAgentSettings {
   planName: string;
 }
 
-type StateLike = { messages: unknown[]; result: RunResult | null; plan: Record<string, unknown> | null };
-type NodeUpdate = { result: RunResult | null; messages?: ToolMessage[] };
+/** Why the last answer to a queued run's approvals was refused (the next interrupt says so). */
+export interface QueuedRefusal {
+  code: string;
+  message: string;
+}
+
+type StateLike = { messages: unknown[]; result: RunResult | null; plan: Record<string, unknown> | null; queued_refusal: QueuedRefusal | null };
+type NodeUpdate = { result: RunResult | null; messages?: ToolMessage[]; queued_refusal?: QueuedRefusal | null };
 
 /** The state's last `run_plan` call, whose reply the run's result is. */
 export type PlanCallOf = (state: StateLike) => NonNullable<AIMessage["tool_calls"]>[number] | undefined;
@@ -77,24 +85,40 @@ export function queuedExecuteNode(settings: QueuedAgentSettings, queue: PlanTool
  * The approval node: pauses the agent with the queued run's waiting steps, takes the answer the
  * agent is resumed with — a map `{ [step]: answer }` (steps it leaves out stay pending), or one
  * answer for every waiting step; answers as for a local run (`true`/"approve", `false`/"reject",
- * `{ params }`…) — gives it to the run with `resumeRun` under the resuming caller (refused
- * approvers are APPROVER_NOT_ALLOWED, nothing queued) and waits for the run again.
+ * `{ params }`…) — gives it to the run with `resumeRun` under the resuming caller and waits for
+ * the run again.
+ *
+ * An answer refused before anything is queued (an approver the policy refuses, a step that is not
+ * waiting, an answer of no known shape) pauses the agent again, the refusal in the new
+ * interrupt's `refused`: LangGraph keeps a task's resume value for the task's re-runs, so a fresh
+ * task is what lets the next answer — another approver's — be heard instead of the refused one.
  */
 export function queuedApprovalNode(settings: QueuedAgentSettings, queue: PlanToolQueue, callOf: PlanCallOf) {
   return async (state: StateLike, config: LangGraphRunnableConfig): Promise<NodeUpdate> => {
     const paused = state.result as QueuedRunResult;
-    const answer: unknown = interrupt(approvalRequest(paused));
-    const decided = resumeAnswerFor(answer, paused.pending.map((p) => p.step));
-    const caller = callerFromConfig(config);
-    // A node replayed after its answer was queued finds the run moved on: the answer is not given twice.
-    const run = await getRun(paused.run_id, queueConnection(queue));
-    const pending = new Set(((run.result as RunResult | null)?.pending ?? []).map((p) => p.step));
-    const answered = [...decided.approve, ...decided.reject, ...Object.keys(decided.params)];
-    if (run.status === "interrupted" && answered.every((step) => pending.has(step))) {
-      await resumeRun(paused.run_id, decided, { ...queueConnection(queue), ...(caller ? { caller } : {}), policy: settings.policy });
+    const answer: unknown = interrupt({ ...approvalRequest(paused), ...(state.queued_refusal ? { refused: state.queued_refusal } : {}) });
+    try {
+      await answerRun(paused, answer, queue, settings.policy, config);
+    } catch (error) {
+      if (!isPlangraphError(error) || !REFUSALS.has(error.code)) throw error;
+      return { result: paused, queued_refusal: { code: error.code, message: error.message } };
     }
-    return settled(await waited(paused.run_id, queue, config), callOf(state)?.id, settings, config);
+    return { ...settled(await waited(paused.run_id, queue, config), callOf(state)?.id, settings, config), queued_refusal: null };
   };
+}
+
+/** Refusals of an answer that leave the run as it was: the agent asks again. */
+const REFUSALS: ReadonlySet<string> = new Set(["APPROVER_NOT_ALLOWED", "USAGE"]);
+
+async function answerRun(paused: QueuedRunResult, answer: unknown, queue: PlanToolQueue, policy: Policy, config: LangGraphRunnableConfig): Promise<void> {
+  const decided = resumeAnswerFor(answer, paused.pending.map((p) => p.step));
+  const caller = callerFromConfig(config);
+  // A node replayed after its answer was queued finds the run moved on: the answer is not given twice.
+  const run = await getRun(paused.run_id, queueConnection(queue));
+  const pending = new Set(((run.result as RunResult | null)?.pending ?? []).map((p) => p.step));
+  const answered = [...decided.approve, ...decided.reject, ...Object.keys(decided.params)];
+  if (run.status !== "interrupted" || !answered.every((step) => pending.has(step))) return;
+  await resumeRun(paused.run_id, decided, { ...queueConnection(queue), ...(caller ? { caller } : {}), policy });
 }
 
 /**

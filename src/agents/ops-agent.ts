@@ -17,7 +17,7 @@ import type { Policy } from "../policy/index.js";
 import { capStepTimeouts } from "./step-timeouts.js";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
 import { ANSWER_PROMPT, NO_MODEL, plannerPrompt } from "./ops-agent-prompts.js";
-import { afterQueuedRun, capWireStepTimeouts, queuedApprovalNode, queuedExecuteNode, QUEUED_APPROVAL_NODE } from "./ops-agent-queue.js";
+import { afterQueuedRun, capWireStepTimeouts, queuedApprovalNode, queuedExecuteNode, QUEUED_APPROVAL_NODE, type QueuedRefusal } from "./ops-agent-queue.js";
 import type { PlanToolQueue } from "./plan-tool-queue.js";
 
 /** The name of the plan tool the ops agent's model calls. */
@@ -30,6 +30,8 @@ export const OpsAgentState = Annotation.Root({
   plan: Annotation<Record<string, unknown> | null>({ reducer: (_old, next) => next, default: () => null }),
   /** The result (docs/RESULT-FORMAT.md) of the last plan run. */
   result: Annotation<RunResult | null>({ reducer: (_old, next) => next, default: () => null }),
+  /** With `queue`: why the last answer to the queued run's approvals was refused (the next interrupt's `refused`). */
+  queued_refusal: Annotation<QueuedRefusal | null>({ reducer: (_old, next) => next, default: () => null }),
 });
 export type OpsAgentStateType = typeof OpsAgentState.State;
 
@@ -71,7 +73,8 @@ export interface OpsAgentOptions {
    * `{ [step]: answer }` (steps left out stay pending) or one answer for every waiting step, each
    * `true`/"approve", `false`/"reject", `{ params }`… as for a local run — and the agent answers
    * the run with `resumeRun` under the resuming caller (an approver the policy refuses is
-   * APPROVER_NOT_ALLOWED, nothing queued), waits again on any worker, and answers from the result.
+   * APPROVER_NOT_ALLOWED, nothing queued: the agent pauses again, the refusal in the new
+   * interrupt's `refused`), waits again on any worker, and answers from the result.
    * Without a checkpointer the agent cannot pause: the paused result, with its `run_id`, is the
    * reply the model answers from, and the run is answered outside (`resumeRun`,
    * `plangraph runs resume <run_id>`).

@@ -13,6 +13,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { createOpsAgent, OPS_PLAN_TOOL } from "../../src/agents/index.js";
 import { CALLER_CONFIG_KEY, type CallerContext } from "../../src/model/caller.js";
 import { createToolRegistry } from "../../src/tools/registry.js";
+import { DEFAULT_POLICY, parsePolicy } from "../../src/policy/index.js";
 import { getRun, listRuns } from "../../src/queue/index.js";
 import { childEnv, spawnWorker, until, type WorkerProcess } from "../../bench/queue-workers.js";
 import { queueTestDatabase, type QueueTestDatabase } from "../../bench/queue-database.js";
@@ -146,6 +147,28 @@ if (!url) {
       expect(roles(done.messages)).toEqual(["human", "ai:plan", "tool:success", "ai"]);
       expect((await effectsOf("oa3")).filter((e) => e.step === "gated" && e.phase === "start")).toHaveLength(1);
       expect(await runsOf("oa3")).toHaveLength(1);
+    }, 60_000);
+
+    it("a resume by an approver the policy refuses queues nothing and pauses the agent again with the refusal; another approver's answer is then the one given", async () => {
+      const policy = parsePolicy({ ...DEFAULT_POLICY, roles: { ...DEFAULT_POLICY.roles, lead: { allow: ["*"] } }, approvers: { roles: ["lead"] } });
+      const agent = createOpsAgent({ registry, model, checkpointer: new MemorySaver(), policy, queue: queue() });
+      stub.enqueue(reply.toolCall(OPS_PLAN_TOOL, gatedPlan("oa8")), reply.text("approved."));
+      await agent.invoke({ messages: [new HumanMessage("run the gated step")] }, asVic("oa8-thread"));
+      const [run] = await runsOf("oa8");
+
+      // vic is an admin, not a lead: refused before anything is queued; the agent asks again, saying why.
+      const asked = await agent.invoke(new Command({ resume: { gated: "reject" } }), asVic("oa8-thread"));
+      const [again] = (asked as { __interrupt__?: Array<{ value: Record<string, unknown> }> }).__interrupt__!;
+      expect(again!.value).toMatchObject({ step: "gated", run_id: run!.run_id, refused: { code: "APPROVER_NOT_ALLOWED", message: expect.stringContaining("step 'gated': user 'vic' (roles 'admin') may not approve") } });
+      expect((await getRun(run!.run_id, db.connection)).status).toBe("interrupted");
+      expect((await effectsOf("oa8")).filter((e) => e.step === "gated")).toEqual([]);
+
+      // A lead, and an admin for the worker's own (built-in) policy, which checks the answer again.
+      const lead = { configurable: { [CALLER_CONFIG_KEY]: { ...vic, user: "lee", roles: ["lead", "admin"] }, thread_id: "oa8-thread" } };
+      const done = await agent.invoke(new Command({ resume: true }), lead);
+      expect(done.result).toMatchObject({ status: "completed", results: { gated: { data: { value: 3 } } }, errors: {} });
+      expect(done.queued_refusal).toBeNull();
+      expect((await effectsOf("oa8")).filter((e) => e.step === "gated" && e.phase === "start")).toHaveLength(1);
     }, 60_000);
 
     it("a rejection given on resume is reported as rejected, and the step never runs", async () => {
