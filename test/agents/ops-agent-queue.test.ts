@@ -110,6 +110,20 @@ if (!url) {
       expect(run).toMatchObject({ tenant: "globex", caller: { tenant: "globex", user: "vic", roles: ["admin"] }, worker: await worker.ready, status: "completed" });
     }, 60_000);
 
+    it("streams the worker's step events to the agent's custom stream while the run goes on", async () => {
+      const agent = createOpsAgent({ registry, model, queue: queue() });
+      stub.enqueue(reply.toolCall(OPS_PLAN_TOOL, twoSteps("oa9")), reply.text("done"));
+      const seen: string[] = [];
+      const stream = await agent.stream({ messages: [new HumanMessage("go")] }, { ...asVic(), streamMode: ["custom", "updates"] });
+      for await (const [mode, chunk] of stream as AsyncIterable<[string, Record<string, unknown>]>) {
+        if (mode === "custom") seen.push(`${String(chunk.plangraph)} ${String(chunk.step)}`);
+        else seen.push(...Object.keys(chunk).map((node) => `update ${node}`));
+      }
+      expect(seen.filter((s) => s.startsWith("step_end"))).toEqual(["step_end first", "step_end second"]);
+      // The events arrived before the execute node's own update, while it waited.
+      expect(seen.indexOf("step_end second")).toBeLessThan(seen.indexOf("update execute"));
+    }, 60_000);
+
     it("an execute node replayed from its checkpoint (its writes lost, as in a crash) gets the first run back: one run, no call made again", async () => {
       const saver = new LosesExecuteWrites();
       const agent = createOpsAgent({ registry, model, checkpointer: saver, queue: queue() });
