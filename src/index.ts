@@ -41,7 +41,7 @@ export { PgAuditTrail } from "./durability/audit-postgres.js";
 export { openAuditTrail, defaultAuditDb } from "./durability/audit-open.js";
 export type { AuditTrail, AuditFilter, AuditVerification, AuditAnchor } from "./durability/audit-trail.js";
 export type { DurableBackend, PlanRegistry, ThreadLeases, ThreadRecord, LeaseOwner, ToolsModuleRef } from "./durability/backend.js";
-export { createPlanTool, planSubgraph, createOpsAgent, PlanToolInputSchema, type PlanToolOptions, type PlanSubgraphOptions, type OpsAgentOptions } from "./agents/index.js";
+export { createPlanTool, planSubgraph, createOpsAgent, PlanToolInputSchema, type PlanToolOptions, type PlanSubgraphOptions, type OpsAgentOptions, type PlanToolQueue, type QueuedApprovalRequest } from "./agents/index.js";
 export { loadMcpTools, type McpTools, type McpConfigInput } from "./mcp/index.js";
 export { MemoryStepCache, type StepCache } from "./engine/step-cache.js";
 export type { Clock } from "./engine/clock.js";
@@ -83,6 +83,8 @@ export {
   type SubmitOptions,
   type WaitOptions,
   type QueuedRunResult,
+  type CancelledRunError,
+  type ResumeOptions,
   type WorkerOptions,
   type WorkerHandle,
   type TenantConcurrency,

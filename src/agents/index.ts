@@ -5,6 +5,8 @@
 export { createPlanTool, type PlanToolOptions } from "./plan-tool.js";
 export { planSubgraph, planGraphSchemas, type PlanSubgraphOptions } from "./plan-subgraph.js";
 export { createOpsAgent, OpsAgentState, OPS_PLAN_TOOL, type OpsAgentOptions, type OpsAgentStateType } from "./ops-agent.js";
+export type { QueuedApprovalRequest, QueuedRefusal } from "./ops-agent-queue.js";
+export type { PlanToolQueue } from "./plan-tool-queue.js";
 export { planToolSchema, PlanToolInputSchema, planFromToolInput, type PlanToolInput } from "./plan-schema.js";
 export { toolCatalogue, catalogueText, type CatalogueEntry } from "./catalogue.js";
 export { resultForModel, validationProblems } from "./result-text.js";

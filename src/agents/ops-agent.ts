@@ -8,7 +8,6 @@ import { isPlangraphError } from "../model/errors.js";
 import { resolveLimits, type PlanLimits, type PlanLimitsInput } from "../plan/limits.js";
 import type { RunResult } from "../engine/result.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { catalogueText } from "./catalogue.js";
 import { planFromToolInput, planToolSchema } from "./plan-schema.js";
 import { planSubgraph } from "./plan-subgraph.js";
 import { callerFromConfig } from "../model/caller.js";
@@ -17,6 +16,9 @@ import { policyFor } from "../api/policy-file.js";
 import type { Policy } from "../policy/index.js";
 import { capStepTimeouts } from "./step-timeouts.js";
 import { DEFAULT_MAX_RESULT_CHARS, resultForModel, validationProblems } from "./result-text.js";
+import { ANSWER_PROMPT, NO_MODEL, plannerPrompt } from "./ops-agent-prompts.js";
+import { afterQueuedRun, capWireStepTimeouts, queuedApprovalNode, queuedExecuteNode, QUEUED_APPROVAL_NODE, type QueuedRefusal } from "./ops-agent-queue.js";
+import type { PlanToolQueue } from "./plan-tool-queue.js";
 
 /** The name of the plan tool the ops agent's model calls. */
 export const OPS_PLAN_TOOL = "run_plan";
@@ -28,6 +30,8 @@ export const OpsAgentState = Annotation.Root({
   plan: Annotation<Record<string, unknown> | null>({ reducer: (_old, next) => next, default: () => null }),
   /** The result (docs/RESULT-FORMAT.md) of the last plan run. */
   result: Annotation<RunResult | null>({ reducer: (_old, next) => next, default: () => null }),
+  /** With `queue`: why the last answer to the queued run's approvals was refused (the next interrupt's `refused`). */
+  queued_refusal: Annotation<QueuedRefusal | null>({ reducer: (_old, next) => next, default: () => null }),
 });
 export type OpsAgentStateType = typeof OpsAgentState.State;
 
@@ -54,6 +58,28 @@ export interface OpsAgentOptions {
    * model as a problem to fix, like any invalid plan; one the policy gates pauses for approval.
    */
   policy?: Policy | string;
+  /**
+   * Hand plans to the worker pool (PostgreSQL, `plangraph worker`) instead of running them here
+   * (docs/SCALING.md): the execute node submits the validated plan under the agent run's caller
+   * context, with an idempotency key of the agent's thread, the node's task and the plan tool call
+   * (a node replayed from its checkpoint after a crash gets the first run back, never a second),
+   * and waits for the result, streaming the worker's step events to the `custom` stream mode. If
+   * the agent run is aborted, the queued run is cancelled.
+   *
+   * A run that pauses for approval frees its worker and pauses the agent as a local run does: the
+   * invoke returns `__interrupt__` with one interrupt at the `approval` node, whose value names the
+   * first waiting step (`step`, `tool`, `params`), every waiting step (`pending`, `approvals`) and
+   * the queued run (`run_id`). Resume the agent with `Command({ resume })` — a map
+   * `{ [step]: answer }` (steps left out stay pending) or one answer for every waiting step, each
+   * `true`/"approve", `false`/"reject", `{ params }`… as for a local run — and the agent answers
+   * the run with `resumeRun` under the resuming caller (an approver the policy refuses is
+   * APPROVER_NOT_ALLOWED, nothing queued: the agent pauses again, the refusal in the new
+   * interrupt's `refused`), waits again on any worker, and answers from the result.
+   * Without a checkpointer the agent cannot pause: the paused result, with its `run_id`, is the
+   * reply the model answers from, and the run is answered outside (`resumeRun`,
+   * `plangraph runs resume <run_id>`).
+   */
+  queue?: PlanToolQueue;
 }
 
 /**
@@ -68,17 +94,24 @@ export interface OpsAgentOptions {
  */
 export function createOpsAgent(options: OpsAgentOptions) {
   const settings = agentSettings(options);
-  return new StateGraph(OpsAgentState)
+  const compiled = { ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: options.name ?? "ops_agent" };
+  const agent = new StateGraph(OpsAgentState)
     .addNode("planner", plannerNode(settings))
     .addNode("validate", validateNode(settings))
-    .addNode("execute", executeNode(settings))
+    .addNode("execute", options.queue ? queuedExecuteNode(settings, options.queue, (state) => queuedPlan(settings, state), planCall) : executeNode(settings))
     .addNode("respond", respondNode(settings))
     .addEdge(START, "planner")
     .addConditionalEdges("planner", afterPlanner, ["validate", END])
     .addConditionalEdges("validate", afterValidate(settings.maxRepairs), ["execute", "planner", "respond"])
-    .addEdge("execute", "respond")
-    .addEdge("respond", END)
-    .compile({ ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}), name: options.name ?? "ops_agent" });
+    .addEdge("respond", END);
+  if (!options.queue) return agent.addEdge("execute", "respond").compile(compiled);
+  // With the queue, a run paused for approval waits at its own node, answered by the agent's resume.
+  const queued = agent
+    .addNode(QUEUED_APPROVAL_NODE, queuedApprovalNode(settings, options.queue, planCall))
+    .addConditionalEdges("execute", afterQueuedRun(planCall), [QUEUED_APPROVAL_NODE, "respond"])
+    .addConditionalEdges(QUEUED_APPROVAL_NODE, afterQueuedRun(planCall), [QUEUED_APPROVAL_NODE, "respond"]);
+  // One type for both shapes: the node names differ, the state and the way to call it do not.
+  return queued.compile(compiled) as unknown as ReturnType<typeof agent.compile>;
 }
 
 /** What the agent's nodes work with: the options with their defaults applied. */
@@ -91,6 +124,8 @@ interface AgentSettings {
   maxChars: number;
   maxStepMs: number | undefined;
   policy: Policy;
+  /** The `run_plan` tool's name, which the queue-backed nodes reply as. */
+  planName: string;
 }
 
 function agentSettings(options: OpsAgentOptions): AgentSettings {
@@ -103,6 +138,7 @@ function agentSettings(options: OpsAgentOptions): AgentSettings {
     maxChars: options.maxResultChars ?? DEFAULT_MAX_RESULT_CHARS,
     maxStepMs: options.maxStepMs,
     policy: policyFor(options.policy),
+    planName: OPS_PLAN_TOOL,
   };
 }
 
@@ -177,10 +213,11 @@ function invalidPlanReply(call: ToolCall, problems: string[]): ToolMessage {
 }
 
 /** Runs the validated plan as a subgraph and replies to the `run_plan` call with its result. */
-function executeNode({ registry, limits, decisionModel, maxStepMs, maxChars, policy }: AgentSettings) {
+function executeNode(settings: AgentSettings) {
+  const { registry, limits, decisionModel, maxChars, policy } = settings;
   return async (state: OpsAgentStateType, config: LangGraphRunnableConfig) => {
-    const call = lastAI(state.messages)?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
-    const plan = maxStepMs ? capStepTimeouts(state.plan, maxStepMs, limits) : state.plan;
+    const call = planCall(state);
+    const plan = plannedPlan(settings, state);
     // The agent's caller (on the server: pinned from the token, src/auth/served-graph.ts) is the plan's.
     const caller = callerFromConfig(config);
     const graph = planSubgraph(plan, { registry, limits, chatModel: decisionModel, name: "plan", ...(caller ? { caller, policy } : {}) });
@@ -194,6 +231,21 @@ function executeNode({ registry, limits, decisionModel, maxStepMs, maxChars, pol
       messages: [new ToolMessage({ tool_call_id: call?.id ?? "", name: OPS_PLAN_TOOL, content, ...(result?.status === "failed" ? { status: "error" as const } : {}) })],
     };
   };
+}
+
+/** The validated plan, its steps' timeouts capped at `maxStepMs` when set. */
+function plannedPlan({ maxStepMs, limits }: AgentSettings, state: { plan: unknown }): unknown {
+  return maxStepMs ? capStepTimeouts(state.plan, maxStepMs, limits) : state.plan;
+}
+
+/** The validated plan as it is queued: JSON in its wire form, its steps' timeouts capped at `maxStepMs` when set. */
+function queuedPlan({ maxStepMs }: AgentSettings, state: { plan: unknown }): unknown {
+  return maxStepMs ? capWireStepTimeouts(state.plan, maxStepMs) : state.plan;
+}
+
+/** The `run_plan` call of the model's last message (the one the run replies to). */
+function planCall(state: { messages: unknown[] }): ToolCall | undefined {
+  return lastAI(state.messages as BaseMessage[])?.tool_calls?.find((c) => c.name === OPS_PLAN_TOOL);
 }
 
 /** The model answers from the run (or from the plan problems it could not repair). */
@@ -215,31 +267,6 @@ function afterValidate(maxRepairs: number) {
     if (state.plan && lastAI(state.messages)?.tool_calls?.some((c) => c.name === OPS_PLAN_TOOL)) return "execute";
     return failedPlansThisTurn(state.messages) <= maxRepairs ? "planner" : "respond";
   };
-}
-
-const NO_MODEL = "No chat model is configured for the ops agent: set OPENAI_API_KEY (and OPENAI_BASE_URL for an OpenAI-compatible server).";
-
-const ANSWER_PROMPT =
-  "You are an operations assistant. Answer the user's last question from the plan run above (the run_plan tool " +
-  "message holds its status, results and errors). Be concise and concrete; name the configuration items and values " +
-  "you used. If steps failed, were skipped or the plan could not be made valid, say what is missing. Do not call tools.";
-
-function plannerPrompt(registry: ToolRegistry): string {
-  return [
-    "You are an operations assistant. To answer, write a plan of tool calls and call run_plan with it; the plan runs",
-    "and you then answer from its results. If the question needs no tool at all, answer directly.",
-    "",
-    "Plan rules:",
-    "- General form: { goal, steps: [{ id, tool, params, output_mapping?, depends_on? }], decisions?, answer? }.",
-    "- Step ids are unique, match [A-Za-z_][A-Za-z0-9_-]*, and never start with '__'.",
-    "- output_mapping values may reference earlier steps: '{step_id.data.rows[0].ci_id}'. A step waits for every step",
-    "  it references; params and output_mapping are merged into the tool's input, which must match the tool's schema.",
-    "- Decisions: { id, after: [steps], condition: \"{primary.data.total} > 0\", then: [steps], else: [steps] }.",
-    "- Steps that do not depend on each other run in parallel: do not chain them without need.",
-    "",
-    "Tools:",
-    catalogueText(registry),
-  ].join("\n");
 }
 
 function lastAI(messages: BaseMessage[]): AIMessage | undefined {

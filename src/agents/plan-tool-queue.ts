@@ -1,11 +1,11 @@
 import type { ToolRunnableConfig } from "@langchain/core/tools";
-import { callerFromConfig } from "../model/caller.js";
+import { callerFromConfig, type CallerContext } from "../model/caller.js";
 import { PlangraphError } from "../model/errors.js";
-import type { RunResult } from "../engine/result.js";
+import type { RunEvent } from "../engine/scheduler.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { cancelRun, submitRun, waitForRun } from "../queue/index.js";
+import { cancelRun, submitRun, waitForRun, type QueuedRunResult, type SubmittedRun } from "../queue/index.js";
 
-/** Where the plan tool hands its plans: the worker pool's PostgreSQL (see docs/SCALING.md). */
+/** Where the plan tool (or the ops agent) hands its plans: the worker pool's PostgreSQL (see docs/SCALING.md). */
 export interface PlanToolQueue {
   databaseUrl: string;
   /** The queue's schema (default `plangraph`). */
@@ -16,29 +16,50 @@ export interface PlanToolQueue {
 
 const DEFAULT_TIMEOUT_MS = 600_000;
 
+/** The queue's connection options from a {@link PlanToolQueue}. */
+export function queueConnection(queue: PlanToolQueue): { databaseUrl: string; schema?: string } {
+  return { databaseUrl: queue.databaseUrl, ...(queue.schema ? { schema: queue.schema } : {}) };
+}
+
+/**
+ * Queues a validated plan under `caller` with idempotency key `key`: a second submission with the
+ * same key (a replayed tool call or node) gets the first run back instead of starting another.
+ * The plan is checked against `registry` again on submission; the workers must have the same tools.
+ */
+export function submitPlan(plan: unknown, queue: PlanToolQueue, registry: ToolRegistry, caller: CallerContext | undefined, key: string | undefined): Promise<SubmittedRun> {
+  return submitRun({ plan, ...(caller ? { caller } : {}), ...(key ? { idempotency_key: key } : {}) }, { ...queueConnection(queue), registry });
+}
+
+/**
+ * Waits for a queued run's result (or its pause for approval). If `signal` aborts, or the wait
+ * outlasts the queue's `timeoutMs`, the run is cancelled too — nothing keeps running for an answer
+ * no one awaits — and the wait rejects (RUN_ABORTED for the timeout, the abort's error otherwise).
+ */
+export async function awaitQueuedRun(runId: string, queue: PlanToolQueue, options: { signal?: AbortSignal | undefined; onEvent?: (event: RunEvent) => void } = {}): Promise<QueuedRunResult> {
+  const connection = queueConnection(queue);
+  const timeout = AbortSignal.timeout(queue.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+  const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
+  try {
+    return await waitForRun(runId, { ...connection, signal, ...(options.onEvent ? { onEvent: options.onEvent } : {}) });
+  } catch (error) {
+    if (signal.aborted) {
+      // Best effort: the caller's abort is what is reported; a run the cancel missed ends by its own budget.
+      await cancelRun(runId, connection).catch(() => undefined);
+      if (timeout.aborted) throw new PlangraphError("RUN_ABORTED", `run ${runId} gave no result within ${queue.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: cancelled`, { cause: error });
+    }
+    throw error;
+  }
+}
+
 /**
  * Runs a validated plan on the worker pool and waits for its result. The caller context the tool
  * was called with travels with the run, and the tool call's id is the submission's idempotency
  * key: an agent run that replays the same tool call (a retry, a resume after a crash) gets the
- * first run's result instead of starting a second run. The plan is checked against `registry`
- * again on submission; the workers must have the same tools. If the calling run is aborted, or the wait
- * times out, the queued run is cancelled too: nothing keeps running for an answer no one awaits.
+ * first run's result instead of starting a second run. If the calling run is aborted, or the wait
+ * times out, the queued run is cancelled too.
  */
-export async function runOnQueue(plan: unknown, queue: PlanToolQueue, registry: ToolRegistry, config: ToolRunnableConfig | undefined): Promise<RunResult> {
-  const caller = callerFromConfig(config);
+export async function runOnQueue(plan: unknown, queue: PlanToolQueue, registry: ToolRegistry, config: ToolRunnableConfig | undefined): Promise<QueuedRunResult> {
   const toolCallId = config?.toolCall?.id;
-  const connection = { databaseUrl: queue.databaseUrl, ...(queue.schema ? { schema: queue.schema } : {}) };
-  const submitted = await submitRun({ plan, ...(caller ? { caller } : {}), ...(toolCallId ? { idempotency_key: `plan-tool:${toolCallId}` } : {}) }, { ...connection, registry });
-  const timeout = AbortSignal.timeout(queue.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  const signal = config?.signal ? AbortSignal.any([config.signal, timeout]) : timeout;
-  try {
-    return await waitForRun(submitted.run_id, { ...connection, signal });
-  } catch (error) {
-    if (signal.aborted) {
-      // Best effort: the caller's abort is what is reported; a run the cancel missed ends by its own budget.
-      await cancelRun(submitted.run_id, connection).catch(() => undefined);
-      if (timeout.aborted) throw new PlangraphError("RUN_ABORTED", `run ${submitted.run_id} gave no result within ${queue.timeoutMs ?? DEFAULT_TIMEOUT_MS} ms: cancelled`, { cause: error });
-    }
-    throw error;
-  }
+  const submitted = await submitPlan(plan, queue, registry, callerFromConfig(config), toolCallId ? `plan-tool:${toolCallId}` : undefined);
+  return awaitQueuedRun(submitted.run_id, queue, { signal: config?.signal });
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { Command } from "@langchain/langgraph";
+import { isPlangraphError } from "../model/errors.js";
 import type { PreparedPlan } from "../analysis/prepare.js";
 import { systemClock } from "../engine/clock.js";
 import type { CompletionStore } from "../durability/completion-store.js";
@@ -120,7 +121,9 @@ async function runPrepared(prepared: PreparedPlan, options: RunPlanOptions, setu
       return resultFromRun(prepared, scheduler, state, { warnings: context.warnings, ...(options.strict ? { strict: true } : {}) });
     }
   } catch (error) {
-    if (!isOrchestrationBug(error)) {
+    // Cancelled with a RUN_ABORTED reason (a queue worker's cancel): reported like any cancel, with what ran.
+    const cancelled = isPlangraphError(error) && error.code === "RUN_ABORTED" && options.signal?.aborted === true && !!context?.current;
+    if (!isOrchestrationBug(error) && !cancelled) {
       // The run is over: tools launched ahead of nodes that will not run now must stop too.
       context?.current?.abort();
       throw error;

@@ -3,14 +3,15 @@ import type { RunResult } from "../engine/result.js";
 import { cancelRun, getRun, listRuns, resumeRun } from "../queue/index.js";
 import { QueuedRunStatusSchema, type QueuedRun, type QueuedRunStatus, type ResumeAnswer } from "../queue/types.js";
 import type { CliIO } from "./io.js";
-import { DATABASE_NOTE, queueTarget, wholeNumber, type FlagValues, type QueueCommandSpec } from "./queue-flags.js";
+import { policyFor } from "../api/policy-file.js";
+import { CALLER_OPTIONS, callerFlags, cliCaller, DATABASE_NOTE, queueTarget, wholeNumber, type CallerFlags, type FlagValues, type QueueCommandSpec } from "./queue-flags.js";
 import { safeLine } from "./escape.js";
 
 /** `plangraph runs …`, parsed. */
 export type RunsCommand =
   | { command: "runs"; action: "list"; json: boolean; status?: QueuedRunStatus; limit?: number }
   | { command: "runs"; action: "show" | "cancel"; id: string; json: boolean }
-  | { command: "runs"; action: "resume"; id: string; json: boolean; answer: ResumeAnswer };
+  | { command: "runs"; action: "resume"; id: string; json: boolean; answer: ResumeAnswer; caller: CallerFlags };
 
 export const RUNS_COMMAND: QueueCommandSpec = {
   summary: "list queued runs, show one (its result once it ended), cancel one wherever it runs, or answer its approvals",
@@ -25,8 +26,15 @@ export const RUNS_COMMAND: QueueCommandSpec = {
     approve: { type: "string", multiple: true, value: "<step>", help: "resume: approve a pending step (repeatable); it runs exactly once, on whichever worker takes the run" },
     reject: { type: "string", multiple: true, value: "<step>", help: "resume: reject a pending step: it is reported in errors and its dependents are skipped (repeatable)" },
     params: { type: "string", multiple: true, value: "<step>=<json>", help: "resume: replace a pending step's input with a JSON object and approve it (repeatable)" },
+    tenant: { type: "string", value: "<id>", help: "resume: the answering caller's tenant (default: the run's)" },
+    user: { ...CALLER_OPTIONS.user!, help: "resume: who answers (default local); the policy (PLANGRAPH_POLICY) decides who may approve, and `approver_not_starter` refuses the run's submitter" },
+    roles: { ...CALLER_OPTIONS.roles!, help: "resume: the answering caller's roles, comma-separated (default admin); approving or rejecting needs an approver role under the policy" },
   },
-  notes: [DATABASE_NOTE, "Follow a resumed run with `plangraph runs show <id> --json` (or submit with --wait in the first place).", "exit codes: 0 done · 2 usage, or no run with that id (nothing changed)"],
+  notes: [
+    DATABASE_NOTE,
+    "Follow a resumed run with `plangraph runs show <id> --json` (or submit with --wait in the first place).",
+    "exit codes: 0 done · 2 usage, no run with that id, or an answer the policy refuses (APPROVER_NOT_ALLOWED naming the approver, roles and step): nothing changed, nothing queued",
+  ],
 };
 
 /** Builds the command from its parsed flags and words; every bad value is a usage error naming it. */
@@ -40,14 +48,15 @@ export function parseRunsCommand(values: FlagValues, positionals: string[]): Run
       throw new PlangraphError("USAGE", `--status '${status}' is not a run status; the statuses are ${QueuedRunStatusSchema.options.join(", ")}`);
     }
     const limit = wholeNumber(values, "limit", 1, 1000);
+    for (const flag of ["tenant", "user", "roles"]) if (values[flag] !== undefined) throw new PlangraphError("USAGE", `--${flag} is an option of 'runs resume' only`);
     return { command: "runs", action, json, ...(status !== undefined ? { status: status as QueuedRunStatus } : {}), ...(limit !== undefined ? { limit } : {}) };
   }
   if (action === "show" || action === "cancel" || action === "resume") {
     if (id === undefined) throw new PlangraphError("USAGE", `'runs ${action}' needs a run id (plangraph runs list shows them)`);
     if (extra.length) throw new PlangraphError("USAGE", `'runs ${action}' takes one run id, got ${extra.length + 1}`);
     for (const flag of ["status", "limit"]) if (values[flag] !== undefined) throw new PlangraphError("USAGE", `--${flag} is an option of 'runs list' only`);
-    if (action === "resume") return { command: "runs", action, id, json, answer: resumeAnswer(values) };
-    for (const flag of ["approve", "reject", "params"]) if (values[flag] !== undefined) throw new PlangraphError("USAGE", `--${flag} is an option of 'runs resume' only`);
+    if (action === "resume") return { command: "runs", action, id, json, answer: resumeAnswer(values), caller: callerFlags(values) };
+    for (const flag of ["approve", "reject", "params", "tenant", "user", "roles"]) if (values[flag] !== undefined) throw new PlangraphError("USAGE", `--${flag} is an option of 'runs resume' only`);
     return { command: "runs", action, id, json };
   }
   throw new PlangraphError("USAGE", action === undefined ? `'runs' needs an action: ${ACTIONS}` : `'runs' has no action '${action}'; the actions are ${ACTIONS}`);
@@ -96,7 +105,9 @@ export async function runRunsCommand(command: RunsCommand, io: CliIO): Promise<n
     return 0;
   }
   if (command.action === "resume") {
-    const run = await resumeRun(command.id, command.answer, queue);
+    // Without caller flags the answer is the local caller's, in the run's tenant (resumeRun's default).
+    const caller = Object.keys(command.caller).length ? { caller: cliCaller(command.caller) } : {};
+    const run = await resumeRun(command.id, command.answer, { ...queue, ...caller, policy: policyFor(undefined, io.env) });
     io.out(command.json ? `${JSON.stringify(stateOf(run))}\n` : `${queuedRunLine(run)}\n`);
     return 0;
   }

@@ -1,6 +1,6 @@
 import { isPlangraphError, PlangraphError } from "../model/errors.js";
 import { submitRun, waitForRun } from "../queue/index.js";
-import type { QueuedRunResult } from "../queue/wait.js";
+import type { CancelledRunError, QueuedRunResult } from "../queue/wait.js";
 import type { SubmittedRun } from "../queue/types.js";
 import type { CliIO } from "./io.js";
 import { cliRegistry } from "./registry.js";
@@ -87,8 +87,11 @@ export async function runSubmitCommand(command: SubmitCommand, io: CliIO): Promi
     // The run was queued and ended without a result (cancelled before it started, failed on its
     // worker): a failed run (1), not a refused submission (2).
     if (!isPlangraphError(error) || error.code === "RUN_NOT_FOUND") throw error;
-    if (command.json) io.out(`${JSON.stringify({ ...jsonError(error), run_id: submitted.run_id })}\n`);
+    // Cancelled meanwhile (`runs cancel`, another client): what it had done comes along.
+    const partial = (error as CancelledRunError).result;
+    if (command.json) io.out(`${JSON.stringify({ ...jsonError(error), run_id: submitted.run_id, ...(partial ? { result: partial } : {}) })}\n`);
     io.err(`${safeLine(`error ${error.code}: ${error.message}`)}\n`);
+    if (partial) io.err(`${safeLine(`\`plangraph runs show ${submitted.run_id} --json\` prints what run ${submitted.run_id} had done`)}\n`);
     return EXIT.failed;
   } finally {
     progress?.finish();

@@ -5,8 +5,8 @@
  * (`resumeRun`); run workers with `startWorker`.
  */
 export { submitRun, type SubmitOptions } from "./submit.js";
-export { getRun, listRuns, cancelRun, resumeRun, pruneRuns, MIN_RUN_RETENTION_MS } from "./runs.js";
-export { waitForRun, type WaitOptions, type QueuedRunResult } from "./wait.js";
+export { getRun, listRuns, cancelRun, resumeRun, pruneRuns, MIN_RUN_RETENTION_MS, type ResumeOptions } from "./runs.js";
+export { waitForRun, type WaitOptions, type QueuedRunResult, type CancelledRunError } from "./wait.js";
 export { startWorker, type WorkerOptions, type WorkerHandle } from "./worker.js";
 export type { TenantConcurrency } from "./claim.js";
 export { DEFAULT_QUEUE_SCHEMA, type QueueConnection } from "./store.js";

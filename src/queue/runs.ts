@@ -1,6 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type pg from "pg";
-import { localCaller, type CallerContext } from "../model/caller.js";
+import { policyFor } from "../api/policy-file.js";
+import { CallerContextSchema, localCaller, type CallerContext } from "../model/caller.js";
+import { requireApprover, type Policy } from "../policy/index.js";
 import { PlangraphError } from "../model/errors.js";
 import { RUN_COLUMNS, runFromRow, type RunRow } from "./run-row.js";
 import { enqueueRun } from "./jobs.js";
@@ -75,25 +77,35 @@ export function cancelRun(runId: string, connection: QueueConnection): Promise<Q
  * interrupted is a USAGE error saying where it stands.
  *
  * `caller` is who answers (default: the local caller): the worker continues the run under that
- * context, so the policy's approver rules judge the approver, not the submitter. An approver of
- * another tenant is APPROVER_NOT_ALLOWED. One the policy refuses leaves the run interrupted, with
- * the refusal in its `error`.
+ * context, so the policy's approver rules judge the approver, not the submitter. The answer is
+ * judged here first, before anything is queued, under `policy` (a Policy or a policy file's path;
+ * default the file PLANGRAPH_POLICY names, else the built-in roles), against the submitter on the
+ * run row for `approver_not_starter`: a refused approver — another tenant's, one without an
+ * approver role, the run's own starter — is APPROVER_NOT_ALLOWED naming the approver, their roles
+ * and the step, and the run stays as it was (interrupted, nothing queued). Workers check again
+ * under their own policy; a refusal there leaves the run interrupted with the refusal in `error`.
  */
-export async function resumeRun(runId: string, answer: ResumeAnswerInput, connection: QueueConnection & { caller?: CallerContext }): Promise<QueuedRunDetail> {
+export async function resumeRun(runId: string, answer: ResumeAnswerInput, connection: ResumeOptions): Promise<QueuedRunDetail> {
   const parsed = ResumeAnswerSchema.safeParse(answer);
   if (!parsed.success) throw new PlangraphError("USAGE", `resumeRun: ${parsed.error.issues[0]!.path.join(".") || "answer"}: ${parsed.error.issues[0]!.message}`);
   const decided = parsed.data;
+  // A policy file that cannot be read is POLICY_INVALID before the run is touched.
+  const policy = policyFor(connection.policy);
   return withQueue(connection, async (pool, names) => {
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
-      const { rows } = await client.query<Pick<RunRow, "status" | "result" | "tenant">>(`SELECT status, result, tenant FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
+      const { rows } = await client.query<Pick<RunRow, "status" | "result" | "tenant" | "caller">>(`SELECT status, result, tenant, caller FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
       const row = rows[0];
       if (!row) throw notFound(runId, names);
       const approver = connection.caller ?? localCaller(randomUUID(), { tenant: row.tenant, source: "library" });
       if (approver.tenant !== row.tenant) throw new PlangraphError("APPROVER_NOT_ALLOWED", `run '${runId}' belongs to tenant '${row.tenant}': a caller of tenant '${approver.tenant}' may not answer its approvals`);
       if (row.status !== "interrupted") throw new PlangraphError("USAGE", `run '${runId}' is ${row.status}, not waiting for approval: only an interrupted run can be resumed`);
-      checkPending(runId, row.result, [...decided.approve, ...decided.reject, ...Object.keys(decided.params)]);
+      const steps = [...new Set([...decided.approve, ...decided.reject, ...Object.keys(decided.params)])];
+      checkPending(runId, row.result, steps);
+      // The submitter on the run row is the starter `approver_not_starter` compares with (a malformed one: unknown, refused).
+      const starter = CallerContextSchema.safeParse(row.caller);
+      for (const step of steps) requireApprover(policy, approver, step, starter.success ? starter.data.user : undefined);
       await client.query(`UPDATE ${names.runs} SET status = 'queued', resume_answer = $2, error = NULL WHERE run_id = $1`, [runId, JSON.stringify({ ...decided, approver })]);
       await enqueueRun(client, names, runId);
       await client.query("COMMIT");
@@ -106,6 +118,14 @@ export async function resumeRun(runId: string, answer: ResumeAnswerInput, connec
     }
     return readRun(pool, names, runId);
   });
+}
+
+/** How `resumeRun` reaches the queue, who answers, and the policy that judges them. */
+export interface ResumeOptions extends QueueConnection {
+  /** Who answers (default: the local caller of the run's tenant). */
+  caller?: CallerContext;
+  /** The approver rules (a Policy or a policy file's path; default PLANGRAPH_POLICY's file, else the built-in roles). */
+  policy?: Policy | string;
 }
 
 function checkPending(runId: string, result: unknown, steps: string[]): void {

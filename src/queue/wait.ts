@@ -27,9 +27,15 @@ const SETTLED: ReadonlySet<QueuedRunStatus> = new Set(["completed", "failed", "i
 /**
  * Waits until the run has ended or paused for approval and returns its result with `run_id`,
  * streaming its events to `onEvent` meanwhile (LISTEN/NOTIFY, with a poll as the fallback). A run
- * that failed before producing a result rejects with its error (code and message as recorded); a
- * cancelled run rejects with RUN_ABORTED (what it had done is in its completion store, and
- * `getRun` says where it stood); an unknown id with RUN_NOT_FOUND.
+ * that failed before producing a result rejects with its error (code and message as recorded); an
+ * unknown id with RUN_NOT_FOUND.
+ *
+ * A cancelled run rejects with RUN_ABORTED ({@link CancelledRunError}: `cancelled` is not a result
+ * status), naming the run (`error.run_id`). When the run had started, its worker recorded what it
+ * had done and `error.result` carries it: the contract's result with status `failed`, the steps
+ * that finished in `results`, the ones the cancel cut off in `errors` (code RUN_ABORTED in
+ * `error_codes`), those that never ran in `skipped`. A run cancelled while waiting for approval
+ * carries the result it paused with; one cancelled before it started carries none.
  */
 export async function waitForRun(runId: string, options: WaitOptions): Promise<QueuedRunResult> {
   const names = queueNames(options.schema);
@@ -88,11 +94,25 @@ async function follow(pool: pg.Pool, names: QueueNames, runId: string, options: 
   }
 }
 
+/** RUN_ABORTED for a cancelled run, carrying what it had done (`result`) when its worker recorded it. */
+export type CancelledRunError = PlangraphError & { readonly run_id: string; readonly result?: QueuedRunResult };
+
+function cancelled(run: QueuedRunDetail): CancelledRunError {
+  const result = run.result as QueuedRunResult | null;
+  const done = result ? Object.keys(result.results).length : 0;
+  const when = !run.started_at ? " before it started" : result?.status === "interrupted" ? " while it waited for approval" : result ? ` after ${done} step${done === 1 ? "" : "s"} had finished` : "";
+  const error = new PlangraphError("RUN_ABORTED", `run '${run.run_id}' was cancelled${when}`) as PlangraphError & { run_id: string; result?: QueuedRunResult };
+  error.run_id = run.run_id;
+  if (result) error.result = result;
+  return error;
+}
+
 function outcome(run: QueuedRunDetail): QueuedRunResult {
   // Paused again because its approver was refused: the resumer hears why.
   if (run.status === "interrupted" && run.error) throw new PlangraphError(run.error.code as PlangraphError["code"], run.error.message);
+  // Cancelled is not a result status (completed | failed | interrupted): a typed error, with what it had done.
+  if (run.status === "cancelled") throw cancelled(run);
   if (run.result) return run.result as QueuedRunResult;
-  if (run.status === "cancelled") throw new PlangraphError("RUN_ABORTED", `run '${run.run_id}' was cancelled${run.started_at ? "" : " before it started"}`);
   if (run.error) throw new PlangraphError(run.error.code as PlangraphError["code"], `run '${run.run_id}' failed: ${run.error.message}`);
   throw new PlangraphError("QUEUE_FAILED", `run '${run.run_id}' ended ${run.status} without a result`);
 }
