@@ -79,6 +79,12 @@ export interface RunPlanOptions extends PlanOptions {
   enableOrchestration?: boolean;
   /** Checkpoint thread (with `checkpointer`). */
   threadId?: string;
+  /**
+   * Cancels the run: tools in flight, also those launched ahead of their nodes, get the abort. An
+   * abort whose reason is a PlangraphError RUN_ABORTED (a deliberate cancel, as the queue's workers
+   * give) returns the result of what ran — status `failed`, the cut-off steps in `errors` — instead
+   * of rejecting; any other reason rejects with it.
+   */
   signal?: AbortSignal;
   /** Approve every step that asks for approval (no human in the loop). */
   approveAll?: boolean;
