@@ -18,7 +18,7 @@
  * Standalone: `npx tsx bench/queue.ts [--quick]` (needs DATABASE_URL or PLANGRAPH_TEST_DATABASE_URL);
  * `npm run bench` runs it last. Writes bench/results/queue{,-quick}.{md,json}.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { readFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { dirname, join } from "node:path";
@@ -49,6 +49,8 @@ export interface QueueBenchResults {
   scaling: number;
   /** The same for the ~10 ms steps, and the most this machine allows it (see `scalingBound`). */
   light_scaling: { measured: number; bound: number };
+  /** The machine's own: two processes hashing at once over one, no queue (see `measureMachineScaling`). */
+  machine_scaling: { one_s: number; two_s: number; scaling: number };
   takeover: { lease_ms: number; trials: number[]; max_ms: number };
   targets: Array<{ target: string; measured: string; met: boolean }>;
 }
@@ -203,6 +205,37 @@ async function measureThroughput(db: QueueTestDatabase, workers: number, runs: n
   }
 }
 
+/** A process's worth of the CPU suite's work with no queue at all: `rounds` chained hashes, then exit. */
+const HASH_SCRIPT = `const { createHash } = require("node:crypto"); let d = "0"; for (let i = 0; i < Number(process.argv[1]); i++) d = createHash("sha256").update(d).digest("hex");`;
+
+function hashProcess(rounds: number, cpu: number | undefined): Promise<number> {
+  const t0 = performance.now();
+  const argv = ["-e", HASH_SCRIPT, String(rounds)];
+  const child = cpu === undefined ? spawn(process.execPath, argv, { stdio: "ignore" }) : spawn("taskset", ["-c", String(cpu), process.execPath, ...argv], { stdio: "ignore" });
+  return new Promise((done, fail) => {
+    child.once("error", fail);
+    child.once("exit", (code) => (code === 0 ? done(performance.now() - t0) : fail(new Error(`hash process exited ${code}`))));
+  });
+}
+
+/**
+ * What the machine itself gives two processes over one, with no queue, no database and no
+ * client: the CPU suite's hashing in one process pinned to core 0, then in two at once, pinned to
+ * cores 0 and 1 (the median of three tries each). The queue's scaling cannot exceed it.
+ */
+async function measureMachineScaling(rounds: number, pin: boolean): Promise<{ one_s: number; two_s: number; scaling: number }> {
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const ones: number[] = [];
+  const twos: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    ones.push(await hashProcess(rounds, pin ? 0 : undefined));
+    twos.push(Math.max(...(await Promise.all([hashProcess(rounds, pin ? 0 : undefined), hashProcess(rounds, pin ? 1 : undefined)]))));
+  }
+  const one = median(ones);
+  const two = median(twos);
+  return { one_s: round(one / 1000, 2), two_s: round(two / 1000, 2), scaling: round((2 * one) / two, 2) };
+}
+
 async function measureTakeover(db: QueueTestDatabase, leaseMs: number, trials: number): Promise<QueueBenchResults["takeover"]> {
   const options = db.connection;
   const times: number[] = [];
@@ -250,6 +283,8 @@ export async function measureQueue(options: { quick?: boolean; log?: (line: stri
     const lightRuns = options.quick ? 60 : 200;
     const oneLight = await measureThroughput(db, 1, lightRuns, pin, light);
     const twoLight = await measureThroughput(db, 2, lightRuns, pin, light);
+    log("bench: the machine's own scaling: the same hashing in 1 process, then 2, no queue");
+    const machineScaling = await measureMachineScaling(heavy.rounds * 30, pin);
     log("bench: queue takeover after SIGKILL");
     const takeover = await measureTakeover(db, 2000, options.quick ? 1 : 3);
     const scaling = round(twoCpu.runs_per_s / oneCpu.runs_per_s, 2);
@@ -263,7 +298,7 @@ export async function measureQueue(options: { quick?: boolean; log?: (line: stri
       },
       {
         target: "2 workers ≥ 1.8× one worker's throughput (CPU-bound)",
-        measured: `${scaling}× on the CPU-bound suite, 3 × ~100 ms steps (${oneCpu.runs_per_s} → ${twoCpu.runs_per_s} runs/s; at most ${scalingBound(oneCpu)}× on 2 cores from its CPU per run); 3 × ~10 ms steps ${lightScaling.measured}× (${oneLight.runs_per_s} → ${twoLight.runs_per_s} runs/s; at most ${lightScaling.bound}×); I/O-bound suite ${ioScaling}× (${one.runs_per_s} → ${two.runs_per_s} runs/s)`,
+        measured: `${scaling}× on the CPU-bound suite, 3 × ~100 ms steps (${oneCpu.runs_per_s} → ${twoCpu.runs_per_s} runs/s; at most ${scalingBound(oneCpu)}× on 2 cores from its CPU per run; the machine itself gives two processes hashing with no queue ${machineScaling.scaling}×); 3 × ~10 ms steps ${lightScaling.measured}× (${oneLight.runs_per_s} → ${twoLight.runs_per_s} runs/s; at most ${lightScaling.bound}×); I/O-bound suite ${ioScaling}× (${one.runs_per_s} → ${two.runs_per_s} runs/s)`,
         met: scaling >= 1.8,
       },
       { target: "takeover ≤ lease + 5 s", measured: `max ${takeover.max_ms} ms with a ${takeover.lease_ms} ms lease (${takeover.trials.join(", ")})`, met: takeover.max_ms <= takeover.lease_ms + 5000 },
@@ -276,6 +311,7 @@ export async function measureQueue(options: { quick?: boolean; log?: (line: stri
       throughput: [one, two, oneCpu, twoCpu, oneLight, twoLight],
       scaling,
       light_scaling: lightScaling,
+      machine_scaling: machineScaling,
       takeover,
       targets,
     };
@@ -299,6 +335,8 @@ export function renderQueueMarkdown(r: QueueBenchResults): string {
     "| suite | workers | concurrency each | runs | seconds | runs/s | worker CPU per run | client CPU per run | rest of the machine per run |",
     "| :-- | --: | --: | --: | --: | --: | --: | --: | --: |",
     ...r.throughput.map((t) => `| ${t.suite} | ${t.workers} | ${t.concurrency} | ${t.runs} | ${t.seconds} | ${t.runs_per_s} | ${t.cpu_ms_per_run} ms | ${t.client_cpu_ms_per_run} ms | ${t.other_cpu_ms_per_run} ms |`),
+    "",
+    `The machine's own scaling, for comparison: the CPU suite's hashing (30 steps' worth) in one process pinned to core 0 took ${r.machine_scaling.one_s} s; in two processes at once, on cores 0 and 1, ${r.machine_scaling.two_s} s — ${r.machine_scaling.scaling}× the work per second, with no queue, database or client (median of three).`,
     "",
   ].join("\n");
 }

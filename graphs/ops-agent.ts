@@ -7,9 +7,14 @@
  * The model is ChatOpenAI from the server's environment: OPENAI_API_KEY, OPENAI_BASE_URL (any
  * OpenAI-compatible server), PLANGRAPH_MODEL; an assistant may pick another model name with
  * `configurable.model`. Without a key the agent says that no model is configured.
+ *
+ * With PLANGRAPH_AGENT_QUEUE=1 (and DATABASE_URL, PLANGRAPH_QUEUE_SCHEMA as for `plangraph worker`)
+ * its plans run on the worker pool: the server plans and answers, the workers call the tools, and
+ * a plan's approval pauses the agent until its thread is resumed (docs/SCALING.md).
  */
 import type { LangGraphRunnableConfig } from "@langchain/langgraph";
 import { createOpsAgent } from "../src/agents/ops-agent.js";
+import { agentQueueFromEnv } from "../src/agents/queue-from-env.js";
 import { serveForCaller } from "../src/auth/served-graph.js";
 import { rejectedPlanGraph } from "../src/agents/plan-rejection.js";
 import { chatModelFromEnv } from "../src/decide/model.js";
@@ -30,8 +35,10 @@ export async function ops_agent(config?: LangGraphRunnableConfig) {
   const model = chatModelFromEnv(env, { maxRetries: 1 }) ?? null;
   const catalogue = await serverRegistry();
   let policy;
+  let queue;
   try {
     policy = runPolicy(config, catalogue);
+    queue = agentQueueFromEnv(process.env);
   } catch (error) {
     // As for plans (plan-graph.ts): a run gets the refusal as its `error` value, getGraph a 400.
     if (isRunConfig(config) && isPlangraphError(error)) return serveForCaller(rejectedPlanGraph(error, "ops_agent"), serverAdmission());
@@ -41,5 +48,6 @@ export async function ops_agent(config?: LangGraphRunnableConfig) {
   const allowed = policy.limits.allowedTools;
   const registry = allowed ? new ToolRegistry(catalogue.list().filter((t) => allowed.includes(t.name)).map((t) => t.tool)) : catalogue;
   // Its plans run for the authenticated caller: the agent's nodes and the plan subgraph read it from the run's config.
-  return serveForCaller(createOpsAgent({ registry, model, limits: policy.limits, maxStepMs: policy.maxStepMs }), serverAdmission());
+  // With PLANGRAPH_AGENT_QUEUE on, the plans run on the worker pool and the server only plans and answers.
+  return serveForCaller(createOpsAgent({ registry, model, limits: policy.limits, maxStepMs: policy.maxStepMs, ...(queue ? { queue } : {}) }), serverAdmission());
 }

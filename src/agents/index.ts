@@ -7,6 +7,7 @@ export { planSubgraph, planGraphSchemas, type PlanSubgraphOptions } from "./plan
 export { createOpsAgent, OpsAgentState, OPS_PLAN_TOOL, type OpsAgentOptions, type OpsAgentStateType } from "./ops-agent.js";
 export type { QueuedApprovalRequest, QueuedRefusal } from "./ops-agent-queue.js";
 export type { PlanToolQueue } from "./plan-tool-queue.js";
+export { agentQueueFromEnv, AGENT_QUEUE_ENV } from "./queue-from-env.js";
 export { planToolSchema, PlanToolInputSchema, planFromToolInput, type PlanToolInput } from "./plan-schema.js";
 export { toolCatalogue, catalogueText, type CatalogueEntry } from "./catalogue.js";
 export { resultForModel, validationProblems } from "./result-text.js";
