@@ -28,6 +28,14 @@ plangraph_postgres_up() {
       || { echo "postgres.sh: pg_createcluster $version main failed (see $log)" >&2; return 1; }
     state=down
   fi
+  # The suite runs test files side by side, several of them with three or four worker processes
+  # of up to 2 x concurrency + 4 connections each: Debian's default of 100 slots runs out.
+  pg_conftool "$version" main set max_connections 300 >>"$log" 2>&1 \
+    || { echo "postgres.sh: setting max_connections failed (see $log)" >&2; return 1; }
+  if [ "$state" = online ] && [ "$(cd /tmp && su postgres -c "psql -tAc 'SHOW max_connections'" 2>>"$log")" != 300 ]; then
+    pg_ctlcluster "$version" main restart >>"$log" 2>&1 \
+      || { echo "postgres.sh: pg_ctlcluster $version main restart failed (see $log)" >&2; return 1; }
+  fi
   if [ "$state" != online ]; then
     pg_ctlcluster "$version" main start >>"$log" 2>&1 \
       || { echo "postgres.sh: pg_ctlcluster $version main start failed (see $log)" >&2; return 1; }

@@ -40,6 +40,8 @@ export class PgCompletionStore implements CompletionStore, PlanRegistry {
   readonly leases: PgThreadLeases;
   private tail: Promise<unknown> = Promise.resolve();
   private failure: unknown;
+  /** The batch of completions still taking rows, if any (see `put`). */
+  private open: CompletionBatch | undefined;
   private readonly tables: { completions: string; threads: string };
 
   /** `pool` stays the caller's unless `ownsPool`; `schema` must exist (see `setup`). */
@@ -168,17 +170,40 @@ export class PgCompletionStore implements CompletionStore, PlanRegistry {
     }
   }
 
+  /**
+   * Completions go out in batches: those saved while the store's previous write is out wait for it
+   * and then go together, in one statement. Under the durable policy a dependent waits for its
+   * inputs' completions, so a burst of n completions (a fan-out ending) costs it two round trips,
+   * not n. A later save of the same completion in the same batch replaces the earlier one.
+   */
   private put(runId: string, kind: string, id: string, body: unknown): Promise<void> {
-    return this.enqueue(() =>
-      this.pool.query(
-        `INSERT INTO ${this.tables.completions} (run_id, kind, id, body) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (run_id, kind, id) DO UPDATE SET body = excluded.body`,
-        [runId, kind, id, JSON.stringify(body)],
-      ),
+    let batch = this.open;
+    if (!batch) {
+      const opened: CompletionBatch = { rows: new Map(), done: Promise.resolve() };
+      opened.done = this.enqueue(() => {
+        // From its turn on, the batch takes no more rows: later saves open the next one.
+        if (this.open === opened) this.open = undefined;
+        return this.insertRows([...opened.rows.values()]);
+      }, true);
+      this.open = batch = opened;
+    }
+    batch.rows.set(JSON.stringify([runId, kind, id]), [runId, kind, id, JSON.stringify(body)]);
+    return batch.done;
+  }
+
+  private insertRows(rows: Array<[string, string, string, string]>): Promise<unknown> {
+    const column = (i: number) => rows.map((row) => row[i]!);
+    return this.pool.query(
+      `INSERT INTO ${this.tables.completions} (run_id, kind, id, body)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])
+       ON CONFLICT (run_id, kind, id) DO UPDATE SET body = excluded.body`,
+      [column(0), column(1), column(2), column(3)],
     );
   }
 
-  private enqueue(write: () => Promise<unknown>): Promise<void> {
+  /** Runs `write` after every write before it. Any write but a batch closes the open batch, so nothing saved after it goes before it. */
+  private enqueue(write: () => Promise<unknown>, batch = false): Promise<void> {
+    if (!batch) this.open = undefined;
     const done = this.tail.then(write).then(
       () => undefined,
       (error: unknown) => {
@@ -191,6 +216,12 @@ export class PgCompletionStore implements CompletionStore, PlanRegistry {
     this.tail = done.catch(() => undefined);
     return done;
   }
+}
+
+/** Completions waiting to be written together (keyed by run, kind and id). */
+interface CompletionBatch {
+  rows: Map<string, [string, string, string, string]>;
+  done: Promise<void>;
 }
 
 /**

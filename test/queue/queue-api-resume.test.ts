@@ -48,6 +48,13 @@ if (!url) {
   const pausedRun = async (): Promise<string> => {
     const { run_id } = await submitRun({ plan: GATED, caller: ada }, db.connection);
     expect((await waitForRun(run_id, db.connection)).status).toBe("interrupted");
+    // The worker records the pause before its job is done and removed: wait for that, so the
+    // checks below see only jobs a resume added.
+    const deadline = Date.now() + 10_000;
+    while ((await db.pool.query(`SELECT 1 FROM plangraph_jobs._private_jobs WHERE key = $1`, [run_id])).rowCount) {
+      if (Date.now() > deadline) throw new Error(`run ${run_id}'s first job was never removed`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
     return run_id;
   };
   /** What a refused resume must leave as it was: the row, and no job for any worker. */
