@@ -2,7 +2,11 @@ import { randomUUID } from "node:crypto";
 import type pg from "pg";
 import { policyFor } from "../api/policy-file.js";
 import { CallerContextSchema, localCaller, type CallerContext } from "../model/caller.js";
-import { requireApprover, type Policy } from "../policy/index.js";
+import type { Policy } from "../policy/index.js";
+import { requireApproverOf } from "../api/approver.js";
+import { PgAuditTrail } from "../durability/audit-postgres.js";
+import { AuditTrail } from "../engine/audit-trail.js";
+import { durableThread } from "./execute.js";
 import { PlangraphError } from "../model/errors.js";
 import { RUN_COLUMNS, runFromRow, type RunRow } from "./run-row.js";
 import { enqueueRun } from "./jobs.js";
@@ -95,7 +99,7 @@ export async function resumeRun(runId: string, answer: ResumeAnswerInput, connec
     const client = await pool.connect();
     try {
       await client.query("BEGIN");
-      const { rows } = await client.query<Pick<RunRow, "status" | "result" | "tenant" | "caller">>(`SELECT status, result, tenant, caller FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
+      const { rows } = await client.query<Pick<RunRow, "status" | "result" | "tenant" | "caller" | "thread_id">>(`SELECT status, result, tenant, caller, thread_id FROM ${names.runs} WHERE run_id = $1 FOR UPDATE`, [runId]);
       const row = rows[0];
       if (!row) throw notFound(runId, names);
       const approver = connection.caller ?? localCaller(randomUUID(), { tenant: row.tenant, source: "library" });
@@ -105,7 +109,9 @@ export async function resumeRun(runId: string, answer: ResumeAnswerInput, connec
       checkPending(runId, row.result, steps);
       // The submitter on the run row is the starter `approver_not_starter` compares with (a malformed one: unknown, refused).
       const starter = CallerContextSchema.safeParse(row.caller);
-      for (const step of steps) requireApprover(policy, approver, step, starter.success ? starter.data.user : undefined);
+      // A refusal goes on the queue's audit trail (outside this transaction, so the rollback keeps it), as a worker's would.
+      const audit = new AuditTrail(new PgAuditTrail(pool, names.schema), { caller: approver, threadId: durableThread(row.tenant, row.thread_id) });
+      await requireApproverOf(steps, { policy, caller: approver, ...(starter.success ? { starter: starter.data.user } : {}), audit });
       await client.query(`UPDATE ${names.runs} SET status = 'queued', resume_answer = $2, error = NULL WHERE run_id = $1`, [runId, JSON.stringify({ ...decided, approver })]);
       await enqueueRun(client, names, runId);
       await client.query("COMMIT");

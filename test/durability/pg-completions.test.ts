@@ -11,7 +11,7 @@ import type { StepRecord } from "../../src/model/records.js";
 
 const url = process.env.PLANGRAPH_TEST_DATABASE_URL;
 const schema = `pgc_${process.pid}_${Date.now().toString(36)}`;
-const done = (tag: string): StepRecord => ({ status: "done", output: { data: tag }, start_ms: 0, end_ms: 1 }) as StepRecord;
+const done = (tag: string): StepRecord => ({ status: "done", output: { data: tag }, attempts: 1 });
 
 /** A pool that counts completion INSERTs and fails the next `failNext` of them. */
 function countingPool(url: string) {

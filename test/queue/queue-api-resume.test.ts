@@ -72,6 +72,11 @@ if (!url) {
       await expect(refused).rejects.toMatchObject({ code: "APPROVER_NOT_ALLOWED", step: "gated" });
       await expect(refused).rejects.toThrow("step 'gated': user 'intern' (roles 'admin') may not approve; approvers need one of the roles 'lead'");
       await untouched(runId);
+      // The refusal is on the queue's audit trail, by the refused approver, although nothing else changed.
+      const { rows: refusals } = await db.pool.query<{ step: string; outcome: string; user_id: string; thread_id: string }>(
+        `SELECT step, outcome, user_id, thread_id FROM "${db.schema}".plangraph_audit WHERE kind = 'refusal' AND user_id = 'intern'`,
+      );
+      expect(refusals).toEqual([{ step: "gated", outcome: "refused:APPROVER_NOT_ALLOWED", user_id: "intern", thread_id: expect.stringMatching(/^acme\//) }]);
     }, 60_000);
 
     it("refuses the run's submitter under approver_not_starter (the submitter is on the run row), with the policy given as a file", async () => {
