@@ -214,11 +214,15 @@ export function capWireStepTimeouts(plan: unknown, maxStepMs: number): Record<st
   if (plan === null || typeof plan !== "object" || !Array.isArray(steps)) {
     throw new PlangraphError("USAGE", "maxStepMs: only a plan in the steps form (the run_plan tool's) can have its step timeouts capped for the queue");
   }
-  const capped = steps.map((step: unknown) => {
+  const cap = (step: unknown): unknown => {
     if (step === null || typeof step !== "object") return step;
+    // A sub-plan step takes no timeout of its own (validation refuses one): its inner steps are the calls.
+    const inner = (step as { steps?: unknown }).steps;
+    if (Array.isArray(inner)) return { ...step, steps: inner.map(cap) };
     const own = (step as { timeout_ms?: unknown }).timeout_ms;
     return { ...step, timeout_ms: Math.min(typeof own === "number" ? own : maxStepMs, maxStepMs) };
-  });
+  };
+  const capped = steps.map(cap);
   return { ...(plan as Record<string, unknown>), steps: capped };
 }
 

@@ -15,7 +15,8 @@ import type { Plan } from "../plan/schema.js";
 export function capStepTimeouts(plan: unknown, maxStepMs: number, limits: PlanLimits): Plan {
   const normalized = normalizePlan(plan, limits);
   for (const step of normalized.steps) {
-    step.timeout_ms = Math.min(step.timeout_ms ?? maxStepMs, maxStepMs);
+    // A sub-plan step calls no tool itself: its inner steps are the calls to cap.
+    for (const call of step.steps ?? [step]) call.timeout_ms = Math.min(call.timeout_ms ?? maxStepMs, maxStepMs);
   }
   return normalized;
 }

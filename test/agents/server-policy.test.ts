@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { DEFAULT_SERVER_POLICY, loadServerPolicy, tightenPolicy } from "../../src/agents/server-policy.js";
 import { capStepTimeouts } from "../../src/agents/step-timeouts.js";
+import { capWireStepTimeouts } from "../../src/agents/ops-agent-queue.js";
+import { normalizePlan } from "../../src/plan/normalize.js";
 import { planRejection, rejectedPlanGraph } from "../../src/agents/plan-rejection.js";
 import { PlangraphError, PlanValidationError } from "../../src/model/errors.js";
 import { DEFAULT_LIMITS } from "../../src/plan/limits.js";
@@ -122,6 +124,29 @@ describe("step timeouts under the policy", () => {
     expect(capStepTimeouts(plan, 1_000, DEFAULT_LIMITS).steps.map((s) => [s.id, s.timeout_ms])).toEqual([["a", 1_000], ["b", 1_000], ["c", 50]]);
     const sectioned = JSON.stringify({ primary: { tool: "ci_search", params: { query: "db" } }, aggregate: { tool: "echo", timeout_ms: 9_000 } });
     expect(capStepTimeouts(sectioned, 2_000, DEFAULT_LIMITS).steps.map((s) => [s.id, s.timeout_ms])).toEqual([["primary", 2_000], ["aggregate", 2_000]]);
+  });
+
+  // A sub-plan's inner steps are its calls: uncapped, they would hold a slot past the policy.
+  const withSubPlan = {
+    steps: [
+      { id: "a", tool: "echo", params: { x: 1 } },
+      { id: "per", steps: [{ id: "slow", tool: "sleep", params: { ms: 1 }, timeout_ms: 3_600_000 }, { id: "note", tool: "echo", depends_on: ["slow"] }] },
+    ],
+  };
+
+  it("caps a sub-plan's inner steps and gives the sub-plan step itself no timeout (it calls no tool)", () => {
+    const capped = capStepTimeouts(withSubPlan, 1_000, DEFAULT_LIMITS);
+    const per = capped.steps.find((s) => s.id === "per")!;
+    expect(per.timeout_ms).toBeUndefined();
+    expect(per.steps!.map((s) => [s.id, s.timeout_ms])).toEqual([["slow", 1_000], ["note", 1_000]]);
+  });
+
+  it("caps a queued plan's sub-plan in its wire form, which still validates", () => {
+    const wire = capWireStepTimeouts(withSubPlan, 1_000) as typeof withSubPlan;
+    expect(wire.steps[1]).not.toHaveProperty("timeout_ms");
+    expect((wire.steps[1] as { steps: Array<{ timeout_ms?: number }> }).steps.map((s) => s.timeout_ms)).toEqual([1_000, 1_000]);
+    const normalized = normalizePlan(wire, DEFAULT_LIMITS);
+    expect(normalized.steps.find((s) => s.id === "per")!.steps!.map((s) => s.timeout_ms)).toEqual([1_000, 1_000]);
   });
 });
 
