@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { ToolMessage, isToolMessage, type AIMessage, type BaseMessage } from "@langchain/core/messages";
 import { interrupt, type LangGraphRunnableConfig } from "@langchain/langgraph";
 import type { RunResult } from "../engine/result.js";
@@ -11,7 +10,7 @@ import type { PendingApproval } from "../model/result.js";
 import type { Policy } from "../policy/index.js";
 import { getRun, resumeRun, type CancelledRunError, type QueuedRunResult, type ResumeAnswer } from "../queue/index.js";
 import type { ToolRegistry } from "../tools/registry.js";
-import { awaitQueuedRun, queueConnection, submitPlan, type PlanToolQueue } from "./plan-tool-queue.js";
+import { awaitQueuedRun, queueConnection, submissionKey, submitPlan, type PlanToolQueue } from "./plan-tool-queue.js";
 import { resultForModel } from "./result-text.js";
 
 /**
@@ -60,23 +59,11 @@ type NodeUpdate = { result: RunResult | null; messages?: ToolMessage[]; queued_r
 /** The state's last `run_plan` call, whose reply the run's result is. */
 export type PlanCallOf = (state: StateLike) => NonNullable<AIMessage["tool_calls"]>[number] | undefined;
 
-/**
- * The idempotency key of the execute node's submission: the agent's thread, the node's task (its
- * checkpoint namespace, derived by LangGraph from the checkpoint it runs from) and the plan tool
- * call. A node replayed from the same checkpoint after a crash derives the same key and gets the
- * first run back; a later turn, or another thread, never does.
- */
-export function submissionKey(config: LangGraphRunnableConfig, toolCallId: string | undefined): string {
-  const configurable = config.configurable ?? {};
-  const parts = [configurable.thread_id ?? null, configurable.checkpoint_ns ?? null, toolCallId ?? null];
-  return `ops-agent:${createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 48)}`;
-}
-
 /** The execute node with `queue`: submits the validated plan (under the agent run's caller) and waits for its result. */
 export function queuedExecuteNode(settings: QueuedAgentSettings, queue: PlanToolQueue, planOf: (state: StateLike) => unknown, callOf: PlanCallOf) {
   return async (state: StateLike, config: LangGraphRunnableConfig): Promise<NodeUpdate> => {
     const call = callOf(state);
-    const submitted = await submitPlan(planOf(state), queue, settings.registry, callerFromConfig(config), submissionKey(config, call?.id));
+    const submitted = await submitPlan(planOf(state), queue, settings.registry, callerFromConfig(config), submissionKey("ops-agent", config.configurable, call?.id));
     return settled(await waited(submitted.run_id, queue, config), call?.id, settings, config);
   };
 }

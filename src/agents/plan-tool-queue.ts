@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { ToolRunnableConfig } from "@langchain/core/tools";
 import { callerFromConfig, type CallerContext } from "../model/caller.js";
 import { PlangraphError } from "../model/errors.js";
@@ -52,14 +53,27 @@ export async function awaitQueuedRun(runId: string, queue: PlanToolQueue, option
 }
 
 /**
+ * The idempotency key of a submission made for a tool call: the graph run's thread, the task's
+ * checkpoint namespace (LangGraph derives it from the checkpoint the task runs from) and the tool
+ * call's id. A task replayed from the same checkpoint after a crash derives the same key and gets
+ * the first run back; a later turn, another thread or another conversation whose model happened
+ * to give its call the same id (ids are the model's, not unique across threads) never does.
+ */
+export function submissionKey(prefix: string, configurable: Record<string, unknown> | undefined, toolCallId: string | undefined): string {
+  const parts = [configurable?.thread_id ?? null, configurable?.checkpoint_ns ?? null, toolCallId ?? null];
+  return `${prefix}:${createHash("sha256").update(JSON.stringify(parts)).digest("hex").slice(0, 48)}`;
+}
+
+/**
  * Runs a validated plan on the worker pool and waits for its result. The caller context the tool
- * was called with travels with the run, and the tool call's id is the submission's idempotency
- * key: an agent run that replays the same tool call (a retry, a resume after a crash) gets the
- * first run's result instead of starting a second run. If the calling run is aborted, or the wait
- * times out, the queued run is cancelled too.
+ * was called with travels with the run, and the submission's idempotency key comes from the tool
+ * call ({@link submissionKey}): an agent run that replays the same tool call (a retry, a resume
+ * after a crash) gets the first run's result instead of starting a second run. If the calling run
+ * is aborted, or the wait times out, the queued run is cancelled too.
  */
 export async function runOnQueue(plan: unknown, queue: PlanToolQueue, registry: ToolRegistry, config: ToolRunnableConfig | undefined): Promise<QueuedRunResult> {
   const toolCallId = config?.toolCall?.id;
-  const submitted = await submitPlan(plan, queue, registry, callerFromConfig(config), toolCallId ? `plan-tool:${toolCallId}` : undefined);
+  const key = toolCallId ? submissionKey("plan-tool", config?.configurable, toolCallId) : undefined;
+  const submitted = await submitPlan(plan, queue, registry, callerFromConfig(config), key);
   return awaitQueuedRun(submitted.run_id, queue, { signal: config?.signal });
 }

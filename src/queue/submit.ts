@@ -20,7 +20,8 @@ const UNIQUE_VIOLATION = "23505";
  *
  * - `idempotency_key`: a second submit with the same key for the same tenant returns the first run
  *   (`deduplicated: true`) and queues nothing, for as long as the run row is kept (at least 24 h,
- *   also after the run ended; a unique index decides between simultaneous submits).
+ *   also after the run ended; a unique index decides between simultaneous submits). The same key
+ *   with another plan, or from another user, is IDEMPOTENCY_CONFLICT: a key names one request.
  * - One active run per thread: a submit on a thread whose run is queued, running or waiting for
  *   approval is refused with THREAD_BUSY naming that run (a unique index decides between
  *   simultaneous submits). Threads are per tenant: two tenants' threads never meet.
@@ -77,14 +78,27 @@ async function insertRun(pool: pg.Pool, names: QueueNames, run: NewRun): Promise
   return firstWithKey(pool, names, run);
 }
 
+/**
+ * The run that holds the key, for a retry of the same submission. The same key with another plan,
+ * or from another user of the tenant, is not a retry: IDEMPOTENCY_CONFLICT, and nothing is queued
+ * (another user is not told which run holds the key).
+ */
 async function firstWithKey(pool: pg.Pool, names: QueueNames, run: NewRun): Promise<SubmittedRun> {
-  const { rows } = await pool.query<{ run_id: string; thread_id: string; status: SubmittedRun["status"] }>(
-    `SELECT run_id, thread_id, status FROM ${names.runs} WHERE tenant = $1 AND idempotency_key = $2`,
+  const { rows } = await pool.query<{ run_id: string; thread_id: string; status: SubmittedRun["status"]; plan: string; caller: { user?: unknown } | null }>(
+    `SELECT run_id, thread_id, status, plan, caller FROM ${names.runs} WHERE tenant = $1 AND idempotency_key = $2`,
     [run.tenant, run.key],
   );
   const first = rows[0];
   if (!first) throw new PlangraphError("QUEUE_FAILED", `idempotency key '${run.key}' conflicted but no run holds it (pruned meanwhile?); submit again`);
-  return { ...first, deduplicated: true };
+  const user = (run.caller as { user: string }).user;
+  if (first.caller?.user !== user) {
+    throw new PlangraphError("IDEMPOTENCY_CONFLICT", `idempotency key '${run.key}' is already used by another user of tenant '${run.tenant}': use a key of your own`);
+  }
+  if (first.plan !== run.plan) {
+    throw new PlangraphError("IDEMPOTENCY_CONFLICT", `idempotency key '${run.key}' was used for run ${first.run_id} with another plan: a retried submit sends the same plan; a new plan needs a new key`);
+  }
+  const { plan: _plan, caller: _caller, ...held } = first;
+  return { ...held, deduplicated: true };
 }
 
 async function threadBusy(pool: pg.Pool, names: QueueNames, run: NewRun): Promise<PlangraphError> {

@@ -63,6 +63,16 @@ if (!url) {
       expect((await readEffects(db.pool, table)).filter((e) => e.run === "pt2" && e.phase === "start")).toHaveLength(2);
     }, 60_000);
 
+    it("the same call id in another thread (model call ids are not unique across conversations) is another run, not the first's result", async () => {
+      const inThread = (thread: string) =>
+        planTool().invoke({ type: "tool_call", id: "call_0", name: "run_plan", args: plan(`pt-${thread}`) }, { configurable: { thread_id: thread } }) as Promise<ToolMessage>;
+      const a = await inThread("conversation-a");
+      const b = await inThread("conversation-b");
+      expect((b.artifact as { run_id: string }).run_id).not.toBe((a.artifact as { run_id: string }).run_id);
+      expect(JSON.parse(String(b.content))).toMatchObject({ status: "completed" });
+      expect((await readEffects(db.pool, table)).filter((e) => e.run === "pt-conversation-b" && e.phase === "start")).toHaveLength(2);
+    }, 60_000);
+
     it("an invalid plan is answered with its problems and never queued", async () => {
       const before = (await listRuns({ limit: 1000 }, db.connection)).length;
       const message = await call("call-3", { steps: [{ id: "a", tool: "effect", params: { run: "pt3", step: "a", ms: 1, n: 1 }, output_mapping: { inputs: ["{nowhere.data.value}"] } }] });

@@ -125,6 +125,23 @@ describe.skipIf(!url)("the run queue (library API)", () => {
       await waitForRun(other.run_id, connection());
     });
 
+    it("refuses a key reused with another plan, or by another user of the tenant, with IDEMPOTENCY_CONFLICT, and queues nothing", async () => {
+      const log = logPath();
+      const first = await submitRun({ plan: chain(log, ["kept"]), idempotency_key: "deploy-7" }, { ...connection(), tools });
+      const runs = async () => Number((await pool.query(`SELECT count(*) AS n FROM "${schema}".plangraph_runs`)).rows[0].n);
+      const before = await runs();
+      const otherPlan = await submitRun({ plan: chain(log, ["other"]), idempotency_key: "deploy-7" }, { ...connection(), tools }).catch((e: unknown) => e);
+      expect(otherPlan).toMatchObject({ code: "IDEMPOTENCY_CONFLICT", message: expect.stringContaining(`used for run ${first.run_id} with another plan`) });
+      const bob = localCaller("t-bob", { user: "bob", source: "library" });
+      const otherUser = await submitRun({ plan: chain(log, ["kept"]), idempotency_key: "deploy-7", caller: bob }, { ...connection(), tools }).catch((e: unknown) => e);
+      expect(otherUser).toMatchObject({ code: "IDEMPOTENCY_CONFLICT", message: expect.stringContaining("already used by another user") });
+      // Another user is not told which run holds the key.
+      expect((otherUser as Error).message).not.toContain(first.run_id);
+      expect(await runs()).toBe(before);
+      await waitForRun(first.run_id, connection());
+      expect(count(readLog(log), "start", "other")).toBe(0);
+    });
+
     it("gives simultaneous first submits with one key one run", async () => {
       const plan = chain(logPath(), ["race"]);
       const submitted = await Promise.all(Array.from({ length: 6 }, () => submitRun({ plan, idempotency_key: "same-moment" }, { ...connection(), tools })));
