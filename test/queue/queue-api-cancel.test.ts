@@ -93,6 +93,7 @@ if (!url) {
       expect(error).toMatchObject({ code: "RUN_ABORTED", run_id, message: expect.stringContaining("before it started") });
       expect(error.result).toBeUndefined();
       await Promise.all(blockers.map((b) => cancelRun(b.run_id, db.connection)));
+      // Cancelled on purpose: their waits reject with RUN_ABORTED; only their end matters here.
       await Promise.all(blockers.map((b) => waitForRun(b.run_id, db.connection).catch(() => undefined)));
     }, 90_000);
 

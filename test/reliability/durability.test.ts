@@ -151,6 +151,7 @@ describe("a step on record never rests on a step that is not", () => {
       store.crashed = true;
       crash.abort();
     }, 150);
+    // The crash rejects the run; what matters is what it left on record.
     await runPlan(plan, { tools: [reading, derive], checkpointer, store, threadId: "t", signal: crash.signal, ...quiet }).catch(() => undefined);
     expect(calls, "d waited for r's record, which the crash lost").toEqual(["reading"]);
     store.crashed = false;
