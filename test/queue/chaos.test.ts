@@ -8,7 +8,9 @@
  *   every run the killed workers held must be taken over within the lease (+ 5 s);
  * - SIGTERM drains: the worker finishes what it holds, takes nothing new, exits 0;
  * - cancel, from another process, stops a run on the worker that holds it;
- * - a second SIGTERM hands a held run back to the queue at once.
+ * - a second SIGTERM hands a held run back to the queue at once;
+ * - the kill trial again (60 runs) with workers started `--durability exit`, which write no
+ *   checkpoint until a run pauses or ends: every takeover starts from the completion store alone.
  *
  * Needs PLANGRAPH_TEST_DATABASE_URL; skipped with a message otherwise.
  *
@@ -63,18 +65,22 @@ if (!url) {
   const submitting = () => ({ ...queue(), tools: [effectTool] });
 
   describe("queue chaos trials (real PostgreSQL, real worker processes)", () => {
-    it(`completes all ${RUNS} runs through two SIGKILLed workers of three, each with an uninterrupted run's result, no completed step called twice, takeovers within the lease`, async () => {
-      const rng = seededRandom(SEED);
+    /**
+     * The kill trial: three workers (with `extra` flags), `runs` runs of seeded random plans, two
+     * workers SIGKILLed at seeded points; returns the worker left alive.
+     */
+    const killTrial = async (runs: number, seed: number, extra: string[] = []): Promise<WorkerProcess> => {
+      const rng = seededRandom(seed);
       const t0 = Date.now();
       const phase = (what: string) => process.stderr.write(`chaos: ${what} at ${Date.now() - t0} ms\n`);
-      const trio = [start("w1"), start("w2"), start("w3")];
-      const plans = Array.from({ length: RUNS }, (_, i) => chaosPlan(rng, `r${i}`));
+      const trio = [start("w1", extra), start("w2", extra), start("w3", extra)];
+      const plans = Array.from({ length: runs }, (_, i) => chaosPlan(rng, `r${i}`));
       // While the workers boot: the result each plan has when nothing interrupts it.
       const expected = await Promise.all(plans.map((plan) => uninterrupted(plan)));
       phase("expected results computed");
       await Promise.all(trio.map((w) => w.ready));
       phase("three workers ready");
-      const submitted = await Promise.all(plans.map((plan, i) => submitRun({ plan, thread_id: `chaos-${process.pid}-${i}` }, submitting())));
+      const submitted = await Promise.all(plans.map((plan, i) => submitRun({ plan, thread_id: `chaos-${process.pid}-${seed}-${i}` }, submitting())));
 
       // Seeded kill points: w1 after its k1-th completed call, w2 after its k2-th; both while
       // runs are in flight (the queue holds far more work than either has done by then).
@@ -125,7 +131,11 @@ if (!url) {
         }
       }
       expect(finished.reduce((n, run) => n + run.takeovers, 0)).toBeGreaterThan(0);
-      survivor = trio[2];
+      return trio[2]!;
+    };
+
+    it(`completes all ${RUNS} runs through two SIGKILLed workers of three, each with an uninterrupted run's result, no completed step called twice, takeovers within the lease`, async () => {
+      survivor = await killTrial(RUNS, SEED);
     }, 150_000);
 
     it("cancel from another process stops a run on the worker that holds it, and its tool's call is aborted", async () => {
@@ -180,6 +190,14 @@ if (!url) {
       expect((await getRun(run.run_id, queue())).status).toBe("queued");
       await cancelRun(run.run_id, queue());
     }, 60_000);
+
+    it("holds with workers that checkpoint only at a pause or the end (--durability exit): the same kill trial, 60 runs", async () => {
+      // The trials before this one are done with the log; this one reads only its own calls.
+      await db.pool.query(`DELETE FROM ${table}`);
+      const heir = await killTrial(60, SEED + 1, ["--durability", "exit"]);
+      expect(heir.stderr()).toMatch(/durability exit/);
+      signalWorker(heir, "SIGKILL");
+    }, 150_000);
   });
 }
 
