@@ -146,6 +146,7 @@ if (!url) {
       await until("the run's call to start", async () => ((await readEffects(db.pool, table)).some((e) => e.run === "cancel0") ? true : undefined));
       const asked = Date.now();
       await cancelRun(run.run_id, queue());
+      // A cancelled run's wait rejects with RUN_ABORTED; the row's status is what is checked.
       await waitForRun(run.run_id, { ...queue(), signal: AbortSignal.timeout(10_000) }).catch(() => undefined);
       expect((await getRun(run.run_id, queue())).status).toBe("cancelled");
       expect(Date.now() - asked).toBeLessThan(5000);

@@ -74,6 +74,7 @@ async function crashAndResume(store: LaggingStore) {
       }, 60);
     }
   };
+  // The emulated crash rejects the run; what it left on record is what is checked.
   await runPlan(plan, { tools: [work], checkpointer, store, threadId: "t", signal: crash.signal, onEvent, ...quiet }).catch(() => undefined);
   const tuple = await checkpointer.getTuple({ configurable: { thread_id: "t" } });
   const pendingDone = (tuple?.pendingWrites ?? []).filter(([, channel, value]) => channel === "step:a" && (value as StepRecord).status === "done");

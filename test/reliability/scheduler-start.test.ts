@@ -103,6 +103,7 @@ describe("a step is called once per run, whatever resolves first at start-up", (
         crash.abort();
       }
     };
+    // The emulated crash rejects the run; what it left on record is what is checked.
     await runPlan(plan, { tools: [rec.tool], checkpointer, store, threadId: "t", signal: crash.signal, onEvent, ...quiet }).catch(() => undefined);
     expect(rec.count("join")).toBe(0);
     store.crashed = false;
