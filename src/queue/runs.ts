@@ -88,6 +88,9 @@ export function cancelRun(runId: string, connection: QueueConnection): Promise<Q
  * approver role, the run's own starter — is APPROVER_NOT_ALLOWED naming the approver, their roles
  * and the step, and the run stays as it was (interrupted, nothing queued). Workers check again
  * under their own policy; a refusal there leaves the run interrupted with the refusal in `error`.
+ *
+ * Returns the run as the resume left it: `queued` (a worker may hold it a moment later; follow it
+ * with `waitForRun`).
  */
 export async function resumeRun(runId: string, answer: ResumeAnswerInput, connection: ResumeOptions): Promise<QueuedRunDetail> {
   const parsed = ResumeAnswerSchema.safeParse(answer);
@@ -114,7 +117,11 @@ export async function resumeRun(runId: string, answer: ResumeAnswerInput, connec
       await requireApproverOf(steps, { policy, caller: approver, ...(starter.success ? { starter: starter.data.user } : {}), audit });
       await client.query(`UPDATE ${names.runs} SET status = 'queued', resume_answer = $2, error = NULL WHERE run_id = $1`, [runId, JSON.stringify({ ...decided, approver })]);
       await enqueueRun(client, names, runId);
+      // Read before the commit: the run as this resume left it (queued), not as a worker that woke
+      // at the commit has already made it.
+      const queued = await readRun(client, names, runId);
       await client.query("COMMIT");
+      return queued;
     } catch (error) {
       // The transaction's own error is what is thrown; a failed ROLLBACK leaves nothing committed.
       await client.query("ROLLBACK").catch(() => undefined);
@@ -122,7 +129,6 @@ export async function resumeRun(runId: string, answer: ResumeAnswerInput, connec
     } finally {
       client.release();
     }
-    return readRun(pool, names, runId);
   });
 }
 
