@@ -26,7 +26,7 @@ export const WORKER_COMMAND: QueueCommandSpec = {
     durability: {
       type: "string",
       value: "<mode>",
-      help: `when LangGraph checkpoints the runs this worker holds: ${DURABILITY_MODES.join(", ")} (default ${DURABILITY_ENV}, else async). The completion store records every step either way, so a takeover calls no completed step again; "exit" checkpoints only when a run pauses or ends, which saves most of the database writes (docs/SCALING.md)`,
+      help: `when LangGraph checkpoints the runs this worker holds: ${DURABILITY_MODES.join(", ")} (default ${DURABILITY_ENV}, else async). The completion store records every step either way, so a takeover calls no completed step again; "exit" checkpoints only when a run pauses or ends, saving the checkpoint writes of every superstep (docs/SCALING.md)`,
     },
     "drain-ms": { type: "string", value: "<ms>", help: "on SIGTERM, how long held runs may take to finish before they are handed back to the queue (0 to 86400000; default: the lease)" },
   },
