@@ -5,7 +5,6 @@
  *
  * Needs PLANGRAPH_TEST_DATABASE_URL; skipped with a message otherwise.
  */
-import { resolve } from "node:path";
 import { HumanMessage, isAIMessage, isToolMessage, type BaseMessage } from "@langchain/core/messages";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { Command, MemorySaver } from "@langchain/langgraph";
@@ -15,9 +14,10 @@ import { CALLER_CONFIG_KEY, type CallerContext } from "../../src/model/caller.js
 import { createToolRegistry } from "../../src/tools/registry.js";
 import { DEFAULT_POLICY, parsePolicy } from "../../src/policy/index.js";
 import { getRun, listRuns } from "../../src/queue/index.js";
-import { childEnv, spawnWorker, until, type WorkerProcess } from "../../bench/queue-workers.js";
-import { queueTestDatabase, type QueueTestDatabase } from "../../bench/queue-database.js";
-import { createEffectTable, effectTool, readEffects } from "../queue/chaos-tools.js";
+import { until, type WorkerProcess } from "../../bench/queue-workers.js";
+import type { QueueTestDatabase } from "../../bench/queue-database.js";
+import { openEffectPool, type EffectPool } from "../queue/support/effect-pool.js";
+import { effectTool, readEffects } from "../queue/chaos-tools.js";
 import { reply, requestText, type OpenAIStub } from "../support/openai-stub.js";
 import { stubModel } from "./support.js";
 
@@ -57,11 +57,12 @@ if (!url) {
     it.skip("skipped: set PLANGRAPH_TEST_DATABASE_URL (e.g. postgres://plangraph:plangraph@127.0.0.1:5432/plangraph)", () => {});
   });
 } else {
+  let pool: EffectPool;
   let db: QueueTestDatabase;
   let worker: WorkerProcess;
+  let table: string;
   let stub: OpenAIStub;
   let model: BaseChatModel;
-  const table = `ops_agent_effects_${process.pid}`;
   const effectsOf = async (run: string) => (await readEffects(db.pool, table)).filter((e) => e.run === run);
   const runsOf = async (tag: string) => {
     const { rows } = await db.pool.query<{ run_id: string; tenant: string; caller: CallerContext; worker: string | null; status: string }>(
@@ -72,16 +73,10 @@ if (!url) {
   };
 
   beforeAll(async () => {
-    db = await queueTestDatabase(url, "opsagent");
-    await createEffectTable(db.pool, table);
-    worker = spawnWorker("pool", ["--concurrency", "2", "--tools", resolve(import.meta.dirname, "../queue/chaos-tools.ts")], childEnv(db.env, { PLANGRAPH_CHAOS_TABLE: table }));
-    await worker.ready;
+    pool = await openEffectPool(url, "opsagent");
+    ({ db, worker, table } = pool);
   }, 60_000);
-  afterAll(async () => {
-    worker?.child.kill("SIGKILL");
-    await db?.pool.query(`DROP TABLE IF EXISTS ${table}`);
-    await db?.drop();
-  });
+  afterAll(() => pool?.close());
   beforeEach(async () => {
     ({ stub, model } = await stubModel());
   });

@@ -5,14 +5,14 @@
  *
  * Needs PLANGRAPH_TEST_DATABASE_URL; skipped with a message otherwise.
  */
-import { resolve } from "node:path";
 import type { ToolMessage } from "@langchain/core/messages";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPlanTool } from "../../src/agents/index.js";
 import { getRun, listRuns } from "../../src/queue/index.js";
-import { childEnv, spawnWorker, until, type WorkerProcess } from "../../bench/queue-workers.js";
-import { queueTestDatabase, type QueueTestDatabase } from "../../bench/queue-database.js";
-import { createEffectTable, effectTool, readEffects } from "../queue/chaos-tools.js";
+import { until, type WorkerProcess } from "../../bench/queue-workers.js";
+import type { QueueTestDatabase } from "../../bench/queue-database.js";
+import { openEffectPool, type EffectPool } from "../queue/support/effect-pool.js";
+import { effectTool, readEffects } from "../queue/chaos-tools.js";
 
 const url = process.env.PLANGRAPH_TEST_DATABASE_URL;
 const plan = (run: string, ms = 50) => ({
@@ -27,20 +27,15 @@ if (!url) {
     it.skip("skipped: set PLANGRAPH_TEST_DATABASE_URL (e.g. postgres://plangraph:plangraph@127.0.0.1:5432/plangraph)", () => {});
   });
 } else {
+  let pool: EffectPool;
   let db: QueueTestDatabase;
   let worker: WorkerProcess;
-  const table = `plan_tool_effects_${process.pid}`;
+  let table: string;
   beforeAll(async () => {
-    db = await queueTestDatabase(url, "plantool");
-    await createEffectTable(db.pool, table);
-    worker = spawnWorker("pool", ["--concurrency", "2", "--tools", resolve(import.meta.dirname, "../queue/chaos-tools.ts")], childEnv(db.env, { PLANGRAPH_CHAOS_TABLE: table }));
-    await worker.ready;
+    pool = await openEffectPool(url, "plantool");
+    ({ db, worker, table } = pool);
   }, 60_000);
-  afterAll(async () => {
-    worker?.child.kill("SIGKILL");
-    await db?.pool.query(`DROP TABLE IF EXISTS ${table}`);
-    await db?.drop();
-  });
+  afterAll(() => pool?.close());
 
   const planTool = () => createPlanTool({ tools: [effectTool], chatModel: null, queue: { databaseUrl: url, schema: db.schema } });
   const call = (id: string, args: Record<string, unknown>, config: { signal?: AbortSignal } = {}) =>
